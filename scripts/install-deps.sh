@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what dothi needs on Debian bookworm (as root): only the packages still missing,
+# so a second run is quick. Then the npm packages of the end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost-dev libsimdjson-dev libgeos-dev libsqlite3-dev libspdlog-dev libcli11-dev
+  libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+  nodejs npm curl wrk sqlite3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ -f tests/e2e/package.json && ! -d tests/e2e/node_modules ]]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/ngsi_ld/context_registry.h"
+#include "api/ngsi_ld/entity_codec.h"
+#include "core/request_context.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "service/entity_service.h"
+
+// NgsiLdApi is the NGSI-LD protocol adapter mounted at /ngsi-ld/v1: it parses requests,
+// resolves the JSON-LD @context, calls EntityService and renders the representations and
+// ProblemDetails errors. Stateless apart from its references; thread-safe.
+namespace dothi::api::ngsi_ld {
+
+struct NgsiLdOptions {
+  DecodeLimits limits;  // per-entity decoding limits (attributes, geometry vertices)
+};
+
+class NgsiLdApi {
+ public:
+  NgsiLdApi(service::EntityService& entities, ContextRegistry& contexts, NgsiLdOptions options);
+
+  // Adds every NGSI-LD route and the ProblemDetails error renderer for /ngsi-ld/.
+  void RegisterRoutes(http::Router& router);
+
+  // Entities (clause 5.6 / 5.7).
+  // POST /entities -> 201 + Location. Errors: 400, 409, 415.
+  http::Response CreateEntity(const RequestContext& ctx, http::Request& req);
+  // GET /entities?type=&id=&idPattern=&q=&georel=&geometry=&coordinates=&attrs=&limit=&offset=
+  http::Response QueryEntities(const RequestContext& ctx, http::Request& req);
+  // GET /entities/{entityId}?attrs=&pick=&omit=&options=&lang= -> 200. Errors: 400, 404, 406.
+  http::Response RetrieveEntity(const RequestContext& ctx, http::Request& req);
+  // PUT /entities/{entityId} -> 204. Errors: 400, 404.
+  http::Response ReplaceEntity(const RequestContext& ctx, http::Request& req);
+  // PATCH /entities/{entityId} (merge) -> 204. Errors: 400, 404.
+  http::Response MergeEntity(const RequestContext& ctx, http::Request& req);
+  // DELETE /entities/{entityId} -> 204. Errors: 400, 404.
+  http::Response DeleteEntity(const RequestContext& ctx, http::Request& req);
+  // POST /entities/{entityId}/attrs?options=noOverwrite -> 204 or 207 UpdateResult.
+  http::Response AppendAttrs(const RequestContext& ctx, http::Request& req);
+  // PATCH /entities/{entityId}/attrs -> 204 or 207 UpdateResult.
+  http::Response UpdateAttrs(const RequestContext& ctx, http::Request& req);
+  // PATCH /entities/{entityId}/attrs/{attrId} -> 204. Errors: 400, 404.
+  http::Response PartialAttrUpdate(const RequestContext& ctx, http::Request& req);
+  // PUT /entities/{entityId}/attrs/{attrId} -> 204. Errors: 400, 404.
+  http::Response ReplaceAttr(const RequestContext& ctx, http::Request& req);
+  // DELETE /entities/{entityId}/attrs/{attrId}?datasetId=&deleteAll= -> 204. Errors: 400, 404.
+  http::Response DeleteAttr(const RequestContext& ctx, http::Request& req);
+
+  // Batch (clause 5.6.7-5.6.10, 5.6.18, 5.7.2): 201/204 on success, 207 BatchOperationResult.
+  http::Response BatchCreate(const RequestContext& ctx, http::Request& req);
+  http::Response BatchUpsert(const RequestContext& ctx, http::Request& req);
+  http::Response BatchUpdate(const RequestContext& ctx, http::Request& req);
+  http::Response BatchDelete(const RequestContext& ctx, http::Request& req);
+  http::Response BatchMerge(const RequestContext& ctx, http::Request& req);
+  // POST /entityOperations/query (a Query object in the body) -> 200.
+  http::Response BatchQuery(const RequestContext& ctx, http::Request& req);
+
+  // Discovery (clause 5.7.5-5.7.8).
+  http::Response ListTypes(const RequestContext& ctx, http::Request& req);
+  http::Response GetType(const RequestContext& ctx, http::Request& req);
+  http::Response ListAttributes(const RequestContext& ctx, http::Request& req);
+  http::Response GetAttribute(const RequestContext& ctx, http::Request& req);
+
+  // @context management (clause 5.13): /jsonldContexts.
+  http::Response ListContexts(const RequestContext& ctx, http::Request& req);
+  http::Response AddContext(const RequestContext& ctx, http::Request& req);
+  http::Response ServeContext(const RequestContext& ctx, http::Request& req);
+  http::Response DeleteContext(const RequestContext& ctx, http::Request& req);
+
+ private:
+  service::EntityService& entities_;
+  ContextRegistry& contexts_;
+  NgsiLdOptions options_;
+};
+
+}  // namespace dothi::api::ngsi_ld

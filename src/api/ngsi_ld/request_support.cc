@@ -1,0 +1,259 @@
+#include "api/ngsi_ld/request_support.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "api/common/json_parse.h"
+
+namespace dothi::api::ngsi_ld {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The media type of a Content-Type or Accept element without parameters, lower case.
+std::string BareType(std::string_view s) {
+  const auto semi = s.find(';');
+  return Lower(Trim(s.substr(0, semi)));
+}
+
+}  // namespace
+
+std::vector<std::string> SplitList(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t end = s.find(',', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view part = Trim(s.substr(start, end - start));
+    if (!part.empty()) out.emplace_back(part);
+    start = end + 1;
+  }
+  return out;
+}
+
+bool HasOption(const http::Request& req, std::string_view word) {
+  for (const auto& [k, v] : req.query) {
+    if (k != "options" && k != "format") continue;
+    for (const auto& o : SplitList(v)) {
+      if (o == word) return true;
+    }
+  }
+  return false;
+}
+
+Result<MediaType> NegotiateAccept(const http::Request& req, bool allow_geojson) {
+  const std::string* accept = req.Header("Accept");
+  if (accept == nullptr || Trim(*accept).empty()) return MediaType::kJson;
+  // Highest q wins; ties keep the listed order.
+  double best_q = -1;
+  std::optional<MediaType> best;
+  for (const auto& item : SplitList(*accept)) {
+    const std::string type = BareType(item);
+    double q = 1.0;
+    if (auto pos = item.find("q="); pos != std::string::npos) {
+      q = std::atof(item.c_str() + pos + 2);
+    }
+    std::optional<MediaType> m;
+    if (type == "application/json" || type == "application/*" || type == "*/*") {
+      m = MediaType::kJson;
+    } else if (type == "application/ld+json") {
+      m = MediaType::kLdJson;
+    } else if (type == "application/geo+json" && allow_geojson) {
+      m = MediaType::kGeoJson;
+    }
+    if (m && q > 0 && q > best_q) {
+      best_q = q;
+      best = m;
+    }
+  }
+  if (!best) {
+    return Status::NotAcceptable("no acceptable representation; offered application/json, "
+                                 "application/ld+json" +
+                                 std::string(allow_geojson ? ", application/geo+json" : ""),
+                                 *accept);
+  }
+  return *best;
+}
+
+Result<std::optional<std::string>> LinkContextUrl(const http::Request& req) {
+  const std::string* link = req.Header("Link");
+  if (link == nullptr) return std::optional<std::string>();
+  // Link: <url>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"
+  std::string_view rest = *link;
+  while (!rest.empty()) {
+    rest = Trim(rest);
+    if (rest.empty() || rest.front() != '<') {
+      return Status::BadRequestData("malformed Link header", *link);
+    }
+    const auto close = rest.find('>');
+    if (close == std::string_view::npos) return Status::BadRequestData("malformed Link header", *link);
+    std::string url(rest.substr(1, close - 1));
+    rest.remove_prefix(close + 1);
+    // Parameters up to the next link (a comma outside quotes).
+    std::size_t end = 0;
+    bool quoted = false;
+    for (; end < rest.size(); ++end) {
+      if (rest[end] == '"') quoted = !quoted;
+      if (rest[end] == ',' && !quoted) break;
+    }
+    std::string_view params = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    if (params.find(kJsonLdContextRel) != std::string_view::npos) {
+      if (url.empty()) return Status::BadRequestData("empty @context URL in Link header");
+      return std::optional<std::string>(std::move(url));
+    }
+  }
+  return std::optional<std::string>();
+}
+
+Result<std::shared_ptr<const LdContext>> ContextFromLink(ContextRegistry& registry,
+                                                        const http::Request& req) {
+  Result<std::optional<std::string>> url = LinkContextUrl(req);
+  if (!url.ok()) return url.status();
+  if (!url->has_value()) return LdContext::Core();
+  return registry.Resolve(Json(**url));
+}
+
+Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
+                            bool allow_merge_patch) {
+  const std::string* ct = req.Header("Content-Type");
+  const std::string type = ct ? BareType(*ct) : std::string();
+  const bool ld = type == "application/ld+json";
+  const bool json = type == "application/json" ||
+                    (allow_merge_patch && type == "application/merge-patch+json");
+  if (!ld && !json) {
+    return Status::UnsupportedMediaType(
+        "Content-Type must be application/json or application/ld+json",
+        type.empty() ? "none" : type);
+  }
+  if (req.body.empty()) return Status::InvalidRequest("empty request body");
+  Result<Json> body = ParseJson(req.body);
+  if (!body.ok()) return body.status();
+  JsonLdBody out;
+  const auto find_context = [](const Json& j) -> const Json* {
+    return j.is_object() ? j.Find("@context") : nullptr;
+  };
+  const Json* inline_ctx = find_context(*body);
+  if (ld) {
+    if (inline_ctx == nullptr && body->is_array()) {
+      // Batch bodies: each entity carries its own @context; use the first for all.
+      for (const auto& e : body->AsArray()) {
+        if (const Json* c = find_context(e)) {
+          inline_ctx = c;
+          break;
+        }
+      }
+    }
+    if (inline_ctx == nullptr) {
+      return Status::BadRequestData("application/ld+json body without @context");
+    }
+    Result<std::shared_ptr<const LdContext>> c = registry.Resolve(*inline_ctx);
+    if (!c.ok()) return c.status();
+    out.context = std::move(*c);
+  } else {
+    if (inline_ctx != nullptr) {
+      return Status::BadRequestData(
+          "@context in an application/json body; send it in a Link header or use "
+          "application/ld+json");
+    }
+    Result<std::shared_ptr<const LdContext>> c = ContextFromLink(registry, req);
+    if (!c.ok()) return c.status();
+    out.context = std::move(*c);
+  }
+  out.body = std::move(*body);
+  return out;
+}
+
+Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
+                                             MediaType media) {
+  RenderOptions o;
+  o.include_context = media == MediaType::kLdJson;
+  bool key_values = false, concise = false, normalized = false;
+  for (const auto& [k, v] : req.query) {
+    if (k != "options" && k != "format") continue;
+    for (const auto& opt : SplitList(v)) {
+      if (opt == "keyValues" || opt == "simplified") {
+        key_values = true;
+      } else if (opt == "concise") {
+        concise = true;
+      } else if (opt == "normalized") {
+        normalized = true;
+      } else if (opt == "sysAttrs") {
+        o.sys_attrs = true;
+      } else if (k == "format") {
+        return Status::BadRequestData("unknown format", opt);
+      }
+    }
+  }
+  if (int(key_values) + int(concise) + int(normalized) > 1) {
+    return Status::BadRequestData("options name more than one representation");
+  }
+  if (key_values) o.format = Format::kKeyValues;
+  if (concise) o.format = Format::kConcise;
+  auto expand_set = [&](std::string_view list) {
+    std::set<std::string> out;
+    for (const auto& name : SplitList(list)) {
+      out.insert(name == "id" || name == "type" || name == "scope" ? name
+                                                                     : context.ExpandTerm(name));
+    }
+    return out;
+  };
+  if (const std::string* attrs = req.Query("attrs")) {
+    o.pick = expand_set(*attrs);
+    o.pick->insert("id");
+    o.pick->insert("type");
+    o.pick->insert("scope");
+  }
+  if (const std::string* pick = req.Query("pick")) {
+    if (o.pick) return Status::BadRequestData("pick and attrs cannot be used together");
+    o.pick = expand_set(*pick);
+  }
+  if (const std::string* omit = req.Query("omit")) {
+    if (req.Query("pick")) return Status::BadRequestData("pick and omit cannot be used together");
+    o.omit = expand_set(*omit);
+  }
+  if (const std::string* lang = req.Query("lang")) {
+    if (lang->empty()) return Status::BadRequestData("empty lang");
+    o.lang = *lang;
+  }
+  return o;
+}
+
+http::Response JsonResponse(int status, const Json& body, MediaType media, const LdContext& context) {
+  http::Response r;
+  r.status = status;
+  switch (media) {
+    case MediaType::kJson: {
+      r.SetHeader("Content-Type", "application/json");
+      const std::string& url = context.source().is_string() ? context.source().AsString()
+                                                            : std::string(kCoreContextUrl);
+      r.SetHeader("Link", "<" + url + ">; rel=\"" + std::string(kJsonLdContextRel) +
+                              "\"; type=\"application/ld+json\"");
+      break;
+    }
+    case MediaType::kLdJson: r.SetHeader("Content-Type", "application/ld+json"); break;
+    case MediaType::kGeoJson: r.SetHeader("Content-Type", "application/geo+json"); break;
+  }
+  r.body = body.Dump();
+  return r;
+}
+
+http::Response NoContent() {
+  http::Response r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace dothi::api::ngsi_ld

@@ -1,0 +1,46 @@
+// The NGSI-LD route table: one line per endpoint; 404/405 and Allow come from it.
+#include "api/ngsi_ld/errors.h"
+#include "api/ngsi_ld/ngsi_ld_api.h"
+
+namespace dothi::api::ngsi_ld {
+
+void NgsiLdApi::RegisterRoutes(http::Router& router) {
+  using http::Method;
+  constexpr const char* kBase = "/ngsi-ld/v1";
+  auto bind = [this](http::Response (NgsiLdApi::*fn)(const RequestContext&, http::Request&)) {
+    return [this, fn](const RequestContext& ctx, http::Request& req) { return (this->*fn)(ctx, req); };
+  };
+  auto add = [&](Method m, const std::string& path, const char* name, auto fn) {
+    router.Add(m, kBase + path, std::string("ngsi_ld.") + name, bind(fn));
+  };
+  add(Method::kPost, "/entities", "create_entity", &NgsiLdApi::CreateEntity);
+  add(Method::kGet, "/entities", "query_entities", &NgsiLdApi::QueryEntities);
+  add(Method::kGet, "/entities/{entityId}", "retrieve_entity", &NgsiLdApi::RetrieveEntity);
+  add(Method::kPut, "/entities/{entityId}", "replace_entity", &NgsiLdApi::ReplaceEntity);
+  add(Method::kPatch, "/entities/{entityId}", "merge_entity", &NgsiLdApi::MergeEntity);
+  add(Method::kDelete, "/entities/{entityId}", "delete_entity", &NgsiLdApi::DeleteEntity);
+  add(Method::kPost, "/entities/{entityId}/attrs", "append_attrs", &NgsiLdApi::AppendAttrs);
+  add(Method::kPatch, "/entities/{entityId}/attrs", "update_attrs", &NgsiLdApi::UpdateAttrs);
+  add(Method::kPatch, "/entities/{entityId}/attrs/{attrId}", "partial_attr_update", &NgsiLdApi::PartialAttrUpdate);
+  add(Method::kPut, "/entities/{entityId}/attrs/{attrId}", "replace_attr", &NgsiLdApi::ReplaceAttr);
+  add(Method::kDelete, "/entities/{entityId}/attrs/{attrId}", "delete_attr", &NgsiLdApi::DeleteAttr);
+  add(Method::kPost, "/entityOperations/create", "batch_create", &NgsiLdApi::BatchCreate);
+  add(Method::kPost, "/entityOperations/upsert", "batch_upsert", &NgsiLdApi::BatchUpsert);
+  add(Method::kPost, "/entityOperations/update", "batch_update", &NgsiLdApi::BatchUpdate);
+  add(Method::kPost, "/entityOperations/delete", "batch_delete", &NgsiLdApi::BatchDelete);
+  add(Method::kPost, "/entityOperations/merge", "batch_merge", &NgsiLdApi::BatchMerge);
+  add(Method::kPost, "/entityOperations/query", "batch_query", &NgsiLdApi::BatchQuery);
+  add(Method::kGet, "/types", "list_types", &NgsiLdApi::ListTypes);
+  add(Method::kGet, "/types/{type}", "get_type", &NgsiLdApi::GetType);
+  add(Method::kGet, "/attributes", "list_attributes", &NgsiLdApi::ListAttributes);
+  add(Method::kGet, "/attributes/{attrId}", "get_attribute", &NgsiLdApi::GetAttribute);
+  add(Method::kGet, "/jsonldContexts", "list_contexts", &NgsiLdApi::ListContexts);
+  add(Method::kPost, "/jsonldContexts", "add_context", &NgsiLdApi::AddContext);
+  add(Method::kGet, "/jsonldContexts/{contextId}", "serve_context", &NgsiLdApi::ServeContext);
+  add(Method::kDelete, "/jsonldContexts/{contextId}", "delete_context", &NgsiLdApi::DeleteContext);
+  router.SetErrorRenderer(kBase, [](const RequestContext& ctx, const http::Request&, const Status& s) {
+    return ProblemResponse(ctx, s);
+  });
+}
+
+}  // namespace dothi::api::ngsi_ld

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// Config is everything `dothi serve` can be told, with a default and a sentence for each
+// field. Values come from (later wins) the defaults, a TOML file (--config), DOTHI_*
+// environment variables and command-line flags; app/cli.cc binds them. Plain struct.
+namespace dothi::app {
+
+struct Config {
+  // Address to listen on; 0.0.0.0 for every interface, 127.0.0.1 for loopback only.
+  std::string address = "0.0.0.0";
+  // TCP port to listen on; 0 picks a free port (printed at start-up).
+  std::uint16_t port = 8080;
+  // Directory of the embedded store (created if missing).
+  std::string data_dir = "./data";
+  // Threads running the HTTP event loop.
+  int io_threads = 2;
+  // Threads running request handlers (they may wait for a durable commit).
+  int worker_threads = 64;
+  // Largest request body, in bytes; larger bodies get 413.
+  std::size_t max_body_bytes = std::size_t{8} << 20;
+  // Largest request line and headers, in bytes; larger get 431.
+  std::size_t max_header_bytes = std::size_t{16} << 10;
+  // Time to read one request or write one response, in milliseconds.
+  int request_timeout_ms = 30000;
+  // Idle keep-alive connections close after this many milliseconds.
+  int keep_alive_timeout_ms = 60000;
+  // Open connections beyond this are refused.
+  std::size_t max_connections = 10000;
+  // Time in-flight requests get to finish on SIGTERM, in milliseconds.
+  int shutdown_grace_ms = 10000;
+  // Largest page (limit) a query may ask for.
+  std::size_t max_page_size = 1000;
+  // Page size when a query gives no limit.
+  std::size_t default_page_size = 20;
+  // Most entities in one batch operation.
+  std::size_t max_batch_entities = 1000;
+  // Most vertices in one geometry (GeoProperty value or geoQ).
+  std::size_t max_geometry_vertices = 100000;
+  // Most attributes in one entity.
+  std::size_t max_attributes = 1000;
+  // fsync every commit (durable on power loss); off still survives a process crash.
+  bool sync_full = true;
+  // Log one line per request.
+  bool access_log = true;
+  // Log level: trace, debug, info, warn, error.
+  std::string log_level = "info";
+  // Fetch remote JSON-LD @context URLs (off: only built-in and hosted contexts work).
+  bool allow_remote_contexts = false;
+  // Hosts remote contexts may be fetched from; empty means any host when allowed.
+  std::vector<std::string> context_hosts;
+  // Largest remote @context document, in bytes.
+  std::size_t max_context_bytes = std::size_t{1} << 20;
+  // Time allowed to fetch one remote @context, in milliseconds.
+  int context_timeout_ms = 5000;
+  // Public base URL of this server, used in hosted @context URLs.
+  std::string base_url = "http://localhost:8080";
+  // Load the generated demo city into tenant "demo" at start-up (when it is empty).
+  bool demo = false;
+  // Sensor entities the demo city gets.
+  std::size_t demo_sensors = 6000;
+};
+
+}  // namespace dothi::app

@@ -1,0 +1,91 @@
+// dothi: the smart-city platform server. Subcommands: serve, version.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "app/config.h"
+#include "app/server_app.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// Binds one Config field to --flag and DOTHI_<NAME>.
+template <typename T>
+CLI::Option* Bind(CLI::App& cmd, const std::string& flag, T& field, const std::string& help) {
+  std::string env = "DOTHI_";
+  for (char c : flag) env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return cmd.add_option("--" + flag, field, help)->envname(env)->capture_default_str();
+}
+
+int Serve(dothi::app::Config config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // SIGINT/SIGTERM are taken by this thread with sigwait; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  dothi::app::ServerApp app(config);
+  if (dothi::Status s = app.Start(); !s.ok()) {
+    spdlog::error("start failed: {}", s.ToString());
+    return 1;
+  }
+  std::printf("dothi %s serving on http://%s:%u\n", kVersion, config.address.c_str(), app.port());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {}: stopping (in-flight requests finish)", sig);
+  app.Stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"dothi - open smart-city platform (NGSI-LD)"};
+  cli.require_subcommand(1);
+  dothi::app::Config config;
+
+  CLI::App* serve = cli.add_subcommand("serve", "Run the HTTP server");
+  serve->set_config("--config", "", "TOML file with serve options (keys as the flag names)");
+  Bind(*serve, "address", config.address, "Address to listen on (0.0.0.0: every interface)");
+  Bind(*serve, "port", config.port, "TCP port to listen on (0: any free port)");
+  Bind(*serve, "data-dir", config.data_dir, "Directory of the embedded store");
+  Bind(*serve, "io-threads", config.io_threads, "Threads running the HTTP event loop");
+  Bind(*serve, "worker-threads", config.worker_threads, "Threads running request handlers");
+  Bind(*serve, "max-body-bytes", config.max_body_bytes, "Largest request body in bytes (413 beyond)");
+  Bind(*serve, "max-header-bytes", config.max_header_bytes, "Largest request headers in bytes (431 beyond)");
+  Bind(*serve, "request-timeout-ms", config.request_timeout_ms, "Time to read a request or write a response");
+  Bind(*serve, "keep-alive-timeout-ms", config.keep_alive_timeout_ms, "Idle keep-alive connections close after this");
+  Bind(*serve, "max-connections", config.max_connections, "Open connections beyond this are refused");
+  Bind(*serve, "shutdown-grace-ms", config.shutdown_grace_ms, "Time in-flight requests get on SIGTERM");
+  Bind(*serve, "max-page-size", config.max_page_size, "Largest page (limit) a query may ask for");
+  Bind(*serve, "default-page-size", config.default_page_size, "Page size when a query gives no limit");
+  Bind(*serve, "max-batch-entities", config.max_batch_entities, "Most entities in one batch operation");
+  Bind(*serve, "max-geometry-vertices", config.max_geometry_vertices, "Most vertices in one geometry");
+  Bind(*serve, "max-attributes", config.max_attributes, "Most attributes in one entity");
+  Bind(*serve, "sync-full", config.sync_full, "fsync every commit (durable on power loss)");
+  Bind(*serve, "access-log", config.access_log, "Log one line per request");
+  Bind(*serve, "log-level", config.log_level, "Log level: trace, debug, info, warn, error");
+  Bind(*serve, "allow-remote-contexts", config.allow_remote_contexts, "Fetch remote JSON-LD @context URLs");
+  Bind(*serve, "context-hosts", config.context_hosts, "Hosts remote @context may come from (empty: any)");
+  Bind(*serve, "max-context-bytes", config.max_context_bytes, "Largest remote @context document in bytes");
+  Bind(*serve, "context-timeout-ms", config.context_timeout_ms, "Time to fetch one remote @context");
+  Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
+  Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
+  serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")
+      ->envname("DOTHI_DEMO");
+
+  cli.add_subcommand("version", "Print the version")->callback([] { std::cout << "dothi " << kVersion << "\n"; });
+
+  CLI11_PARSE(cli, argc, argv);
+  if (serve->parsed()) return Serve(config);
+  return 0;
+}

@@ -1,0 +1,146 @@
+#include "app/server_app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "api/ngsi_ld/context_registry.h"
+#include "api/ngsi_ld/ngsi_ld_api.h"
+#include "api/ops/ops_api.h"
+#include "app/demo_loader.h"
+#include "http/client.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "service/entity_service.h"
+#include "storage/sqlite/sqlite_entity_store.h"
+
+namespace dothi::app {
+
+namespace {
+constexpr std::string_view kContextDocKind = "jsonld_context";  // store documents kind
+}  // namespace
+
+struct ServerApp::Parts {
+  std::unique_ptr<storage::sqlite::SqliteEntityStore> store;
+  std::unique_ptr<service::EntityService> entities;
+  std::unique_ptr<api::ngsi_ld::ContextRegistry> contexts;
+  std::unique_ptr<api::ngsi_ld::NgsiLdApi> ngsi_ld;
+  http::Metrics metrics;
+  std::unique_ptr<api::ops::OpsApi> ops;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+};
+
+ServerApp::ServerApp(Config config) : config_(std::move(config)) {}
+
+ServerApp::~ServerApp() { Stop(); }
+
+Status ServerApp::Start() {
+  parts_ = std::make_unique<Parts>();
+  Parts& p = *parts_;
+
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return Status::Unavailable("cannot create data directory", config_.data_dir + ": " + ec.message());
+
+  storage::sqlite::SqliteOptions so;
+  so.path = (std::filesystem::path(config_.data_dir) / "dothi.db").string();
+  so.synchronous_full = config_.sync_full;
+  p.store = std::make_unique<storage::sqlite::SqliteEntityStore>(so);
+  DOTHI_RETURN_IF_ERROR(p.store->Open());
+
+  service::EntityServiceOptions eo;
+  eo.max_page_size = config_.max_page_size;
+  eo.default_page_size = config_.default_page_size;
+  eo.max_batch_entities = config_.max_batch_entities;
+  p.entities = std::make_unique<service::EntityService>(*p.store, eo);
+  const auto load_start = std::chrono::steady_clock::now();
+  DOTHI_RETURN_IF_ERROR(p.entities->Load());
+  std::size_t total = 0;
+  for (const auto& [tenant, n] : p.entities->EntityCounts()) total += n;
+  spdlog::info("loaded {} entities from {} in {} ms", total, so.path,
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - load_start).count());
+
+  api::ngsi_ld::ContextOptions co;
+  co.allow_remote = config_.allow_remote_contexts;
+  co.allowed_hosts = config_.context_hosts;
+  co.max_bytes = config_.max_context_bytes;
+  co.timeout = std::chrono::milliseconds(config_.context_timeout_ms);
+  co.base_url = config_.base_url;
+  api::ngsi_ld::ContextFetcher fetcher = [co](std::string_view url) -> Result<std::string> {
+    http::ClientOptions opts;
+    opts.timeout = co.timeout;
+    opts.max_body_bytes = co.max_bytes;
+    opts.headers.emplace_back("Accept", "application/ld+json, application/json");
+    Result<http::ClientResponse> r = http::HttpGet(url, opts);
+    if (!r.ok()) return Status::LdContextNotAvailable("cannot fetch @context", r.status().message());
+    if (r->status != 200) {
+      return Status::LdContextNotAvailable("cannot fetch @context",
+                                           std::string(url) + " answered " + std::to_string(r->status));
+    }
+    return std::move(r->body);
+  };
+  storage::EntityStore* store = p.store.get();
+  api::ngsi_ld::ContextPersistence persistence;
+  persistence.persist = [store](std::string_view id, std::string_view bytes) {
+    return store->PutDocument(kContextDocKind, id, bytes);
+  };
+  persistence.remove = [store](std::string_view id) { return store->DeleteDocument(kContextDocKind, id); };
+  p.contexts = std::make_unique<api::ngsi_ld::ContextRegistry>(co, fetcher, persistence);
+  Status load_ctx;
+  DOTHI_RETURN_IF_ERROR(p.store->ScanDocuments(kContextDocKind, [&](std::string_view id, std::string_view bytes) {
+    Status s = p.contexts->LoadHosted(id, bytes);
+    if (!s.ok()) spdlog::warn("skipping stored @context {}: {}", id, s.message());
+  }));
+
+  if (config_.demo) DOTHI_RETURN_IF_ERROR(LoadDemoCity(*p.entities, config_.demo_sensors));
+
+  api::ngsi_ld::NgsiLdOptions no;
+  no.limits.geometry.max_vertices = config_.max_geometry_vertices;
+  no.limits.max_attributes = config_.max_attributes;
+  p.ngsi_ld = std::make_unique<api::ngsi_ld::NgsiLdApi>(*p.entities, *p.contexts, no);
+  p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);
+  storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
+  p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
+    return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commits)}};
+  });
+  p.metrics.AddCounter("dothi_store_transactions_total", "Store transactions (group commits)", [sqlite] {
+    return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().transactions)}};
+  });
+  p.metrics.AddCounter("dothi_store_commit_seconds_total", "Time spent in store transactions", [sqlite] {
+    return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commit_micros_sum) / 1e6}};
+  });
+  p.ops->RegisterRoutes(p.router);
+  p.ngsi_ld->RegisterRoutes(p.router);
+
+  http::ServerOptions ho;
+  ho.address = config_.address;
+  ho.port = config_.port;
+  ho.io_threads = config_.io_threads;
+  ho.worker_threads = config_.worker_threads;
+  ho.max_body_bytes = config_.max_body_bytes;
+  ho.max_header_bytes = config_.max_header_bytes;
+  ho.request_timeout = std::chrono::milliseconds(config_.request_timeout_ms);
+  ho.keep_alive_timeout = std::chrono::milliseconds(config_.keep_alive_timeout_ms);
+  ho.max_connections = config_.max_connections;
+  ho.shutdown_grace = std::chrono::milliseconds(config_.shutdown_grace_ms);
+  ho.access_log = config_.access_log;
+  p.server = std::make_unique<http::Server>(ho, p.router, p.metrics);
+  DOTHI_RETURN_IF_ERROR(p.server->Start());
+  spdlog::info("dothi listening on http://{}:{}", config_.address, p.server->port());
+  return Status::OK();
+}
+
+std::uint16_t ServerApp::port() const { return parts_ && parts_->server ? parts_->server->port() : 0; }
+
+void ServerApp::Stop() {
+  if (!parts_) return;
+  if (parts_->server) parts_->server->Stop();  // in-flight requests finish first
+  parts_->server.reset();
+  if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
+  parts_.reset();
+}
+
+}  // namespace dothi::app

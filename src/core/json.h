@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+
+// Json is dothi's own JSON value: null, bool, integer, double, string, array and an object
+// that keeps insertion order. Parsing text into a Json lives in api/common (simdjson);
+// writing text and the compact binary form used by the stores live here (std only).
+// A Json is a plain value: not synchronised, copy it or guard it to share it.
+namespace dothi {
+
+class Json {
+ public:
+  enum class Type : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+  using Array = std::vector<Json>;
+  using Member = std::pair<std::string, Json>;
+  using Object = std::vector<Member>;
+
+  Json() = default;
+  Json(std::nullptr_t) {}                                 // NOLINT
+  Json(bool b) : v_(b) {}                                 // NOLINT
+  Json(int i) : v_(static_cast<std::int64_t>(i)) {}       // NOLINT
+  Json(std::int64_t i) : v_(i) {}                         // NOLINT
+  Json(std::uint64_t i) : v_(static_cast<double>(i)) {}   // NOLINT: above int64 becomes double
+  Json(double d) : v_(d) {}                               // NOLINT
+  Json(const char* s) : v_(std::string(s)) {}             // NOLINT
+  Json(std::string s) : v_(std::move(s)) {}               // NOLINT
+  Json(std::string_view s) : v_(std::string(s)) {}        // NOLINT
+  Json(Array a) : v_(std::move(a)) {}                     // NOLINT
+  Json(Object o) : v_(std::move(o)) {}                    // NOLINT
+
+  static Json MakeObject() { return Json(Object{}); }
+  static Json MakeArray() { return Json(Array{}); }
+  // {"a", 1}, {"b", "x"} pairs, for building literals in code and tests.
+  static Json MakeObject(std::initializer_list<Member> members) { return Json(Object(members)); }
+
+  Type type() const { return static_cast<Type>(v_.index()); }
+  bool is_null() const { return type() == Type::kNull; }
+  bool is_bool() const { return type() == Type::kBool; }
+  bool is_int() const { return type() == Type::kInt; }
+  bool is_double() const { return type() == Type::kDouble; }
+  bool is_number() const { return is_int() || is_double(); }
+  bool is_string() const { return type() == Type::kString; }
+  bool is_array() const { return type() == Type::kArray; }
+  bool is_object() const { return type() == Type::kObject; }
+
+  // Accessors: the caller checks the type first (programmer error otherwise).
+  bool AsBool() const { return std::get<bool>(v_); }
+  std::int64_t AsInt() const { return std::get<std::int64_t>(v_); }
+  double AsDouble() const {  // any number
+    return is_int() ? static_cast<double>(std::get<std::int64_t>(v_)) : std::get<double>(v_);
+  }
+  const std::string& AsString() const { return std::get<std::string>(v_); }
+  std::string& AsString() { return std::get<std::string>(v_); }
+  const Array& AsArray() const { return std::get<Array>(v_); }
+  Array& AsArray() { return std::get<Array>(v_); }
+  const Object& AsObject() const { return std::get<Object>(v_); }
+  Object& AsObject() { return std::get<Object>(v_); }
+
+  // Object helpers. Find returns nullptr when the key is absent or this is no object.
+  const Json* Find(std::string_view key) const;
+  Json* Find(std::string_view key);
+  bool Contains(std::string_view key) const { return Find(key) != nullptr; }
+  // Sets key to value, replacing an existing member in place or appending a new one.
+  Json& Set(std::string_view key, Json value);
+  // Removes key; returns whether it was there.
+  bool Erase(std::string_view key);
+  // Array helper.
+  Json& Push(Json value);
+  std::size_t size() const;  // members or elements; 0 for scalars
+
+  // Compact JSON text (RFC 8259), UTF-8 kept as is, control characters escaped.
+  std::string Dump() const;
+  void AppendTo(std::string& out) const;
+
+  // Compact binary form for stores and in-memory caches; DecodeBinary refuses corrupt input.
+  void EncodeBinary(std::string& out) const;
+  static Result<Json> DecodeBinary(std::string_view bytes);
+
+  friend bool operator==(const Json& a, const Json& b);
+
+ private:
+  std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, Array, Object> v_;
+};
+
+// Appends s as a JSON string literal with quotes and escapes.
+void AppendJsonString(std::string& out, std::string_view s);
+// Appends a double the shortest way that reads back the same; non-finite becomes null.
+void AppendJsonNumber(std::string& out, double d);
+
+}  // namespace dothi

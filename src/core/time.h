@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// Timestamp is a UTC instant in microseconds since the Unix epoch, with ISO 8601 parse and
+// format ("2026-11-23T08:15:00.000Z"), the form NGSI-LD uses for DateTime values.
+namespace dothi {
+
+struct Timestamp {
+  std::int64_t micros = 0;
+  friend auto operator<=>(const Timestamp&, const Timestamp&) = default;
+};
+
+// Current wall-clock time.
+Timestamp Now();
+
+// Parses an ISO 8601 date-time with a Z or ±hh:mm offset (fractions to microseconds).
+// Without an offset the time is taken as UTC. Returns nullopt on anything else.
+std::optional<Timestamp> ParseIso8601(std::string_view text);
+
+// Formats as "YYYY-MM-DDThh:mm:ss.sssZ" (milliseconds, as NGSI-LD brokers print them).
+std::string FormatIso8601(Timestamp t);
+
+}  // namespace dothi

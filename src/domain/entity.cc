@@ -1,0 +1,121 @@
+#include "domain/entity.h"
+
+#include <cctype>
+
+namespace dothi::domain {
+
+namespace attr {
+
+bool IsReservedMember(std::string_view key) {
+  return key == kType || key == kValue || key == kObject || key == kObjectList ||
+         key == kLanguageMap || key == kValueList || key == kJson || key == kVocab ||
+         key == kObservedAt || key == kCreatedAt || key == kModifiedAt || key == kUnitCode ||
+         key == kDatasetId;
+}
+
+std::string_view ValueMemberFor(std::string_view t) {
+  if (t == kRelationship) return kObject;
+  if (t == kListRelationship) return kObjectList;
+  if (t == kLanguageProperty) return kLanguageMap;
+  if (t == kListProperty) return kValueList;
+  if (t == kJsonProperty) return kJson;
+  if (t == kVocabProperty) return kVocab;
+  return kValue;
+}
+
+}  // namespace attr
+
+const Json::Array* Entity::FindAttr(std::string_view iri) const {
+  const Json* a = attrs.Find(iri);
+  if (a == nullptr || !a->is_array()) return nullptr;
+  return &a->AsArray();
+}
+
+const Json* Entity::FindInstance(std::string_view iri, std::string_view dataset_id) const {
+  const Json::Array* arr = FindAttr(iri);
+  if (arr == nullptr || arr->empty()) return nullptr;
+  for (const Json& inst : *arr) {
+    const Json* ds = inst.Find(attr::kDatasetId);
+    if (dataset_id.empty() ? ds == nullptr : (ds != nullptr && ds->is_string() &&
+                                              ds->AsString() == dataset_id)) {
+      return &inst;
+    }
+  }
+  return dataset_id.empty() ? &arr->front() : nullptr;
+}
+
+bool Entity::HasType(std::string_view type_iri) const {
+  for (const auto& t : types) {
+    if (t == type_iri) return true;
+  }
+  return false;
+}
+
+Json Entity::ToStorageJson() const {
+  Json j = Json::MakeObject();
+  j.Set("id", id);
+  Json t = Json::MakeArray();
+  for (const auto& s : types) t.Push(s);
+  j.Set("type", std::move(t));
+  if (!scope.is_null()) j.Set("scope", scope);
+  j.Set("createdAt", created_at.micros);
+  j.Set("modifiedAt", modified_at.micros);
+  j.Set("attrs", attrs);
+  return j;
+}
+
+Result<Entity> Entity::FromStorageJson(const Json& j) {
+  const Json* id = j.Find("id");
+  const Json* type = j.Find("type");
+  const Json* c = j.Find("createdAt");
+  const Json* m = j.Find("modifiedAt");
+  const Json* a = j.Find("attrs");
+  if (id == nullptr || !id->is_string() || type == nullptr || !type->is_array() ||
+      c == nullptr || !c->is_int() || m == nullptr || !m->is_int() || a == nullptr ||
+      !a->is_object()) {
+    return Status::Internal("corrupt stored entity");
+  }
+  Entity e;
+  e.id = id->AsString();
+  for (const auto& t : type->AsArray()) {
+    if (!t.is_string()) return Status::Internal("corrupt stored entity type", e.id);
+    e.types.push_back(t.AsString());
+  }
+  if (const Json* s = j.Find("scope")) e.scope = *s;
+  e.created_at = Timestamp{c->AsInt()};
+  e.modified_at = Timestamp{m->AsInt()};
+  e.attrs = *a;
+  return e;
+}
+
+std::string Entity::Encode() const {
+  std::string out;
+  ToStorageJson().EncodeBinary(out);
+  return out;
+}
+
+Result<Entity> Entity::Decode(std::string_view bytes) {
+  Result<Json> j = Json::DecodeBinary(bytes);
+  if (!j.ok()) return j.status();
+  return FromStorageJson(*j);
+}
+
+bool IsValidUri(std::string_view s) {
+  const auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 >= s.size()) return false;
+  if (!std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  for (std::size_t i = 1; i < colon; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  for (const char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' ||
+        c == '`' || c == '{' || c == '|' || c == '}') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace dothi::domain

@@ -1,0 +1,871 @@
+#include "domain/query/q_query.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <regex>
+
+#include "core/time.h"
+
+namespace dothi::domain {
+
+// A compiled regular expression; shared between copies of a QQuery. It holds the user's
+// pattern P as "[\s\S]*(?:P)[\s\S]*" for regex_match: the same answer as regex_search(P),
+// but in one linear pass (libstdc++ restarts the search at every offset otherwise).
+struct QPattern {
+  std::regex re;
+};
+
+namespace {
+
+constexpr std::size_t kExcerptLength = 32;    // bytes of offending text quoted in errors
+constexpr std::uint64_t kMaxPatternStates = 512;  // rough automaton size accepted for "~="
+constexpr std::uint64_t kMaxRepeatCount = 1000;    // largest {n,m} bound looked at
+constexpr int kIncomparable = 2;              // Compare result for values of different kinds
+constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Attribute names: the spec's ALPHA / DIGIT / "_", plus what compact IRIs and UTF-8 names use.
+bool IsNameChar(char c) {
+  return IsAlpha(c) || IsDigit(c) || c == '_' || c == '-' || c == ':' || c == '/' || c == '#' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+QMember MemberFromName(std::string_view s) {
+  if (s == attr::kObservedAt) return QMember::kObservedAt;
+  if (s == attr::kCreatedAt) return QMember::kCreatedAt;
+  if (s == attr::kModifiedAt) return QMember::kModifiedAt;
+  if (s == attr::kUnitCode) return QMember::kUnitCode;
+  if (s == attr::kDatasetId) return QMember::kDatasetId;
+  return QMember::kNone;
+}
+
+std::string_view MemberName(QMember m) {
+  switch (m) {
+    case QMember::kObservedAt: return attr::kObservedAt;
+    case QMember::kCreatedAt: return attr::kCreatedAt;
+    case QMember::kModifiedAt: return attr::kModifiedAt;
+    case QMember::kUnitCode: return attr::kUnitCode;
+    case QMember::kDatasetId: return attr::kDatasetId;
+    case QMember::kNone: break;
+  }
+  return {};
+}
+
+// Number = ["-"] 1*DIGIT ["." 1*DIGIT] [("e"/"E") ["+"/"-"] 1*DIGIT]
+bool ParseNumber(std::string_view s, QValue& out) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  const std::size_t int_start = i;
+  while (i < s.size() && IsDigit(s[i])) ++i;
+  if (i == int_start) return false;
+  bool integral = true;
+  if (i < s.size() && s[i] == '.') {
+    integral = false;
+    const std::size_t f = ++i;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i == f) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    integral = false;
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const std::size_t e = i;
+    while (i < s.size() && IsDigit(s[i])) ++i;
+    if (i == e) return false;
+  }
+  if (i != s.size()) return false;
+  out.kind = QValue::Kind::kNumber;
+  const char* b = s.data();
+  const char* e = s.data() + s.size();
+  if (integral) {
+    std::int64_t v = 0;
+    auto r = std::from_chars(b, e, v);
+    if (r.ec == std::errc() && r.ptr == e) {
+      out.is_int = true;
+      out.i = v;
+      out.d = static_cast<double>(v);
+      return true;
+    }
+  }
+  double d = 0;
+  auto r = std::from_chars(b, e, d);
+  if (r.ptr != e || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) return false;
+  if (!std::isfinite(d)) return false;
+  out.is_int = false;
+  out.d = d;
+  return true;
+}
+
+// Time = hh ":" mm [":" ss ["." 1*DIGIT]] ["Z"]; microseconds since midnight.
+std::optional<std::int64_t> ParseTimeOfDay(std::string_view s) {
+  auto two = [&](std::size_t p, int& v) {
+    if (p + 2 > s.size() || !IsDigit(s[p]) || !IsDigit(s[p + 1])) return false;
+    v = (s[p] - '0') * 10 + (s[p + 1] - '0');
+    return true;
+  };
+  int h = 0, m = 0, sec = 0;
+  if (!two(0, h) || s.size() < 5 || s[2] != ':' || !two(3, m)) return std::nullopt;
+  std::size_t p = 5;
+  std::int64_t frac = 0;
+  if (p < s.size() && s[p] == ':') {
+    if (!two(p + 1, sec)) return std::nullopt;
+    p += 3;
+    if (p < s.size() && s[p] == '.') {
+      ++p;
+      const std::size_t f = p;
+      std::int64_t scale = 100000;
+      while (p < s.size() && IsDigit(s[p])) {
+        frac += (s[p] - '0') * scale;
+        scale /= 10;
+        ++p;
+      }
+      if (p == f) return std::nullopt;
+    }
+  }
+  if (p < s.size() && (s[p] == 'Z' || s[p] == 'z')) ++p;
+  if (p != s.size() || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  return (h * 3600LL + m * 60LL + sec) * 1000000 + frac;
+}
+
+// Unquoted values: number, boolean, date-time, date, time, or a URI.
+bool ClassifyBare(std::string_view tok, QValue& out) {
+  out.s = std::string(tok);
+  if (ParseNumber(tok, out)) return true;
+  if (tok == "true" || tok == "false") {
+    out.kind = QValue::Kind::kBool;
+    out.b = tok == "true";
+    return true;
+  }
+  if (tok.size() >= 10 && IsDigit(tok[0])) {
+    if (auto t = ParseIso8601(tok)) {
+      out.kind = QValue::Kind::kDateTime;
+      out.micros = t->micros;
+      return true;
+    }
+  }
+  if (auto t = ParseTimeOfDay(tok)) {
+    out.kind = QValue::Kind::kTime;
+    out.micros = *t;
+    return true;
+  }
+  if (IsValidUri(tok)) {
+    out.kind = QValue::Kind::kUri;
+    return true;
+  }
+  return false;
+}
+
+bool IsComparable(const QValue& v) {
+  return v.kind != QValue::Kind::kBool && v.kind != QValue::Kind::kUri;
+}
+
+std::uint64_t SatMul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > (kMaxPatternStates + 1) / a + 1) return kMaxPatternStates + 1;
+  const std::uint64_t r = a * b;
+  return r > kMaxPatternStates + 1 ? kMaxPatternStates + 1 : r;
+}
+
+// Rough size of the automaton std::regex builds: bounded repetition copies its operand.
+// Refusing big ones keeps compile time, memory and per-entity matching time bounded.
+bool PatternSizeAcceptable(std::string_view p) {
+  struct Frame {
+    std::uint64_t total = 0;
+    std::uint64_t last = 0;  // size of the last atom, the operand of a quantifier
+  };
+  std::vector<Frame> stack(1);
+  auto add_atom = [&](std::uint64_t w) {
+    stack.back().last = w;
+    stack.back().total = std::min(stack.back().total + w, kMaxPatternStates + 1);
+  };
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;
+      add_atom(1);
+    } else if (c == '[') {
+      ++i;
+      if (i < p.size() && p[i] == '^') ++i;
+      if (i < p.size() && p[i] == ']') ++i;
+      while (i < p.size() && p[i] != ']') {
+        if (p[i] == '\\') ++i;
+        ++i;
+      }
+      add_atom(1);
+    } else if (c == '(') {
+      stack.emplace_back();
+    } else if (c == ')') {
+      if (stack.size() > 1) {
+        const std::uint64_t w = stack.back().total + 1;
+        stack.pop_back();
+        add_atom(w);
+      }
+    } else if (c == '|') {
+      stack.back().last = 0;
+    } else if (c == '+') {
+      Frame& f = stack.back();  // x+ is compiled as x x*
+      f.total = std::min(f.total + f.last + 1, kMaxPatternStates + 1);
+    } else if (c == '*' || c == '?') {
+      stack.back().total += 1;
+    } else if (c == '{') {
+      std::size_t j = i + 1;
+      std::uint64_t n = 0, m = 0;
+      bool has_n = false, has_comma = false, has_m = false;
+      while (j < p.size() && IsDigit(p[j])) {
+        n = std::min<std::uint64_t>(n * 10 + (p[j] - '0'), kMaxRepeatCount + 1);
+        has_n = true;
+        ++j;
+      }
+      if (j < p.size() && p[j] == ',') {
+        has_comma = true;
+        ++j;
+        while (j < p.size() && IsDigit(p[j])) {
+          m = std::min<std::uint64_t>(m * 10 + (p[j] - '0'), kMaxRepeatCount + 1);
+          has_m = true;
+          ++j;
+        }
+      }
+      if (!has_n || j >= p.size() || p[j] != '}') {
+        add_atom(1);  // a literal brace; std::regex decides whether that is valid
+        continue;
+      }
+      const std::uint64_t copies = std::max<std::uint64_t>(
+          1, has_comma ? (has_m ? std::max(n, m) : n + 1) : n);
+      Frame& f = stack.back();
+      const std::uint64_t extra = SatMul(f.last, copies);
+      f.total = std::min(f.total + extra, kMaxPatternStates + 1);
+      f.last = extra;
+      i = j;
+    } else {
+      add_atom(1);
+    }
+    if (stack.back().total > kMaxPatternStates) return false;
+  }
+  std::uint64_t total = 0;
+  for (const Frame& f : stack) total += f.total;
+  return total <= kMaxPatternStates;
+}
+
+const Json& Unwrap(const Json& v) {
+  if (v.is_object()) {
+    if (const Json* x = v.Find("@value")) return *x;
+  }
+  return v;
+}
+
+template <typename T>
+int Sign(const T& a, const T& b) {
+  return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// -1 / 0 / 1 comparing a target value with a literal; kIncomparable across kinds.
+int Compare(const Json& raw, const QValue& q) {
+  const Json& v = Unwrap(raw);
+  switch (q.kind) {
+    case QValue::Kind::kNumber: {
+      if (!v.is_number()) return kIncomparable;
+      if (v.is_int() && q.is_int) return Sign(v.AsInt(), q.i);
+      const double a = v.AsDouble();
+      if (std::isnan(a)) return kIncomparable;
+      return Sign(a, q.d);
+    }
+    case QValue::Kind::kString:
+    case QValue::Kind::kUri: {
+      if (!v.is_string()) return kIncomparable;
+      const int c = v.AsString().compare(q.s);
+      return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
+    case QValue::Kind::kBool:
+      if (!v.is_bool()) return kIncomparable;
+      return Sign(v.AsBool(), q.b);
+    case QValue::Kind::kDateTime: {
+      if (!v.is_string()) return kIncomparable;
+      const auto t = ParseIso8601(v.AsString());
+      if (!t) return kIncomparable;
+      return Sign(t->micros, q.micros);
+    }
+    case QValue::Kind::kTime: {
+      if (!v.is_string()) return kIncomparable;
+      std::optional<std::int64_t> t = ParseTimeOfDay(v.AsString());
+      if (!t) {
+        if (auto dt = ParseIso8601(v.AsString())) {
+          t = ((dt->micros % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
+        }
+      }
+      if (!t) return kIncomparable;
+      return Sign(*t, q.micros);
+    }
+  }
+  return kIncomparable;
+}
+
+bool PatternMatches(const Json& raw, const QTerm& t) {
+  const Json& v = Unwrap(raw);
+  if (!v.is_string() || t.pattern == nullptr) return false;
+  const std::string& s = v.AsString();
+  if (s.size() > t.max_pattern_subject) return false;
+  try {
+    return std::regex_match(s.data(), s.data() + s.size(), t.pattern->re);
+  } catch (const std::exception&) {
+    return false;  // std::regex may give up on complexity; treat as no match
+  }
+}
+
+// The positive form of the term's operator on one scalar (or object) value.
+bool ScalarMatches(const Json& v, const QTerm& t) {
+  switch (t.op) {
+    case QOp::kEqual:
+    case QOp::kUnequal:
+      if (t.is_range) {
+        const int lo = Compare(v, t.values[0]);
+        if (lo == kIncomparable || lo < 0) return false;
+        const int hi = Compare(v, t.values[1]);
+        return hi != kIncomparable && hi <= 0;
+      }
+      for (const QValue& q : t.values) {
+        if (Compare(v, q) == 0) return true;
+      }
+      return false;
+    case QOp::kGreater: return Compare(v, t.values[0]) == 1;
+    case QOp::kGreaterEq: {
+      const int c = Compare(v, t.values[0]);
+      return c == 0 || c == 1;
+    }
+    case QOp::kLess: return Compare(v, t.values[0]) == -1;
+    case QOp::kLessEq: {
+      const int c = Compare(v, t.values[0]);
+      return c == 0 || c == -1;
+    }
+    case QOp::kPattern:
+    case QOp::kNotPattern: return PatternMatches(v, t);
+    case QOp::kExists:
+    case QOp::kNotExists: return true;
+  }
+  return false;
+}
+
+// Arrays match when any element does.
+bool AnyMatches(const Json& v, const QTerm& t) {
+  if (v.is_array()) {
+    for (const Json& x : v.AsArray()) {
+      if (ScalarMatches(x, t)) return true;
+    }
+    return false;
+  }
+  return ScalarMatches(v, t);
+}
+
+// True when a string the pattern would look at exceeds the subject limit.
+bool HasOversizedString(const Json& target, bool language_map, std::size_t max) {
+  auto check = [max](const Json& raw) {
+    auto one = [max](const Json& x) {
+      const Json& v = Unwrap(x);
+      return v.is_string() && v.AsString().size() > max;
+    };
+    if (!raw.is_array()) return one(raw);
+    for (const Json& x : raw.AsArray()) {
+      if (one(x)) return true;
+    }
+    return false;
+  };
+  if (!language_map) return check(target);
+  if (!target.is_object()) return false;
+  for (const auto& [lang, text] : target.AsObject()) {
+    if (check(text)) return true;
+  }
+  return false;
+}
+
+bool ValueMatches(const Json& target, bool language_map, const QTerm& t) {
+  // Neither "~=" nor "!~=" holds for a string too long to test.
+  if (t.op == QOp::kNotPattern &&
+      HasOversizedString(target, language_map, t.max_pattern_subject)) {
+    return false;
+  }
+  bool positive = false;
+  if (language_map) {
+    if (target.is_object()) {
+      for (const auto& [lang, text] : target.AsObject()) {
+        if (AnyMatches(text, t)) {
+          positive = true;
+          break;
+        }
+      }
+    }
+  } else {
+    positive = AnyMatches(target, t);
+  }
+  return (t.op == QOp::kUnequal || t.op == QOp::kNotPattern) ? !positive : positive;
+}
+
+// What the term looks at inside one attribute instance, or nullptr when it is absent.
+const Json* Target(const Json& instance, const QTerm& t, bool existence, bool& language_map) {
+  const Json* node = &instance;
+  for (const QName& s : t.subs) {
+    node = node->Find(s.iri);
+    if (node == nullptr || !node->is_object()) return nullptr;
+  }
+  if (t.member != QMember::kNone) {
+    if (!t.keys.empty()) return nullptr;
+    return node->Find(MemberName(t.member));
+  }
+  if (existence && t.keys.empty()) return node;
+  const Json* type = node->Find(attr::kType);
+  const std::string_view type_name =
+      type != nullptr && type->is_string() ? std::string_view(type->AsString()) : attr::kProperty;
+  const Json* v = node->Find(attr::ValueMemberFor(type_name));
+  if (v == nullptr) return nullptr;
+  std::size_t k = 0;
+  if (type_name == attr::kLanguageProperty) {
+    if (t.keys.empty()) {
+      language_map = true;
+      return v;
+    }
+    v = v->Find(t.keys[0]);  // a[en] picks one language
+    k = 1;
+  }
+  for (; v != nullptr && k < t.keys.size(); ++k) v = Unwrap(*v).Find(t.keys[k]);
+  return v;
+}
+
+bool TermMatches(const QTerm& t, const Entity& e) {
+  const bool existence = t.op == QOp::kExists || t.op == QOp::kNotExists;
+  bool found = false;
+  if (const Json::Array* instances = e.FindAttr(t.attr.iri)) {
+    for (const Json& inst : *instances) {
+      if (!inst.is_object()) continue;
+      bool language_map = false;
+      const Json* target = Target(inst, t, existence, language_map);
+      if (target == nullptr) continue;
+      if (existence) {
+        found = true;
+        break;
+      }
+      if (ValueMatches(*target, language_map, t)) return true;
+    }
+  }
+  if (t.op == QOp::kExists) return found;
+  if (t.op == QOp::kNotExists) return !found;
+  return false;
+}
+
+}  // namespace
+
+// Recursive descent over the q grammar; ";" binds tighter than "|".
+class QParser {
+ public:
+  QParser(std::string_view text, const QLimits& limits) : s_(text), limits_(limits) {}
+
+  Result<QQuery> Parse() {
+    if (s_.size() > limits_.max_length) {
+      return Status::BadRequestData("invalid q", "longer than " +
+                                                     std::to_string(limits_.max_length) +
+                                                     " bytes");
+    }
+    q_.text_ = std::string(s_);
+    SkipSpace();
+    if (pos_ >= s_.size()) return Status::BadRequestData("invalid q", "empty query");
+    std::uint32_t root = 0;
+    if (Status st = ParseOr(root); !st.ok()) return st;
+    SkipSpace();
+    if (pos_ < s_.size()) {
+      return Error(s_[pos_] == ')' ? "unbalanced ')'" : "unexpected text", pos_);
+    }
+    q_.root_ = root;
+    return std::move(q_);
+  }
+
+ private:
+  Status Error(std::string_view reason, std::size_t at) const {
+    std::string detail(reason);
+    detail += " at position ";
+    detail += std::to_string(at);
+    if (at >= s_.size()) {
+      detail += " (end of text)";
+    } else {
+      detail += ": '";
+      const std::string_view ex = s_.substr(at, kExcerptLength);
+      for (char c : ex) {
+        const auto u = static_cast<unsigned char>(c);
+        detail += (u < 0x20 || u >= 0x7f) ? '?' : c;
+      }
+      if (at + kExcerptLength < s_.size()) detail += "...";
+      detail += "'";
+    }
+    return Status::BadRequestData("invalid q", detail);
+  }
+
+  void SkipSpace() {
+    while (pos_ < s_.size() && IsSpace(s_[pos_])) ++pos_;
+  }
+  bool At(std::string_view tok) const { return s_.substr(pos_, tok.size()) == tok; }
+
+  std::uint32_t AddNode(QNode n) {
+    q_.nodes_.push_back(std::move(n));
+    return static_cast<std::uint32_t>(q_.nodes_.size() - 1);
+  }
+
+  Status ParseOr(std::uint32_t& out) {
+    std::vector<std::uint32_t> kids;
+    while (true) {
+      std::uint32_t n = 0;
+      if (Status st = ParseAnd(n); !st.ok()) return st;
+      kids.push_back(n);
+      SkipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != '|') break;
+      ++pos_;
+    }
+    if (kids.size() == 1) {
+      out = kids[0];
+    } else {
+      out = AddNode(QNode{QNode::Kind::kOr, 0, std::move(kids)});
+    }
+    return Status::OK();
+  }
+
+  Status ParseAnd(std::uint32_t& out) {
+    std::vector<std::uint32_t> kids;
+    while (true) {
+      std::uint32_t n = 0;
+      if (Status st = ParsePrimary(n); !st.ok()) return st;
+      kids.push_back(n);
+      SkipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != ';') break;
+      ++pos_;
+    }
+    if (kids.size() == 1) {
+      out = kids[0];
+    } else {
+      out = AddNode(QNode{QNode::Kind::kAnd, 0, std::move(kids)});
+    }
+    return Status::OK();
+  }
+
+  Status ParsePrimary(std::uint32_t& out) {
+    SkipSpace();
+    if (pos_ >= s_.size()) return Error("expected a query term", pos_);
+    if (s_[pos_] == '(') {
+      const std::size_t open = pos_;
+      if (++depth_ > limits_.max_depth) return Error("parentheses nested too deeply", pos_);
+      ++pos_;
+      if (Status st = ParseOr(out); !st.ok()) return st;
+      SkipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != ')') return Error("unbalanced '('", open);
+      ++pos_;
+      --depth_;
+      return Status::OK();
+    }
+    if (q_.terms_.size() >= limits_.max_terms) {
+      return Error("more than " + std::to_string(limits_.max_terms) + " query terms", pos_);
+    }
+    QTerm term;
+    if (Status st = ParseTerm(term); !st.ok()) return st;
+    q_.terms_.push_back(std::move(term));
+    out = AddNode(QNode{QNode::Kind::kTerm, static_cast<std::uint32_t>(q_.terms_.size() - 1), {}});
+    return Status::OK();
+  }
+
+  std::string_view ReadName() {
+    const std::size_t b = pos_;
+    while (pos_ < s_.size() && IsNameChar(s_[pos_])) ++pos_;
+    return s_.substr(b, pos_ - b);
+  }
+
+  Status ParseTerm(QTerm& t) {
+    const std::size_t start = pos_;
+    t.position = start;
+    bool negated = false;
+    if (s_[pos_] == '!') {
+      negated = true;
+      ++pos_;
+    }
+    const std::size_t name_pos = pos_;
+    const std::string_view name = ReadName();
+    if (name.empty()) return Error("expected an attribute name", name_pos);
+    t.attr = QName{std::string(name), std::string(name)};
+    while (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      const std::size_t seg_pos = pos_;
+      const std::string_view seg = ReadName();
+      if (seg.empty()) return Error("expected a sub-attribute name after '.'", seg_pos);
+      t.subs.push_back(QName{std::string(seg), std::string(seg)});
+    }
+    if (!t.subs.empty()) {
+      t.member = MemberFromName(t.subs.back().text);
+      if (t.member != QMember::kNone) t.subs.pop_back();
+    }
+    while (pos_ < s_.size() && s_[pos_] == '[') {
+      const std::size_t open = pos_++;
+      const std::size_t b = pos_;
+      while (pos_ < s_.size() && s_[pos_] != ']' && s_[pos_] != '[') ++pos_;
+      if (pos_ >= s_.size() || s_[pos_] != ']') return Error("unbalanced '['", open);
+      if (pos_ == b) return Error("empty '[]'", open);
+      t.keys.emplace_back(s_.substr(b, pos_ - b));
+      ++pos_;
+    }
+    if (t.member != QMember::kNone && !t.keys.empty()) {
+      return Error("'[' cannot follow a special member", name_pos);
+    }
+    SkipSpace();
+    const std::size_t op_pos = pos_;
+    static constexpr struct {
+      std::string_view text;
+      QOp op;
+    } kOps[] = {{"==", QOp::kEqual},     {"!~=", QOp::kNotPattern}, {"!=", QOp::kUnequal},
+                {">=", QOp::kGreaterEq}, {">", QOp::kGreater},      {"<=", QOp::kLessEq},
+                {"<", QOp::kLess},       {"~=", QOp::kPattern}};
+    bool has_op = false;
+    for (const auto& o : kOps) {
+      if (At(o.text)) {
+        t.op = o.op;
+        pos_ += o.text.size();
+        has_op = true;
+        break;
+      }
+    }
+    if (!has_op) {
+      if (pos_ < s_.size() && s_[pos_] == '=') return Error("unknown operator", op_pos);
+      t.op = negated ? QOp::kNotExists : QOp::kExists;
+    } else {
+      if (negated) return Error("'!' only applies to a bare attribute", start);
+      Status st = (t.op == QOp::kPattern || t.op == QOp::kNotPattern) ? ParsePattern(t)
+                                                                      : ParseValues(t, op_pos);
+      if (!st.ok()) return st;
+    }
+    std::size_t end = pos_;
+    while (end > start && IsSpace(s_[end - 1])) --end;
+    t.text = std::string(s_.substr(start, end - start));
+    SkipSpace();
+    if (pos_ < s_.size() && s_[pos_] != ';' && s_[pos_] != '|' && s_[pos_] != ')') {
+      return Error(has_op ? "unexpected text after value" : "expected an operator", pos_);
+    }
+    return Status::OK();
+  }
+
+  Status ParseOneValue(QValue& v) {
+    SkipSpace();
+    const std::size_t b = pos_;
+    if (pos_ < s_.size() && s_[pos_] == '"') {
+      ++pos_;
+      std::string out;
+      while (pos_ < s_.size() && s_[pos_] != '"') {
+        char c = s_[pos_++];
+        if (c == '\\') {
+          if (pos_ >= s_.size()) break;
+          c = s_[pos_++];
+          if (c == 'n') c = '\n';
+          if (c == 't') c = '\t';
+        }
+        out += c;
+      }
+      if (pos_ >= s_.size()) return Error("unterminated string", b);
+      ++pos_;
+      v.kind = QValue::Kind::kString;
+      v.s = std::move(out);
+      return Status::OK();
+    }
+    while (pos_ < s_.size()) {
+      const char c = s_[pos_];
+      if (c == ';' || c == '|' || c == ')' || c == ',' || c == '"' || IsSpace(c)) break;
+      if (c == '.' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '.') break;
+      ++pos_;
+    }
+    if (pos_ == b) return Error("expected a value", b);
+    if (!ClassifyBare(s_.substr(b, pos_ - b), v)) {
+      return Error("invalid value (strings must be quoted)", b);
+    }
+    return Status::OK();
+  }
+
+  Status ParseValues(QTerm& t, std::size_t op_pos) {
+    const bool equality = t.op == QOp::kEqual || t.op == QOp::kUnequal;
+    const std::size_t first_pos = pos_;
+    QValue first;
+    if (Status st = ParseOneValue(first); !st.ok()) return st;
+    t.values.push_back(std::move(first));
+    if (At("..")) {
+      if (!equality) return Error("a range needs '==' or '!='", op_pos);
+      pos_ += 2;
+      QValue second;
+      const std::size_t second_pos = pos_;
+      if (Status st = ParseOneValue(second); !st.ok()) return st;
+      if (!IsComparable(t.values[0]) || !IsComparable(second)) {
+        return Error("range bounds must be numbers, strings, dates or times", first_pos);
+      }
+      if (second.kind != t.values[0].kind) {
+        return Error("range bounds are of different kinds", second_pos);
+      }
+      t.values.push_back(std::move(second));
+      t.is_range = true;
+      if (pos_ < s_.size() && s_[pos_] == ',') return Error("a range cannot be in a list", pos_);
+      return Status::OK();
+    }
+    while (pos_ < s_.size() && s_[pos_] == ',') {
+      if (!equality) return Error("a value list needs '==' or '!='", op_pos);
+      ++pos_;
+      QValue next;
+      if (Status st = ParseOneValue(next); !st.ok()) return st;
+      if (At("..")) return Error("a range cannot be in a list", pos_);
+      t.values.push_back(std::move(next));
+    }
+    if (!equality && !IsComparable(t.values[0])) {
+      return Error("ordering needs a number, string, date or time", first_pos);
+    }
+    return Status::OK();
+  }
+
+  Status ParsePattern(QTerm& t) {
+    const std::size_t b = pos_;
+    std::string pattern;
+    if (pos_ < s_.size() && s_[pos_] == '"') {
+      QValue v;
+      if (Status st = ParseOneValue(v); !st.ok()) return st;
+      pattern = std::move(v.s);
+    } else {
+      // Unquoted: up to ';', '|' or ')' outside the pattern's own groups and classes.
+      int depth = 0;
+      bool in_class = false;
+      while (pos_ < s_.size()) {
+        const char c = s_[pos_];
+        if (c == '\\') {
+          pos_ = std::min(pos_ + 2, s_.size());
+          continue;
+        }
+        if (in_class) {
+          if (c == ']') in_class = false;
+        } else if (c == '[') {
+          in_class = true;
+        } else if (c == '(') {
+          ++depth;
+        } else if (c == ')') {
+          if (depth == 0) break;
+          --depth;
+        } else if ((c == ';' || c == '|') && depth == 0) {
+          break;
+        }
+        ++pos_;
+      }
+      pattern = std::string(s_.substr(b, pos_ - b));
+    }
+    if (pattern.empty()) return Error("expected a regular expression", b);
+    if (pattern.size() > limits_.max_pattern_length) {
+      return Error("regular expression longer than " +
+                       std::to_string(limits_.max_pattern_length) + " bytes",
+                   b);
+    }
+    auto flags = std::regex_constants::ECMAScript;
+#ifdef __GLIBCXX__
+    // Thompson-style matching: linear in the subject and no deep recursion, at the cost
+    // of back-references.
+    flags |= std::regex_constants::__polynomial;
+#endif
+    std::string_view body = pattern;
+    if (body.substr(0, 4) == "(?i)") {
+      flags |= std::regex_constants::icase;
+      body.remove_prefix(4);
+    }
+    if (!PatternSizeAcceptable(body)) return Error("regular expression too complex", b);
+    auto compiled = std::make_shared<QPattern>();
+    try {
+      // Compiling P alone first proves its parentheses balance, so wrapping cannot change it.
+      compiled->re.assign(body.data(), body.size(), flags);
+      std::string wrapped = "[\\s\\S]*(?:";
+      wrapped += body;
+      wrapped += ")[\\s\\S]*";
+      compiled->re.assign(wrapped, flags);
+    } catch (const std::exception&) {
+      return Error("invalid regular expression", b);
+    }
+    QValue text;
+    text.kind = QValue::Kind::kString;
+    text.s = std::move(pattern);
+    t.values.push_back(std::move(text));
+    t.pattern = std::move(compiled);
+    t.max_pattern_subject = limits_.max_pattern_subject;
+    return Status::OK();
+  }
+
+  std::string_view s_;
+  const QLimits& limits_;
+  std::size_t pos_ = 0;
+  int depth_ = 0;
+  QQuery q_;
+};
+
+Result<QQuery> ParseQ(std::string_view text, const QLimits& limits) {
+  return QParser(text, limits).Parse();
+}
+
+Status QQuery::Resolve(const std::function<std::string(std::string_view)>& expand) {
+  for (QTerm& t : terms_) {
+    std::string iri = expand(t.attr.text);
+    if (iri.empty()) return Status::BadRequestData("cannot expand attribute name", t.attr.text);
+    t.attr.iri = std::move(iri);
+    for (QName& s : t.subs) {
+      std::string sub = expand(s.text);
+      if (sub.empty()) return Status::BadRequestData("cannot expand attribute name", s.text);
+      s.iri = std::move(sub);
+    }
+  }
+  return Status::OK();
+}
+
+bool QQuery::EvalNode(std::uint32_t n, const Entity& e) const {
+  const QNode& node = nodes_[n];
+  switch (node.kind) {
+    case QNode::Kind::kTerm: return TermMatches(terms_[node.term], e);
+    case QNode::Kind::kAnd:
+      for (std::uint32_t c : node.children) {
+        if (!EvalNode(c, e)) return false;
+      }
+      return true;
+    case QNode::Kind::kOr:
+      for (std::uint32_t c : node.children) {
+        if (EvalNode(c, e)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+bool QQuery::Matches(const Entity& e) const {
+  if (nodes_.empty()) return true;  // a default-constructed query filters nothing out
+  return EvalNode(root_, e);
+}
+
+std::vector<std::string> QQuery::AttributeIris() const {
+  std::vector<std::string> out;
+  for (const QTerm& t : terms_) {
+    bool seen = false;
+    for (const auto& s : out) seen = seen || s == t.attr.iri;
+    if (!seen) out.push_back(t.attr.iri);
+  }
+  return out;
+}
+
+std::string QQuery::DebugString() const {
+  if (nodes_.empty()) return {};
+  std::string out;
+  std::function<void(std::uint32_t)> emit = [&](std::uint32_t n) {
+    const QNode& node = nodes_[n];
+    if (node.kind == QNode::Kind::kTerm) {
+      out += terms_[node.term].text;
+      return;
+    }
+    out += '(';
+    for (std::size_t i = 0; i < node.children.size(); ++i) {
+      if (i > 0) out += node.kind == QNode::Kind::kAnd ? ';' : '|';
+      emit(node.children[i]);
+    }
+    out += ')';
+  };
+  emit(root_);
+  return out;
+}
+
+}  // namespace dothi::domain

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Request and Response are dothi's own small HTTP value types. The server converts Beast
+// messages into them, so nothing above http/ sees Beast. Plain values; not synchronised.
+namespace dothi::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+const char* MethodName(Method m);
+Method ParseMethod(std::string_view s);
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive header lookup; nullptr when absent.
+const std::string* FindHeader(const Headers& headers, std::string_view name);
+
+struct Request {
+  Method method = Method::kGet;
+  std::string target;  // as received: path and query
+  std::string path;    // percent-decoded path without the query
+  std::vector<std::pair<std::string, std::string>> query;        // decoded, in order
+  std::vector<std::pair<std::string, std::string>> path_params;  // filled by the Router
+  Headers headers;
+  std::string body;
+
+  const std::string* Header(std::string_view name) const { return FindHeader(headers, name); }
+  // First value of a query parameter, or nullptr.
+  const std::string* Query(std::string_view name) const;
+  // Value of a {name} path parameter ("" when absent).
+  std::string_view PathParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  Response& SetHeader(std::string name, std::string value);
+  const std::string* Header(std::string_view name) const { return FindHeader(headers, name); }
+};
+
+// Splits "a=1&b=x%20y" into decoded pairs ('+' is a space). Invalid escapes are kept as is.
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
+// Percent-decodes s; returns false on a malformed escape.
+bool PercentDecode(std::string_view s, std::string& out, bool plus_is_space);
+// Percent-encodes s for use in a query string value or path segment.
+std::string PercentEncode(std::string_view s);
+
+}  // namespace dothi::http

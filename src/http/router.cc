@@ -1,0 +1,203 @@
+#include "http/router.h"
+
+#include <utility>
+
+#include "core/json.h"
+#include "http/status_mapping.h"
+
+namespace dothi::http {
+namespace {
+
+constexpr std::uint32_t Bit(Method m) { return 1u << static_cast<int>(m); }
+
+std::string_view RawPath(const Request& req) {
+  if (!req.target.empty()) {
+    std::string_view t = req.target;
+    return t.substr(0, t.find('?'));
+  }
+  return req.path;
+}
+
+// Splits a path into percent-decoded segments; empty segments except inner ones are dropped,
+// so "/a/b/" and "/a/b" are the same path.
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> segs;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.empty()) return segs;
+  std::string decoded;
+  while (true) {
+    std::size_t slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    // A malformed escape is kept as literal text; it then matches nothing literal.
+    if (PercentDecode(seg, decoded, /*plus_is_space=*/false)) {
+      segs.push_back(decoded);
+    } else {
+      segs.emplace_back(seg);
+    }
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return segs;
+}
+
+// True when a is more specific than b: at the first segment where they differ in kind,
+// a has the literal.
+bool MoreSpecific(const std::vector<bool>& a, const std::vector<bool>& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] != b[i]) return !a[i];
+  }
+  return false;
+}
+
+Response DefaultRenderError(const Status& s) {
+  Response res;
+  res.status = HttpStatusFor(s.code());
+  std::string body = "{\"type\":\"about:blank\",\"title\":";
+  AppendJsonString(body, ReasonPhrase(res.status));
+  body += ",\"status\":";
+  body += std::to_string(res.status);
+  body += ",\"detail\":";
+  AppendJsonString(body, s.message());
+  body += '}';
+  res.body = std::move(body);
+  res.SetHeader("Content-Type", "application/json");
+  return res;
+}
+
+}  // namespace
+
+std::string AllowHeaderValue(std::uint32_t methods) {
+  if (methods & Bit(Method::kGet)) methods |= Bit(Method::kHead);
+  methods |= Bit(Method::kOptions);
+  static constexpr Method kOrder[] = {Method::kGet,   Method::kHead,   Method::kPost,
+                                      Method::kPut,   Method::kPatch,  Method::kDelete,
+                                      Method::kOptions};
+  std::string out;
+  for (Method m : kOrder) {
+    if (!(methods & Bit(m))) continue;
+    if (!out.empty()) out += ", ";
+    out += MethodName(m);
+  }
+  return out;
+}
+
+void Router::Add(Method method, std::string pattern, std::string name, Handler handler,
+                 RouteOptions options) {
+  Route r;
+  r.method = method;
+  std::string_view p = pattern;
+  if (!p.empty() && p.front() == '/') p.remove_prefix(1);
+  if (!p.empty() && p.back() == '/') p.remove_suffix(1);
+  while (!p.empty()) {
+    std::size_t slash = p.find('/');
+    std::string_view seg = p.substr(0, slash);
+    bool param = seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+    r.segments.emplace_back(param ? seg.substr(1, seg.size() - 2) : seg);
+    r.is_param.push_back(param);
+    if (slash == std::string_view::npos) break;
+    p.remove_prefix(slash + 1);
+  }
+  r.name = std::move(name);
+  r.handler = std::move(handler);
+  r.run_inline = options.run_inline;
+  has_inline_ = has_inline_ || options.run_inline;
+  routes_.push_back(std::move(r));
+}
+
+void Router::SetErrorRenderer(std::string prefix, ErrorRenderer renderer) {
+  for (auto& [p, r] : renderers_) {
+    if (p == prefix) {
+      r = std::move(renderer);
+      return;
+    }
+  }
+  renderers_.emplace_back(std::move(prefix), std::move(renderer));
+}
+
+bool Router::Match(const Route& r, const std::vector<std::string>& segs, Request* req) {
+  if (r.segments.size() != segs.size()) return false;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    if (r.is_param[i]) {
+      if (segs[i].empty()) return false;
+    } else if (r.segments[i] != segs[i]) {
+      return false;
+    }
+  }
+  if (req != nullptr) {
+    req->path_params.clear();
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+      if (r.is_param[i]) req->path_params.emplace_back(r.segments[i], segs[i]);
+    }
+  }
+  return true;
+}
+
+Router::Resolution Router::Resolve(Method method, const std::vector<std::string>& segs) const {
+  Resolution res;
+  const Route* get_route = nullptr;  // HEAD falls back to this
+  for (const Route& r : routes_) {
+    if (!Match(r, segs, nullptr)) continue;
+    res.allowed |= Bit(r.method);
+    if (r.method == method) {
+      if (res.route == nullptr || MoreSpecific(r.is_param, res.route->is_param)) res.route = &r;
+    } else if (method == Method::kHead && r.method == Method::kGet) {
+      if (get_route == nullptr || MoreSpecific(r.is_param, get_route->is_param)) get_route = &r;
+    }
+  }
+  if (res.route == nullptr) res.route = get_route;
+  return res;
+}
+
+Response Router::Dispatch(const RequestContext& ctx, Request& req, std::string* route_name) const {
+  std::vector<std::string> segs = SplitPath(RawPath(req));
+  Resolution found = Resolve(req.method, segs);
+  if (found.route != nullptr) {
+    Match(*found.route, segs, &req);
+    if (route_name != nullptr) *route_name = found.route->name;
+    return found.route->handler(ctx, req);
+  }
+  if (route_name != nullptr) *route_name = "unmatched";
+  if (found.allowed == 0) {
+    return RenderError(ctx, req, Status::NotFound("no such resource", req.path));
+  }
+  if (req.method == Method::kOptions) {
+    Response res;
+    res.status = 204;
+    res.SetHeader("Allow", AllowHeaderValue(found.allowed));
+    return res;
+  }
+  // No ErrorCode means "method not allowed": render the body in the API's format, then
+  // give it the 405 status and the Allow header from the table.
+  Response res = RenderError(
+      ctx, req, Status::Unsupported("method not allowed", req.method == Method::kOther
+                                                              ? std::string_view("OTHER")
+                                                              : MethodName(req.method)));
+  res.status = 405;
+  res.SetHeader("Allow", AllowHeaderValue(found.allowed));
+  return res;
+}
+
+Response Router::RenderError(const RequestContext& ctx, const Request& req,
+                             const Status& s) const {
+  std::string_view path = req.path.empty() ? RawPath(req) : std::string_view(req.path);
+  const ErrorRenderer* best = nullptr;
+  std::size_t best_len = 0;
+  for (const auto& [prefix, renderer] : renderers_) {
+    if (path.substr(0, prefix.size()) != prefix) continue;
+    if (best == nullptr || prefix.size() > best_len) {
+      best = &renderer;
+      best_len = prefix.size();
+    }
+  }
+  if (best == nullptr) return DefaultRenderError(s);
+  return (*best)(ctx, req, s);
+}
+
+bool Router::RunsInline(const Request& req) const {
+  if (!has_inline_) return false;
+  Resolution found = Resolve(req.method, SplitPath(RawPath(req)));
+  return found.route != nullptr && found.route->run_inline;
+}
+
+}  // namespace dothi::http

@@ -1,0 +1,466 @@
+#include "http/server.h"
+
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/json.h"
+#include "core/time.h"
+
+namespace dothi::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxRequestIdLength = 64;                   // characters
+constexpr auto kLingerTime = std::chrono::milliseconds(500);      // drain after an error reply
+constexpr std::size_t kMaxLingerBytes = std::size_t{1} << 20;     // bytes discarded at most
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFILE and friends
+
+// One accepted connection; shared by its session coroutine and Stop(). Fields other than
+// stream's socket handle are touched only on the connection's strand.
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request has been read and is not answered yet
+};
+
+bool SaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Headers the server owns: a handler's value for them is ignored.
+bool ServerOwnedHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
+         EqualsIgnoreCase(name, "Transfer-Encoding");
+}
+
+bool BodylessStatus(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+
+Response InternalErrorResponse(std::string_view request_id) {
+  Response res;
+  res.status = 500;
+  res.body = InternalErrorBody(request_id);
+  res.SetHeader("Content-Type", "application/json");
+  return res;
+}
+
+Response PlainResponse(int status, std::string_view text) {
+  Response res;
+  res.status = status;
+  res.body = std::string(text);
+  res.SetHeader("Content-Type", "text/plain");
+  return res;
+}
+
+// Builds a Request from a parsed header (and body, when read).
+Request ConvertRequest(bhttp::request<bhttp::string_body>& m, bool* path_ok) {
+  Request req;
+  req.method = ParseMethod(std::string_view(m.method_string().data(), m.method_string().size()));
+  req.target = std::string(m.target());
+  std::string_view target = req.target;
+  std::size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  *path_ok = PercentDecode(raw_path, req.path, /*plus_is_space=*/false);
+  if (!*path_ok) req.path = std::string(raw_path);
+  if (q != std::string_view::npos) req.query = ParseQueryString(target.substr(q + 1));
+  req.headers.reserve(8);
+  for (const auto& field : m) {
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return req;
+}
+
+}  // namespace
+
+std::string InternalErrorBody(std::string_view request_id) {
+  std::string body =
+      "{\"type\":\"https://uri.etsi.org/ngsi-ld/errors/InternalError\","
+      "\"title\":\"internal error\",\"detail\":";
+  AppendJsonString(body, std::string("request id ") + std::string(request_id));
+  body += '}';
+  return body;
+}
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Router& r, Metrics& m)
+      : opts(std::move(o)), router(r), metrics(m), ioc(std::max(1, opts.io_threads)) {}
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
+  // Writes res; returns bytes of body sent or sets ec.
+  asio::awaitable<void> Write(beast::tcp_stream& stream, Response& res, unsigned version,
+                              bool keep_alive, bool head_only, boost::system::error_code& ec);
+  asio::awaitable<void> LingeringClose(beast::tcp_stream& stream);
+  Response SafeDispatch(const RequestContext& ctx, Request& req, std::string* route) const;
+  std::string NextRequestId();
+  void CloseConnections(bool force);
+  void Release(const std::shared_ptr<Connection>& conn);
+
+  ServerOptions opts;
+  const Router& router;
+  Metrics& metrics;
+
+  // Declared before ioc: session frames destroyed with ioc still use them.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::list<std::shared_ptr<Connection>> connections;  // guarded by mu
+  std::atomic<bool> stopping{false};
+
+  asio::io_context ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<asio::thread_pool> pool;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  std::string id_prefix;
+  std::atomic<std::uint64_t> next_id{1};
+};
+
+std::string Server::Impl::NextRequestId() {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%llx",
+                static_cast<unsigned long long>(next_id.fetch_add(1, std::memory_order_relaxed)));
+  std::string id = id_prefix;
+  id += buf;
+  return id;
+}
+
+Response Server::Impl::SafeDispatch(const RequestContext& ctx, Request& req,
+                                    std::string* route) const {
+  // The one last-resort catch (STYLE.md 2.4): if it fires, a handler has a bug.
+  try {
+    return router.Dispatch(ctx, req, route);
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled exception request_id={} route={} what={}", ctx.request_id, *route,
+                  e.what());
+  } catch (...) {
+    spdlog::error("unhandled non-standard exception request_id={} route={}", ctx.request_id,
+                  *route);
+  }
+  return InternalErrorResponse(ctx.request_id);
+}
+
+void Server::Impl::Release(const std::shared_ptr<Connection>& conn) {
+  std::lock_guard lock(mu);
+  for (auto it = connections.begin(); it != connections.end(); ++it) {
+    if (*it == conn) {
+      connections.erase(it);
+      break;
+    }
+  }
+  cv.notify_all();
+}
+
+void Server::Impl::CloseConnections(bool force) {
+  std::vector<std::shared_ptr<Connection>> snapshot;
+  {
+    std::lock_guard lock(mu);
+    snapshot.assign(connections.begin(), connections.end());
+  }
+  for (auto& conn : snapshot) {
+    asio::post(conn->stream.get_executor(), [conn, force] {
+      if (conn->busy && !force) return;  // it closes itself after its response
+      boost::system::error_code ec;
+      conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+      conn->stream.socket().close(ec);
+    });
+  }
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    tcp::socket socket(asio::make_strand(ioc));
+    boost::system::error_code ec;
+    co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping.load()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer timer(ioc, kAcceptBackoff);  // e.g. out of file descriptors
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(mu);
+      if (connections.size() >= opts.max_connections) {
+        conn->stream.socket().close(ec);
+        continue;
+      }
+      connections.push_back(conn);
+    }
+    auto executor = conn->stream.get_executor();
+    asio::co_spawn(executor, Session(std::move(conn)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::Write(beast::tcp_stream& stream, Response& res,
+                                          unsigned version, bool keep_alive, bool head_only,
+                                          boost::system::error_code& ec) {
+  bhttp::response<bhttp::string_body> msg;
+  msg.version(version);
+  msg.result(static_cast<unsigned>(res.status));
+  for (auto& [name, value] : res.headers) {
+    if (!ServerOwnedHeader(name)) msg.insert(name, value);
+  }
+  if (BodylessStatus(res.status)) {
+    res.body.clear();
+  } else {
+    msg.content_length(res.body.size());
+    if (!head_only) msg.body() = std::move(res.body);
+  }
+  msg.keep_alive(keep_alive);
+  stream.expires_after(opts.request_timeout);
+  co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Server::Impl::LingeringClose(beast::tcp_stream& stream) {
+  // Closing with unread request bytes makes the kernel send RST, which can destroy the
+  // error reply before the client reads it; so half-close and drain for a moment first.
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLingerTime);
+  char buf[4096];
+  std::size_t drained = 0;
+  while (!ec && drained < kMaxLingerBytes) {
+    drained += co_await stream.async_read_some(asio::buffer(buf),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  stream.socket().close(ec);
+}
+
+asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
+  struct Guard {
+    Impl* impl;
+    std::shared_ptr<Connection> conn;
+    ~Guard() { impl->Release(conn); }
+  } guard{this, conn};
+
+  beast::tcp_stream& stream = conn->stream;
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!stopping.load()) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+    parser.body_limit(opts.max_body_bytes);
+    boost::system::error_code ec;
+    stream.expires_after(first ? opts.request_timeout : opts.keep_alive_timeout);
+    first = false;
+    co_await bhttp::async_read_header(stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::header_limit) {
+      Response res = PlainResponse(431, "request header fields too large\n");
+      co_await Write(stream, res, 11, false, false, ec);
+      co_await LingeringClose(stream);
+      co_return;
+    }
+    if (ec && ec != bhttp::error::body_limit) {
+      // EOF, timeout, reset, or stop: just close. Malformed requests get a plain 400.
+      const bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                             ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+      if (malformed) {
+        Response res = PlainResponse(400, "malformed request\n");
+        co_await Write(stream, res, 11, false, false, ec);
+        co_await LingeringClose(stream);
+      }
+      co_return;
+    }
+
+    conn->busy = true;
+    const Clock::time_point start = Clock::now();
+    auto& msg = parser.get();
+    const unsigned version = msg.version();
+    bool keep_alive = msg.keep_alive();
+    bool path_ok = true;
+    Request req = ConvertRequest(msg, &path_ok);
+
+    RequestContext ctx;
+    const std::string* incoming_id = req.Header("X-Request-Id");
+    ctx.request_id = incoming_id != nullptr && SaneRequestId(*incoming_id) ? *incoming_id
+                                                                           : NextRequestId();
+    if (const std::string* tenant = req.Header("NGSILD-Tenant")) ctx.tenant = *tenant;
+    ctx.received_at = Now();
+
+    // The header is read on its own: Boost 1.74's eager parsing skips the Content-Length
+    // vs body_limit check, which async_read_header performs.
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(opts.request_timeout);
+      co_await bhttp::async_read(stream, buffer, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    std::string route = "unmatched";
+    Response res;
+    bool linger = false;
+    if (ec == bhttp::error::body_limit) {
+      res = router.RenderError(ctx, req, Status::PayloadTooLarge("request body too large",
+                                                                 "limit " + std::to_string(opts.max_body_bytes) + " bytes"));
+      keep_alive = false;
+      linger = true;
+    } else if (ec) {
+      co_return;  // timeout or reset mid-body: nobody to answer
+    } else if (!path_ok) {
+      res = router.RenderError(ctx, req, Status::InvalidRequest("malformed percent-escape in path"));
+    } else {
+      req.body = std::move(msg.body());
+      if (router.RunsInline(req)) {
+        res = SafeDispatch(ctx, req, &route);
+      } else {
+        res = co_await asio::co_spawn(
+            pool->get_executor(),
+            [&]() -> asio::awaitable<Response> { co_return SafeDispatch(ctx, req, &route); },
+            asio::use_awaitable);
+      }
+    }
+
+    if (stopping.load()) keep_alive = false;
+    res.SetHeader("X-Request-Id", ctx.request_id);
+    const int status = res.status;
+    const std::size_t body_bytes = BodylessStatus(status) ? 0 : res.body.size();
+    const bool head_only = req.method == Method::kHead;
+    // Recorded before the write, so a client that has its answer also sees it counted.
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    metrics.RecordRequest(route, req.method, status, seconds);
+    co_await Write(stream, res, version, keep_alive, head_only, ec);
+    conn->busy = false;
+    if (opts.access_log) {
+      spdlog::info("http method={} target={} status={} bytes={} duration_ms={:.3f} "
+                   "request_id={} route={} tenant={}",
+                   MethodName(req.method), req.target, status, head_only ? 0 : body_bytes,
+                   seconds * 1e3, ctx.request_id, route, ctx.tenant);
+    }
+    if (ec) co_return;
+    if (linger) {
+      co_await LingeringClose(stream);
+      co_return;
+    }
+    if (!keep_alive) break;
+  }
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+}
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+
+Server::~Server() { Stop(); }
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  if (s.started) return Status::Internal("server already started");
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(s.opts.address, ec);
+  if (ec) return Status::BadRequestData("invalid listen address", s.opts.address);
+  tcp::endpoint endpoint(address, s.opts.port);
+  std::string where = s.opts.address + ":" + std::to_string(s.opts.port);
+  if (s.acceptor.open(endpoint.protocol(), ec); ec) {
+    return Status::Unavailable("cannot open socket", ec.message());
+  }
+  s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (s.acceptor.bind(endpoint, ec); ec) {
+    return Status::Unavailable("cannot bind " + where, ec.message());
+  }
+  if (s.acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Status::Unavailable("cannot listen on " + where, ec.message());
+  }
+  s.port = s.acceptor.local_endpoint(ec).port();
+
+  std::random_device rd;
+  char prefix[16];
+  std::snprintf(prefix, sizeof(prefix), "%08x-", static_cast<unsigned>(rd()));
+  s.id_prefix = prefix;
+
+  s.started = true;
+  s.pool.emplace(static_cast<std::size_t>(std::max(1, s.opts.worker_threads)));
+  s.work.emplace(s.ioc.get_executor());
+  asio::co_spawn(s.ioc, s.AcceptLoop(), asio::detached);
+  for (int i = 0; i < std::max(1, s.opts.io_threads); ++i) {
+    s.threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("io thread: unhandled exception: {}", e.what());
+        }
+      }
+    });
+  }
+  spdlog::info("http server listening on {}:{}", s.opts.address, s.port);
+  return Status::OK();
+}
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  s.stopping.store(true);
+  asio::post(s.ioc, [&s] {
+    boost::system::error_code ec;
+    s.acceptor.close(ec);
+  });
+  s.CloseConnections(/*force=*/false);
+  {
+    std::unique_lock lock(s.mu);
+    if (!s.cv.wait_for(lock, s.opts.shutdown_grace, [&s] { return s.connections.empty(); })) {
+      spdlog::warn("http server: {} requests still running after shutdown grace; cutting them",
+                   s.connections.size());
+      lock.unlock();
+      s.CloseConnections(/*force=*/true);
+      lock.lock();
+      // Handlers still running on the pool post their completion to the io_context, so it
+      // keeps running until every session has ended.
+      s.cv.wait(lock, [&s] { return s.connections.empty(); });
+    }
+  }
+  s.work.reset();
+  s.ioc.stop();
+  for (auto& t : s.threads) t.join();
+  s.threads.clear();
+  s.pool->join();
+  spdlog::info("http server stopped");
+}
+
+}  // namespace dothi::http

@@ -1,0 +1,846 @@
+#include "service/entity_service.h"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <unordered_set>
+
+#include "geo/geometry.h"
+#include "geo/spatial_index.h"
+
+namespace dothi::service {
+
+using domain::Entity;
+namespace attr = domain::attr;
+
+namespace {
+
+constexpr std::size_t kMaxIdPatternLength = 256;  // characters; longer idPattern is refused
+constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // NGSI-LD's "delete this" value
+
+std::size_t StripeOf(std::string_view tenant, std::string_view id, std::size_t stripes) {
+  const std::size_t h = std::hash<std::string_view>{}(id) * 31 + std::hash<std::string_view>{}(tenant);
+  return h % stripes;
+}
+
+std::optional<geo::BBox> LocationBox(const Entity& e) {
+  const Json::Array* insts = e.FindAttr(domain::kLocationIri);
+  if (insts == nullptr) return std::nullopt;
+  std::optional<geo::BBox> box;
+  for (const Json& inst : *insts) {
+    const Json* v = inst.Find(attr::kValue);
+    if (v == nullptr) continue;
+    Result<geo::Geometry> g = geo::Geometry::FromGeoJson(*v);
+    if (!g.ok()) continue;
+    const geo::BBox b = g->bbox();
+    if (!box) {
+      box = b;
+    } else {
+      box->min_x = std::min(box->min_x, b.min_x);
+      box->min_y = std::min(box->min_y, b.min_y);
+      box->max_x = std::max(box->max_x, b.max_x);
+      box->max_y = std::max(box->max_y, b.max_y);
+    }
+  }
+  return box;
+}
+
+std::string NowIso(const RequestContext& ctx) {
+  return FormatIso8601(ctx.received_at.micros != 0 ? ctx.received_at : Now());
+}
+
+// Stamps createdAt/modifiedAt on an instance and its sub-attributes; keeps createdAt from
+// the previous version of the instance when there is one.
+void StampInstance(Json& inst, const std::string& now, const Json* previous) {
+  const Json* prev_created = previous ? previous->Find(attr::kCreatedAt) : nullptr;
+  inst.Set(attr::kCreatedAt, prev_created ? *prev_created : Json(now));
+  inst.Set(attr::kModifiedAt, now);
+  if (!inst.is_object()) return;
+  for (auto& [k, v] : inst.AsObject()) {
+    if (attr::IsReservedMember(k) || !v.is_object()) continue;
+    const Json* prev_sub = previous ? previous->Find(k) : nullptr;
+    StampInstance(v, now, prev_sub);
+  }
+}
+
+std::string DatasetOf(const Json& inst) {
+  const Json* ds = inst.Find(attr::kDatasetId);
+  return ds && ds->is_string() ? ds->AsString() : std::string();
+}
+
+// Index of the instance with the same datasetId in arr, or -1.
+int FindSameDataset(const Json::Array& arr, const std::string& ds) {
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    if (DatasetOf(arr[i]) == ds) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool IsNullValue(const Json& inst) {
+  const Json* t = inst.Find(attr::kType);
+  const std::string_view member = attr::ValueMemberFor(t && t->is_string() ? t->AsString() : "");
+  const Json* v = inst.Find(member);
+  return v != nullptr && v->is_string() && v->AsString() == kNullValue;
+}
+
+// Writes the instances of one attribute into e, replacing instances with the same
+// datasetId. Stamps times.
+void PutInstances(Entity& e, const std::string& iri, const Json& instances, const std::string& now) {
+  Json* existing = e.attrs.Find(iri);
+  if (existing == nullptr) existing = &e.attrs.Set(iri, Json::MakeArray());
+  for (const Json& inst : instances.AsArray()) {
+    Json copy = inst;
+    const std::string ds = DatasetOf(inst);
+    const int at = FindSameDataset(existing->AsArray(), ds);
+    if (at >= 0) {
+      StampInstance(copy, now, &existing->AsArray()[at]);
+      existing->AsArray()[at] = std::move(copy);
+    } else {
+      StampInstance(copy, now, nullptr);
+      existing->Push(std::move(copy));
+    }
+  }
+}
+
+// Merges src into dst (JSON merge patch semantics for one instance): members replace,
+// sub-attributes merge recursively, "urn:ngsi-ld:null" removes a sub-attribute.
+void MergeInstance(Json& dst, const Json& src, const std::string& now) {
+  for (const auto& [k, v] : src.AsObject()) {
+    if (k == attr::kCreatedAt || k == attr::kModifiedAt) continue;
+    if (!attr::IsReservedMember(k) && v.is_object()) {
+      if (IsNullValue(v)) {
+        dst.Erase(k);
+        continue;
+      }
+      Json* sub = dst.Find(k);
+      if (sub != nullptr && sub->is_object()) {
+        MergeInstance(*sub, v, now);
+      } else {
+        Json copy = v;
+        StampInstance(copy, now, nullptr);
+        dst.Set(k, std::move(copy));
+      }
+      continue;
+    }
+    dst.Set(k, v);
+  }
+  dst.Set(attr::kModifiedAt, now);
+}
+
+void StampEntity(Entity& e, const std::string& now_iso, Timestamp now, const Entity* previous) {
+  e.created_at = previous ? previous->created_at : now;
+  e.modified_at = now;
+  for (auto& [iri, arr] : e.attrs.AsObject()) {
+    const Json* prev = previous ? previous->attrs.Find(iri) : nullptr;
+    for (Json& inst : arr.AsArray()) {
+      const Json* prev_inst = nullptr;
+      if (prev != nullptr) {
+        const int at = FindSameDataset(prev->AsArray(), DatasetOf(inst));
+        if (at >= 0) prev_inst = &prev->AsArray()[at];
+      }
+      StampInstance(inst, now_iso, prev_inst);
+    }
+  }
+}
+
+void AddTypes(Entity& e, const std::vector<std::string>& types) {
+  for (const auto& t : types) {
+    if (!e.HasType(t)) e.types.push_back(t);
+  }
+}
+
+Timestamp WriteTime(const RequestContext& ctx) {
+  return ctx.received_at.micros != 0 ? ctx.received_at : Now();
+}
+
+}  // namespace
+
+struct EntityService::TenantIndex {
+  struct Slot {
+    std::string id;
+    std::string bytes;  // Entity::Encode
+    std::vector<std::string> types;
+    bool live = false;
+  };
+  struct TypeStats {
+    std::size_t count = 0;
+    std::map<std::string, std::size_t> attrs;
+  };
+  struct AttrStats {
+    std::size_t count = 0;
+    std::map<std::string, std::size_t> types;
+    std::map<std::string, std::size_t> kinds;
+  };
+
+  std::vector<Slot> slots;
+  std::vector<std::uint32_t> free_slots;
+  std::unordered_map<std::string, std::uint32_t> by_id;
+  std::unordered_map<std::string, std::unordered_set<std::uint32_t>> by_type;
+  geo::SpatialIndex spatial;
+  std::map<std::string, TypeStats> type_stats;
+  std::map<std::string, AttrStats> attr_stats;
+  std::size_t live = 0;
+
+  void CountEntity(const Entity& e, int delta) {
+    for (const auto& t : e.types) {
+      TypeStats& ts = type_stats[t];
+      ts.count += delta;
+      for (const auto& [iri, arr] : e.attrs.AsObject()) {
+        (void)arr;
+        ts.attrs[iri] += delta;
+        if (ts.attrs[iri] == 0) ts.attrs.erase(iri);
+      }
+      if (ts.count == 0) type_stats.erase(t);
+    }
+    for (const auto& [iri, arr] : e.attrs.AsObject()) {
+      AttrStats& as = attr_stats[iri];
+      as.count += delta;
+      for (const auto& t : e.types) {
+        as.types[t] += delta;
+        if (as.types[t] == 0) as.types.erase(t);
+      }
+      for (const Json& inst : arr.AsArray()) {
+        const Json* k = inst.Find(attr::kType);
+        if (k && k->is_string()) {
+          as.kinds[k->AsString()] += delta;
+          if (as.kinds[k->AsString()] == 0) as.kinds.erase(k->AsString());
+        }
+      }
+      if (as.count == 0) attr_stats.erase(iri);
+    }
+  }
+};
+
+EntityService::EntityService(storage::EntityStore& store, EntityServiceOptions options)
+    : store_(store), options_(options), stripes_(new std::mutex[kLockStripes]) {}
+
+EntityService::~EntityService() = default;
+
+EntityService::TenantIndex* EntityService::FindTenant(std::string_view tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? nullptr : it->second.get();
+}
+
+EntityService::TenantIndex& EntityService::TenantFor(std::string_view tenant) {
+  auto it = tenants_.find(tenant);
+  if (it != tenants_.end()) return *it->second;
+  auto [ins, ok] = tenants_.emplace(std::string(tenant), std::make_unique<TenantIndex>());
+  (void)ok;
+  return *ins->second;
+}
+
+void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
+  auto it = t.by_id.find(std::string(id));
+  if (it == t.by_id.end()) return;
+  const std::uint32_t slot = it->second;
+  TenantIndex::Slot& s = t.slots[slot];
+  if (Result<Entity> old = Entity::Decode(s.bytes); old.ok()) t.CountEntity(*old, -1);
+  for (const auto& type : s.types) {
+    auto bt = t.by_type.find(type);
+    if (bt != t.by_type.end()) {
+      bt->second.erase(slot);
+      if (bt->second.empty()) t.by_type.erase(bt);
+    }
+  }
+  t.spatial.Remove(slot);
+  s = TenantIndex::Slot{};
+  t.free_slots.push_back(slot);
+  t.by_id.erase(it);
+  --t.live;
+}
+
+void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes) {
+  IndexRemove(t, e.id);
+  std::uint32_t slot;
+  if (!t.free_slots.empty()) {
+    slot = t.free_slots.back();
+    t.free_slots.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(t.slots.size());
+    t.slots.emplace_back();
+  }
+  TenantIndex::Slot& s = t.slots[slot];
+  s.id = e.id;
+  s.bytes = std::move(bytes);
+  s.types = e.types;
+  s.live = true;
+  t.by_id.emplace(e.id, slot);
+  for (const auto& type : e.types) t.by_type[type].insert(slot);
+  if (std::optional<geo::BBox> box = LocationBox(e)) t.spatial.Insert(slot, *box);
+  t.CountEntity(e, +1);
+  ++t.live;
+}
+
+Status EntityService::Load() {
+  std::unique_lock lock(mu_);
+  tenants_.clear();
+  Status decode_error;
+  Status s = store_.ScanAll([&](std::string_view tenant, std::string_view, std::string_view bytes) {
+    Result<Entity> e = Entity::Decode(bytes);
+    if (!e.ok()) {
+      decode_error = e.status();
+      return;
+    }
+    IndexPut(TenantFor(tenant), *e, std::string(bytes));
+  });
+  DOTHI_RETURN_IF_ERROR(s);
+  return decode_error;
+}
+
+bool EntityService::TenantExists(std::string_view tenant) const {
+  if (tenant.empty()) return true;
+  std::shared_lock lock(mu_);
+  return FindTenant(tenant) != nullptr;
+}
+
+std::vector<std::pair<std::string, std::size_t>> EntityService::EntityCounts() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<std::string, std::size_t>> out;
+  for (const auto& [name, t] : tenants_) out.emplace_back(name, t->live);
+  return out;
+}
+
+Result<Entity> EntityService::Get(const RequestContext& ctx, std::string_view id) const {
+  std::shared_lock lock(mu_);
+  const TenantIndex* t = FindTenant(ctx.tenant);
+  if (t == nullptr) {
+    if (ctx.tenant.empty()) return Status::NotFound("entity not found", id);
+    return Status::NotFound("tenant not found", ctx.tenant);
+  }
+  auto it = t->by_id.find(std::string(id));
+  if (it == t->by_id.end()) return Status::NotFound("entity not found", id);
+  return Entity::Decode(t->slots[it->second].bytes);
+}
+
+Result<QueryResult> EntityService::Query(const RequestContext& ctx, const EntityQuery& query) const {
+  if (query.limit > options_.max_page_size) {
+    return Status::TooManyResults("limit exceeds the maximum page size",
+                                  std::to_string(options_.max_page_size));
+  }
+  if (query.offset > options_.max_offset) {
+    return Status::BadRequestData("offset exceeds the maximum", std::to_string(options_.max_offset));
+  }
+  std::optional<std::regex> id_re;
+  if (query.id_pattern) {
+    if (query.id_pattern->size() > kMaxIdPatternLength) {
+      return Status::BadRequestData("idPattern too long");
+    }
+    try {
+      id_re.emplace(*query.id_pattern, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      return Status::BadRequestData("invalid idPattern", *query.id_pattern);
+    }
+  }
+
+  QueryResult result;
+  std::shared_lock lock(mu_);
+  const TenantIndex* t = FindTenant(ctx.tenant);
+  if (t == nullptr) {
+    if (ctx.tenant.empty()) return result;
+    return Status::NotFound("tenant not found", ctx.tenant);
+  }
+
+  // Candidate slots from the most selective index that applies.
+  std::vector<std::uint32_t> candidates;
+  bool all = false;
+  if (!query.ids.empty()) {
+    for (const auto& id : query.ids) {
+      auto it = t->by_id.find(id);
+      if (it != t->by_id.end()) candidates.push_back(it->second);
+    }
+  } else if (query.geo && query.geo->geoproperty_iri == domain::kLocationIri &&
+             query.geo->rel != domain::GeoQuery::Rel::kDisjoint && !query.geo->min_distance) {
+    t->spatial.Query(query.geo->SearchBox(), [&](std::uint64_t slot) {
+      candidates.push_back(static_cast<std::uint32_t>(slot));
+      return true;
+    });
+  } else if (std::optional<std::vector<std::string>> any_of =
+                 query.types ? query.types->AnyOfIris() : std::nullopt) {
+    for (const auto& type : *any_of) {
+      auto it = t->by_type.find(type);
+      if (it == t->by_type.end()) continue;
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    }
+  } else {
+    all = true;
+  }
+  if (!all) {
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  }
+
+  const bool needs_entity = query.q || query.geo || query.scope;
+  const std::size_t end = query.offset + query.limit;
+  std::size_t matched = 0;
+  auto consider = [&](std::uint32_t slot) -> bool {
+    const TenantIndex::Slot& s = t->slots[slot];
+    if (!s.live) return true;
+    if (query.types && !query.types->Matches(s.types)) return true;
+    if (id_re && !std::regex_search(s.id, *id_re)) return true;
+    std::optional<Entity> decoded;
+    if (needs_entity || (matched >= query.offset && matched < end)) {
+      Result<Entity> e = Entity::Decode(s.bytes);
+      if (!e.ok()) return true;
+      decoded = std::move(*e);
+      if (query.q && !query.q->Matches(*decoded)) return true;
+      if (query.geo && !query.geo->Matches(*decoded)) return true;
+      if (query.scope && !query.scope->Matches(decoded->scope)) return true;
+    }
+    if (matched >= query.offset && matched < end) result.entities.push_back(std::move(*decoded));
+    ++matched;
+    if (matched > end && !query.count) {
+      result.more = true;
+      return false;
+    }
+    return true;
+  };
+  if (all) {
+    for (std::uint32_t i = 0; i < t->slots.size(); ++i) {
+      if (!consider(i)) break;
+    }
+  } else {
+    for (std::uint32_t slot : candidates) {
+      if (!consider(slot)) break;
+    }
+  }
+  result.total = matched;
+  if (matched > end) result.more = true;
+  return result;
+}
+
+Result<std::vector<TypeInfo>> EntityService::Types(const RequestContext& ctx) const {
+  std::shared_lock lock(mu_);
+  const TenantIndex* t = FindTenant(ctx.tenant);
+  std::vector<TypeInfo> out;
+  if (t == nullptr) {
+    if (ctx.tenant.empty()) return out;
+    return Status::NotFound("tenant not found", ctx.tenant);
+  }
+  for (const auto& [type, ts] : t->type_stats) {
+    TypeInfo info{type, ts.count, {}};
+    for (const auto& [a, n] : ts.attrs) info.attributes.push_back(a);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<AttributeInfo>> EntityService::Attributes(const RequestContext& ctx) const {
+  std::shared_lock lock(mu_);
+  const TenantIndex* t = FindTenant(ctx.tenant);
+  std::vector<AttributeInfo> out;
+  if (t == nullptr) {
+    if (ctx.tenant.empty()) return out;
+    return Status::NotFound("tenant not found", ctx.tenant);
+  }
+  for (const auto& [a, as] : t->attr_stats) {
+    AttributeInfo info{a, as.count, {}, {}};
+    for (const auto& [type, n] : as.types) info.types.push_back(type);
+    for (const auto& [kind, n] : as.kinds) info.attribute_types.push_back(kind);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
+                                                 std::vector<PendingWrite> writes) {
+  // Entity locks in a fixed order, so two batches never wait on each other in a cycle.
+  std::vector<std::size_t> stripes;
+  for (const auto& w : writes) stripes.push_back(StripeOf(ctx.tenant, w.id, kLockStripes));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> held;
+  held.reserve(stripes.size());
+  for (std::size_t s : stripes) held.emplace_back(stripes_[s]);
+
+  // Current states, then each mutation in input order over a working copy.
+  std::map<std::string, std::optional<Entity>> working;
+  {
+    std::shared_lock lock(mu_);
+    const TenantIndex* t = FindTenant(ctx.tenant);
+    for (const auto& w : writes) {
+      if (working.count(w.id)) continue;
+      std::optional<Entity> cur;
+      if (t != nullptr) {
+        auto it = t->by_id.find(w.id);
+        if (it != t->by_id.end()) {
+          Result<Entity> e = Entity::Decode(t->slots[it->second].bytes);
+          if (!e.ok()) return e.status();
+          cur = std::move(*e);
+        }
+      }
+      working.emplace(w.id, std::move(cur));
+    }
+  }
+  std::vector<Status> statuses;
+  std::set<std::string> touched;
+  for (auto& w : writes) {
+    Result<std::optional<Entity>> next = w.mutate(working[w.id]);
+    if (!next.ok()) {
+      statuses.push_back(next.status());
+      continue;
+    }
+    working[w.id] = std::move(*next);
+    touched.insert(w.id);
+    statuses.push_back(Status::OK());
+  }
+  if (touched.empty()) return statuses;
+
+  std::vector<storage::EntityWrite> store_writes;
+  std::vector<std::pair<const Entity*, std::string>> puts;
+  std::vector<std::string> deletes;
+  for (const auto& id : touched) {
+    const std::optional<Entity>& e = working[id];
+    storage::EntityWrite w;
+    w.tenant = ctx.tenant;
+    w.id = id;
+    if (e) {
+      w.kind = storage::EntityWrite::Kind::kPut;
+      w.bytes = e->Encode();
+      puts.emplace_back(&*e, w.bytes);
+    } else {
+      w.kind = storage::EntityWrite::Kind::kDelete;
+      deletes.push_back(id);
+    }
+    store_writes.push_back(std::move(w));
+  }
+  if (Status s = store_.Commit(std::move(store_writes)); !s.ok()) return s;
+
+  std::unique_lock lock(mu_);
+  TenantIndex& t = TenantFor(ctx.tenant);
+  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes));
+  for (const auto& id : deletes) IndexRemove(t, id);
+  return statuses;
+}
+
+Status EntityService::ApplyOne(const RequestContext& ctx, std::string id, Mutation mutate) {
+  std::vector<PendingWrite> writes;
+  writes.push_back({std::move(id), std::move(mutate)});
+  Result<std::vector<Status>> r = Apply(ctx, std::move(writes));
+  if (!r.ok()) return r.status();
+  return std::move(r->front());
+}
+
+namespace {
+
+// The mutations, shared by single and batch operations.
+
+Result<std::optional<Entity>> DoCreate(const RequestContext& ctx, Entity entity,
+                                       const std::optional<Entity>& cur) {
+  if (cur) return Status::AlreadyExists("entity already exists", entity.id);
+  StampEntity(entity, NowIso(ctx), WriteTime(ctx), nullptr);
+  return std::optional<Entity>(std::move(entity));
+}
+
+Result<std::optional<Entity>> DoReplace(const RequestContext& ctx, Entity entity,
+                                        const std::optional<Entity>& cur) {
+  if (!cur) return Status::NotFound("entity not found", entity.id);
+  StampEntity(entity, NowIso(ctx), WriteTime(ctx), nullptr);
+  entity.created_at = cur->created_at;
+  return std::optional<Entity>(std::move(entity));
+}
+
+Result<std::optional<Entity>> DoMerge(const RequestContext& ctx, const Entity& patch,
+                                      std::optional<Entity> cur) {
+  if (!cur) return Status::NotFound("entity not found", patch.id);
+  const std::string now = NowIso(ctx);
+  AddTypes(*cur, patch.types);
+  if (!patch.scope.is_null()) cur->scope = patch.scope;
+  for (const auto& [iri, arr] : patch.attrs.AsObject()) {
+    for (const Json& inst : arr.AsArray()) {
+      if (IsNullValue(inst)) {
+        // Deletes the instance with that datasetId.
+        Json* existing = cur->attrs.Find(iri);
+        if (existing == nullptr) continue;
+        const int at = FindSameDataset(existing->AsArray(), DatasetOf(inst));
+        if (at >= 0) existing->AsArray().erase(existing->AsArray().begin() + at);
+        if (existing->AsArray().empty()) cur->attrs.Erase(iri);
+        continue;
+      }
+      Json* existing = cur->attrs.Find(iri);
+      const int at = existing ? FindSameDataset(existing->AsArray(), DatasetOf(inst)) : -1;
+      if (at >= 0) {
+        MergeInstance(existing->AsArray()[at], inst, now);
+      } else {
+        Json one = Json::MakeArray();
+        one.Push(inst);
+        PutInstances(*cur, iri, one, now);
+      }
+    }
+  }
+  cur->modified_at = WriteTime(ctx);
+  return std::optional<Entity>(std::move(*cur));
+}
+
+Result<std::optional<Entity>> DoAppend(const RequestContext& ctx, std::string_view id,
+                                       const Json& attrs, const std::vector<std::string>& types,
+                                       bool no_overwrite, AttrOutcome* outcome,
+                                       std::optional<Entity> cur) {
+  if (!cur) return Status::NotFound("entity not found", id);
+  const std::string now = NowIso(ctx);
+  AddTypes(*cur, types);
+  for (const auto& [iri, arr] : attrs.AsObject()) {
+    Json* existing = cur->attrs.Find(iri);
+    if (no_overwrite && existing != nullptr) {
+      bool all_exist = true;
+      for (const Json& inst : arr.AsArray()) {
+        if (FindSameDataset(existing->AsArray(), DatasetOf(inst)) < 0) all_exist = false;
+      }
+      if (all_exist) {
+        if (outcome) outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
+        continue;
+      }
+    }
+    PutInstances(*cur, iri, arr, now);
+    if (outcome) outcome->updated.push_back(iri);
+  }
+  cur->modified_at = WriteTime(ctx);
+  return std::optional<Entity>(std::move(*cur));
+}
+
+Result<std::optional<Entity>> DoUpdate(const RequestContext& ctx, std::string_view id,
+                                       const Json& attrs, AttrOutcome* outcome,
+                                       std::optional<Entity> cur) {
+  if (!cur) return Status::NotFound("entity not found", id);
+  const std::string now = NowIso(ctx);
+  bool any = false;
+  for (const auto& [iri, arr] : attrs.AsObject()) {
+    Json* existing = cur->attrs.Find(iri);
+    bool ok = existing != nullptr;
+    if (ok) {
+      for (const Json& inst : arr.AsArray()) {
+        if (FindSameDataset(existing->AsArray(), DatasetOf(inst)) < 0) ok = false;
+      }
+    }
+    if (!ok) {
+      if (outcome) outcome->not_updated.emplace_back(iri, "attribute not found");
+      continue;
+    }
+    PutInstances(*cur, iri, arr, now);
+    if (outcome) outcome->updated.push_back(iri);
+    any = true;
+  }
+  if (any) cur->modified_at = WriteTime(ctx);
+  return std::optional<Entity>(std::move(*cur));
+}
+
+}  // namespace
+
+Status EntityService::Create(const RequestContext& ctx, Entity entity) {
+  std::string id = entity.id;
+  return ApplyOne(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
+    return DoCreate(ctx, e, cur);
+  });
+}
+
+Status EntityService::Replace(const RequestContext& ctx, Entity entity) {
+  std::string id = entity.id;
+  return ApplyOne(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
+    return DoReplace(ctx, e, cur);
+  });
+}
+
+Status EntityService::Merge(const RequestContext& ctx, Entity patch) {
+  std::string id = patch.id;
+  return ApplyOne(ctx, std::move(id), [&ctx, p = std::move(patch)](std::optional<Entity> cur) {
+    return DoMerge(ctx, p, std::move(cur));
+  });
+}
+
+Status EntityService::Delete(const RequestContext& ctx, std::string_view id) {
+  if (!TenantExists(ctx.tenant)) return Status::NotFound("tenant not found", ctx.tenant);
+  return ApplyOne(ctx, std::string(id),
+                  [id = std::string(id)](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
+                    if (!cur) return Status::NotFound("entity not found", id);
+                    return std::optional<Entity>();
+                  });
+}
+
+Result<AttrOutcome> EntityService::AppendAttrs(const RequestContext& ctx, std::string_view id,
+                                               Json attrs, bool no_overwrite,
+                                               const Json* type_patch) {
+  AttrOutcome outcome;
+  std::vector<std::string> types;
+  if (type_patch != nullptr && type_patch->is_array()) {
+    for (const auto& t : type_patch->AsArray()) {
+      if (t.is_string()) types.push_back(t.AsString());
+    }
+  }
+  Status s = ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur) {
+    return DoAppend(ctx, id, attrs, types, no_overwrite, &outcome, std::move(cur));
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<AttrOutcome> EntityService::UpdateAttrs(const RequestContext& ctx, std::string_view id,
+                                               Json attrs) {
+  AttrOutcome outcome;
+  Status s = ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur) {
+    return DoUpdate(ctx, id, attrs, &outcome, std::move(cur));
+  });
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Status EntityService::PartialAttrUpdate(const RequestContext& ctx, std::string_view id,
+                                        std::string_view attr_iri, Json instance) {
+  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
+                                            -> Result<std::optional<Entity>> {
+    if (!cur) return Status::NotFound("entity not found", id);
+    Json* existing = cur->attrs.Find(attr_iri);
+    if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
+    const int at = FindSameDataset(existing->AsArray(), DatasetOf(instance));
+    if (at < 0) return Status::NotFound("attribute instance not found", DatasetOf(instance));
+    Json& target = existing->AsArray()[at];
+    // A partial update keeps the attribute's type unless the fragment names one.
+    MergeInstance(target, instance, NowIso(ctx));
+    cur->modified_at = WriteTime(ctx);
+    return std::optional<Entity>(std::move(*cur));
+  });
+}
+
+Status EntityService::ReplaceAttr(const RequestContext& ctx, std::string_view id,
+                                  std::string_view attr_iri, Json instances) {
+  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
+                                            -> Result<std::optional<Entity>> {
+    if (!cur) return Status::NotFound("entity not found", id);
+    Json* existing = cur->attrs.Find(attr_iri);
+    if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
+    PutInstances(*cur, std::string(attr_iri), instances, NowIso(ctx));
+    cur->modified_at = WriteTime(ctx);
+    return std::optional<Entity>(std::move(*cur));
+  });
+}
+
+Status EntityService::DeleteAttr(const RequestContext& ctx, std::string_view id,
+                                 std::string_view attr_iri, std::optional<std::string> dataset_id,
+                                 bool delete_all) {
+  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
+                                            -> Result<std::optional<Entity>> {
+    if (!cur) return Status::NotFound("entity not found", id);
+    Json* existing = cur->attrs.Find(attr_iri);
+    if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
+    if (delete_all) {
+      cur->attrs.Erase(attr_iri);
+    } else {
+      const int at = FindSameDataset(existing->AsArray(), dataset_id.value_or(""));
+      if (at < 0) {
+        return Status::NotFound("attribute instance not found",
+                                dataset_id ? *dataset_id : std::string("default instance"));
+      }
+      existing->AsArray().erase(existing->AsArray().begin() + at);
+      if (existing->AsArray().empty()) cur->attrs.Erase(attr_iri);
+    }
+    cur->modified_at = WriteTime(ctx);
+    return std::optional<Entity>(std::move(*cur));
+  });
+}
+
+namespace {
+
+Result<std::vector<BatchItemResult>> Collect(const std::vector<std::string>& ids,
+                                             Result<std::vector<Status>> statuses) {
+  if (!statuses.ok()) return statuses.status();
+  std::vector<BatchItemResult> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], (*statuses)[i]});
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<BatchItemResult>> EntityService::BatchCreate(const RequestContext& ctx,
+                                                                std::vector<Entity> entities) {
+  if (entities.size() > options_.max_batch_entities) {
+    return Status::PayloadTooLarge("too many entities in batch",
+                                   std::to_string(options_.max_batch_entities));
+  }
+  std::vector<std::string> ids;
+  std::vector<PendingWrite> writes;
+  for (auto& e : entities) {
+    ids.push_back(e.id);
+    std::string id = e.id;
+    writes.push_back({std::move(id), [&ctx, e = std::move(e)](std::optional<Entity> cur) {
+                        return DoCreate(ctx, e, cur);
+                      }});
+  }
+  return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+Result<std::vector<BatchItemResult>> EntityService::BatchUpsert(const RequestContext& ctx,
+                                                                std::vector<Entity> entities,
+                                                                UpsertMode mode) {
+  if (entities.size() > options_.max_batch_entities) {
+    return Status::PayloadTooLarge("too many entities in batch",
+                                   std::to_string(options_.max_batch_entities));
+  }
+  std::vector<std::string> ids;
+  std::vector<PendingWrite> writes;
+  for (auto& e : entities) {
+    ids.push_back(e.id);
+    std::string id = e.id;
+    writes.push_back({std::move(id), [&ctx, mode, e = std::move(e)](
+                                         std::optional<Entity> cur) -> Result<std::optional<Entity>> {
+                        if (!cur) return DoCreate(ctx, e, cur);
+                        if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
+                        return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
+                      }});
+  }
+  return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+Result<std::vector<BatchItemResult>> EntityService::BatchUpdate(const RequestContext& ctx,
+                                                                std::vector<Entity> entities,
+                                                                bool no_overwrite) {
+  if (entities.size() > options_.max_batch_entities) {
+    return Status::PayloadTooLarge("too many entities in batch",
+                                   std::to_string(options_.max_batch_entities));
+  }
+  std::vector<std::string> ids;
+  std::vector<PendingWrite> writes;
+  for (auto& e : entities) {
+    ids.push_back(e.id);
+    std::string id = e.id;
+    writes.push_back({std::move(id), [&ctx, no_overwrite, e = std::move(e)](
+                                         std::optional<Entity> cur) {
+                        return DoAppend(ctx, e.id, e.attrs, e.types, no_overwrite, nullptr,
+                                        std::move(cur));
+                      }});
+  }
+  return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+Result<std::vector<BatchItemResult>> EntityService::BatchMerge(const RequestContext& ctx,
+                                                               std::vector<Entity> entities) {
+  if (entities.size() > options_.max_batch_entities) {
+    return Status::PayloadTooLarge("too many entities in batch",
+                                   std::to_string(options_.max_batch_entities));
+  }
+  std::vector<std::string> ids;
+  std::vector<PendingWrite> writes;
+  for (auto& e : entities) {
+    ids.push_back(e.id);
+    std::string id = e.id;
+    writes.push_back({std::move(id), [&ctx, e = std::move(e)](std::optional<Entity> cur) {
+                        return DoMerge(ctx, e, std::move(cur));
+                      }});
+  }
+  return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+Result<std::vector<BatchItemResult>> EntityService::BatchDelete(const RequestContext& ctx,
+                                                                std::vector<std::string> ids) {
+  if (ids.size() > options_.max_batch_entities) {
+    return Status::PayloadTooLarge("too many entities in batch",
+                                   std::to_string(options_.max_batch_entities));
+  }
+  std::vector<PendingWrite> writes;
+  for (const auto& id : ids) {
+    writes.push_back({id, [id](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
+                        if (!cur) return Status::NotFound("entity not found", id);
+                        return std::optional<Entity>();
+                      }});
+  }
+  return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+}  // namespace dothi::service

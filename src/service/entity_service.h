@@ -1,0 +1,177 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json.h"
+#include "core/request_context.h"
+#include "core/result.h"
+#include "domain/entity.h"
+#include "domain/geo_query.h"
+#include "domain/query/q_query.h"
+#include "domain/query/scope_query.h"
+#include "domain/query/type_query.h"
+#include "storage/entity_store.h"
+
+// EntityService applies the NGSI-LD entity use cases (create, replace, merge, append,
+// update, delete, batch, query, discovery) for one tenant at a time. The store is the
+// truth; the service keeps every entity in memory (encoded) with indexes by id, type and
+// location, rebuilt from the store by Load() and updated only after the store commits.
+// Tenant isolation lives here: every call is scoped to ctx.tenant and no index is shared
+// between tenants.
+// Thread-safe: writes to one entity are serialised by a striped lock held across the
+// durable commit; writes to different entities commit together (group commit).
+namespace dothi::service {
+
+struct EntityServiceOptions {
+  // Largest page a query may ask for (limit); larger limits get 400 / TooManyResults.
+  std::size_t max_page_size = 1000;
+  // Page size when a query gives no limit.
+  std::size_t default_page_size = 20;
+  // Most entities in one batch operation; more gets 413.
+  std::size_t max_batch_entities = 1000;
+  // A query without any filter on a tenant with more entities than this is refused
+  // with TooManyResults unless it is paged (limit) — it is always paged, so this caps offset.
+  std::size_t max_offset = 1000000;
+};
+
+// An entity selection: GET /entities and POST /entityOperations/query.
+struct EntityQuery {
+  std::vector<std::string> ids;          // exact ids (any of)
+  std::optional<std::string> id_pattern; // ECMAScript regex over the id
+  std::optional<domain::TypeQuery> types;
+  std::optional<domain::QQuery> q;
+  std::optional<domain::GeoQuery> geo;
+  std::optional<domain::ScopeQuery> scope;
+  std::size_t limit = 20;
+  std::size_t offset = 0;
+  bool count = false;
+};
+
+struct QueryResult {
+  std::vector<domain::Entity> entities;
+  std::size_t total = 0;  // matches in all; valid when count was asked
+  bool more = false;      // another page exists after this one
+};
+
+// Outcome of an operation on some attributes: which were applied and which not, and why.
+struct AttrOutcome {
+  std::vector<std::string> updated;                              // expanded IRIs
+  std::vector<std::pair<std::string, std::string>> not_updated;  // IRI, reason
+};
+
+// One entity's outcome in a batch operation.
+struct BatchItemResult {
+  std::string id;
+  Status status;
+};
+
+enum class UpsertMode { kReplace, kUpdate };
+
+// Per-type and per-attribute summaries for the discovery endpoints (expanded IRIs).
+struct TypeInfo {
+  std::string type;
+  std::size_t entity_count = 0;
+  std::vector<std::string> attributes;
+};
+struct AttributeInfo {
+  std::string attribute;
+  std::size_t attribute_count = 0;  // entities having it
+  std::vector<std::string> types;   // entity types that have it
+  std::vector<std::string> attribute_types;  // Property, Relationship, ...
+};
+
+class EntityService {
+ public:
+  EntityService(storage::EntityStore& store, EntityServiceOptions options);
+  ~EntityService();
+  EntityService(const EntityService&) = delete;
+  EntityService& operator=(const EntityService&) = delete;
+
+  // Rebuilds the in-memory indexes from the store. Call once before serving.
+  Status Load();
+
+  const EntityServiceOptions& options() const { return options_; }
+
+  // Reads. kNotFound when the tenant or entity does not exist.
+  Result<domain::Entity> Get(const RequestContext& ctx, std::string_view id) const;
+  Result<QueryResult> Query(const RequestContext& ctx, const EntityQuery& query) const;
+  bool TenantExists(std::string_view tenant) const;
+  Result<std::vector<TypeInfo>> Types(const RequestContext& ctx) const;
+  Result<std::vector<AttributeInfo>> Attributes(const RequestContext& ctx) const;
+  // Entities per tenant, for /metrics.
+  std::vector<std::pair<std::string, std::size_t>> EntityCounts() const;
+
+  // Writes; each returns once durable.
+  Status Create(const RequestContext& ctx, domain::Entity entity);
+  Status Replace(const RequestContext& ctx, domain::Entity entity);  // PUT: all attributes
+  Status Merge(const RequestContext& ctx, domain::Entity patch);     // PATCH entity
+  Status Delete(const RequestContext& ctx, std::string_view id);
+  // POST /entities/{id}/attrs. attrs: canonical attrs object.
+  Result<AttrOutcome> AppendAttrs(const RequestContext& ctx, std::string_view id, Json attrs,
+                                  bool no_overwrite, const Json* type_patch = nullptr);
+  // PATCH /entities/{id}/attrs: only attributes that exist are updated.
+  Result<AttrOutcome> UpdateAttrs(const RequestContext& ctx, std::string_view id, Json attrs);
+  // PATCH /entities/{id}/attrs/{attrId}: merge the fragment into the instance.
+  Status PartialAttrUpdate(const RequestContext& ctx, std::string_view id,
+                           std::string_view attr_iri, Json instance);
+  // PUT /entities/{id}/attrs/{attrId}
+  Status ReplaceAttr(const RequestContext& ctx, std::string_view id, std::string_view attr_iri,
+                     Json instances);
+  // DELETE /entities/{id}/attrs/{attrId}?datasetId=&deleteAll=
+  Status DeleteAttr(const RequestContext& ctx, std::string_view id, std::string_view attr_iri,
+                    std::optional<std::string> dataset_id, bool delete_all);
+
+  // Batch operations: one result per input entity, in input order; one durable commit.
+  Result<std::vector<BatchItemResult>> BatchCreate(const RequestContext& ctx,
+                                                   std::vector<domain::Entity> entities);
+  Result<std::vector<BatchItemResult>> BatchUpsert(const RequestContext& ctx,
+                                                   std::vector<domain::Entity> entities,
+                                                   UpsertMode mode);
+  Result<std::vector<BatchItemResult>> BatchUpdate(const RequestContext& ctx,
+                                                   std::vector<domain::Entity> entities,
+                                                   bool no_overwrite);
+  Result<std::vector<BatchItemResult>> BatchMerge(const RequestContext& ctx,
+                                                  std::vector<domain::Entity> entities);
+  Result<std::vector<BatchItemResult>> BatchDelete(const RequestContext& ctx,
+                                                   std::vector<std::string> ids);
+
+ private:
+  struct TenantIndex;
+  // A mutation of one entity: given the current entity (nullopt when absent), produce the
+  // new one (nullopt to delete) or an error; nothing is written on error.
+  using Mutation =
+      std::function<Result<std::optional<domain::Entity>>(std::optional<domain::Entity>)>;
+  struct PendingWrite {
+    std::string id;
+    Mutation mutate;
+  };
+
+  // Runs the mutations of one tenant under their entity locks and commits all successful
+  // ones in one durable step. Returns one Status per write.
+  Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes);
+  Status ApplyOne(const RequestContext& ctx, std::string id, Mutation mutate);
+
+  TenantIndex* FindTenant(std::string_view tenant) const;  // caller holds mu_ shared
+  TenantIndex& TenantFor(std::string_view tenant);          // caller holds mu_ exclusive
+  void IndexPut(TenantIndex& t, const domain::Entity& e, std::string bytes);
+  void IndexRemove(TenantIndex& t, std::string_view id);
+
+  storage::EntityStore& store_;
+  EntityServiceOptions options_;
+  mutable std::shared_mutex mu_;  // guards tenants_ and every TenantIndex
+  std::map<std::string, std::unique_ptr<TenantIndex>, std::less<>> tenants_;
+  static constexpr std::size_t kLockStripes = 1024;  // entity write locks
+  std::unique_ptr<std::mutex[]> stripes_;
+};
+
+}  // namespace dothi::service

@@ -1,0 +1,585 @@
+#include "storage/sqlite/sqlite_entity_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iterator>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+namespace dothi::storage::sqlite {
+
+namespace {
+
+// Schema steps: kMigrations[i] takes user_version i to i + 1. Append, never edit.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: entities and documents, keyed for point lookups and whole-table scans.
+    "CREATE TABLE entities ("
+    "  tenant TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  PRIMARY KEY (tenant, id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE documents ("
+    "  kind TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  body BLOB NOT NULL,"
+    "  PRIMARY KEY (kind, key)"
+    ") WITHOUT ROWID;",
+};
+static_assert(std::size(kMigrations) == SqliteEntityStore::kSchemaVersion,
+              "one migration step per schema version");
+
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+// "what: sqlite message (extended code)" as kUnavailable: the store cannot do what was asked.
+Status SqliteError(sqlite3* db, std::string_view what) {
+  if (db == nullptr) return Status::Unavailable(what, "out of memory");
+  std::string detail = sqlite3_errmsg(db);
+  detail += " (code " + std::to_string(sqlite3_extended_errcode(db)) + ")";
+  return Status::Unavailable(what, detail);
+}
+
+Status Exec(sqlite3* db, const char* sql, std::string_view what) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string detail = err != nullptr ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    detail += " (code " + std::to_string(rc) + ")";
+    return Status::Unavailable(what, detail);
+  }
+  return Status::OK();
+}
+
+Status Prepare(sqlite3* db, const char* sql, StmtPtr* out) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return SqliteError(db, std::string("cannot prepare statement: ") + sql);
+  }
+  out->reset(stmt);
+  return Status::OK();
+}
+
+Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, std::string_view text) {
+  if (sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+      SQLITE_OK) {
+    return SqliteError(db, "cannot bind text parameter");
+  }
+  return Status::OK();
+}
+
+Status BindBlob(sqlite3* db, sqlite3_stmt* stmt, int index, std::string_view bytes) {
+  // A non-null pointer with length 0 binds an empty blob, not NULL.
+  static const char kEmpty = 0;
+  const char* data = bytes.empty() ? &kEmpty : bytes.data();
+  if (sqlite3_bind_blob64(stmt, index, data, bytes.size(), SQLITE_STATIC) != SQLITE_OK) {
+    return SqliteError(db, "cannot bind blob parameter");
+  }
+  return Status::OK();
+}
+
+// Runs a statement that returns no rows, then resets it and drops its bindings.
+Status StepDone(sqlite3* db, sqlite3_stmt* stmt, std::string_view what) {
+  int rc = sqlite3_step(stmt);
+  Status s = rc == SQLITE_DONE ? Status::OK() : SqliteError(db, what);
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return s;
+}
+
+// Column bytes as a view; SQLite returns nullptr for an empty value.
+std::string_view ColumnView(sqlite3_stmt* stmt, int col) {
+  const void* p = sqlite3_column_blob(stmt, col);
+  int n = sqlite3_column_bytes(stmt, col);
+  if (p == nullptr || n <= 0) return {};
+  return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
+}
+
+// Resets a read statement on every exit path, so a pooled connection never keeps a read open.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetOnExit() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// Opens a connection, converting the failure into a Status that names the file.
+Status OpenDatabase(const std::string& path, int flags, int busy_timeout_ms, sqlite3** out) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string detail = path + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return Status::Unavailable("cannot open database", detail);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  if (sqlite3_busy_timeout(db, busy_timeout_ms) != SQLITE_OK) {
+    Status s = SqliteError(db, "cannot set busy timeout");
+    sqlite3_close(db);
+    return s;
+  }
+  *out = db;
+  return Status::OK();
+}
+
+}  // namespace
+
+// One sqlite3 handle with the statements prepared on it. Used by one thread at a time.
+struct SqliteEntityStore::Connection {
+  sqlite3* db = nullptr;
+  // Writer statements.
+  StmtPtr begin, commit, rollback;
+  StmtPtr put_entity, delete_entity, put_document, delete_document;
+  // Reader statements.
+  StmtPtr get_entity, scan_entities, scan_documents;
+
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    // Statements first: sqlite3_close refuses a handle with live statements.
+    begin.reset();
+    commit.reset();
+    rollback.reset();
+    put_entity.reset();
+    delete_entity.reset();
+    put_document.reset();
+    delete_document.reset();
+    get_entity.reset();
+    scan_entities.reset();
+    scan_documents.reset();
+    if (db != nullptr && sqlite3_close(db) != SQLITE_OK) {
+      spdlog::warn("sqlite store: close failed: {}", sqlite3_errmsg(db));
+      sqlite3_close_v2(db);  // closes once the stray statements are finalized
+    }
+  }
+};
+
+// A read connection borrowed from the pool; returned on destruction.
+class SqliteEntityStore::ReadLease {
+ public:
+  ReadLease(SqliteEntityStore* store, std::unique_ptr<Connection> conn)
+      : store_(store), conn_(std::move(conn)) {}
+  ~ReadLease() { store_->ReleaseReader(std::move(conn_)); }
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  Connection* operator->() const { return conn_.get(); }
+
+ private:
+  SqliteEntityStore* store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+SqliteEntityStore::SqliteEntityStore(SqliteOptions options) : options_(std::move(options)) {}
+
+SqliteEntityStore::~SqliteEntityStore() { Close(); }
+
+Status SqliteEntityStore::Open() {
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == State::kClosed) return Status::Unavailable("store is closed", options_.path);
+    if (state_ == State::kOpen) return Status::Internal("store already open", options_.path);
+  }
+  if (options_.path.empty()) return Status::Unavailable("cannot open database", "empty path");
+  if (options_.max_batch_writes == 0) {
+    return Status::Unavailable("cannot open database", "max_batch_writes must be positive");
+  }
+  {
+    // SQLite says only "unable to open database file"; name the real cause.
+    std::filesystem::path dir = std::filesystem::path(options_.path).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      return Status::Unavailable("cannot open database: directory does not exist", dir.string());
+    }
+  }
+
+  auto conn = std::make_unique<Connection>();
+  DOTHI_RETURN_IF_ERROR(OpenDatabase(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                     options_.busy_timeout_ms, &conn->db));
+  sqlite3* db = conn->db;
+
+  // The first statement that reads the file: a corrupt or foreign file fails here.
+  {
+    StmtPtr wal;
+    Status s = Prepare(db, "PRAGMA journal_mode=WAL", &wal);
+    if (!s.ok()) return Status::Unavailable("cannot use database " + options_.path, s.message());
+    int rc = sqlite3_step(wal.get());
+    if (rc != SQLITE_ROW) return SqliteError(db, "cannot enable WAL on " + options_.path);
+    std::string_view mode = ColumnView(wal.get(), 0);
+    if (mode != "wal") {
+      return Status::Unavailable("cannot enable WAL on " + options_.path,
+                                 "journal mode is " + std::string(mode));
+    }
+  }
+  DOTHI_RETURN_IF_ERROR(Exec(db,
+                             options_.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                       : "PRAGMA synchronous=NORMAL",
+                             "cannot set synchronous mode"));
+
+  // Migrations run in one write transaction, so two processes cannot both apply them.
+  DOTHI_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start schema migration"));
+  Status migrated = [&]() -> Status {
+    StmtPtr version_stmt;
+    DOTHI_RETURN_IF_ERROR(Prepare(db, "PRAGMA user_version", &version_stmt));
+    if (sqlite3_step(version_stmt.get()) != SQLITE_ROW) {
+      return SqliteError(db, "cannot read schema version");
+    }
+    int version = sqlite3_column_int(version_stmt.get(), 0);
+    version_stmt.reset();
+    if (version < 0 || version > kSchemaVersion) {
+      return Status::Unavailable("database schema is newer than this build",
+                                 options_.path + ": version " + std::to_string(version) +
+                                     ", known " + std::to_string(kSchemaVersion));
+    }
+    for (int v = version; v < kSchemaVersion; ++v) {
+      DOTHI_RETURN_IF_ERROR(Exec(db, kMigrations[v],
+                                 "schema migration to version " + std::to_string(v + 1) +
+                                     " failed"));
+    }
+    if (version != kSchemaVersion) {
+      std::string sql = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+      DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot write schema version"));
+    }
+    return Exec(db, "COMMIT", "cannot commit schema migration");
+  }();
+  if (!migrated.ok()) {
+    if (sqlite3_get_autocommit(db) == 0) (void)Exec(db, "ROLLBACK", "rollback");
+    return migrated;
+  }
+
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "BEGIN IMMEDIATE", &conn->begin));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "COMMIT", &conn->commit));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "ROLLBACK", &conn->rollback));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT OR REPLACE INTO entities (tenant, id, body) VALUES (?1, ?2, ?3)",
+      &conn->put_entity));
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "DELETE FROM entities WHERE tenant = ?1 AND id = ?2", &conn->delete_entity));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT OR REPLACE INTO documents (kind, key, body) VALUES (?1, ?2, ?3)",
+      &conn->put_document));
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "DELETE FROM documents WHERE kind = ?1 AND key = ?2", &conn->delete_document));
+
+  // One reader up front proves read connections work before we report success.
+  Result<std::unique_ptr<Connection>> reader = OpenReadConnection();
+  if (!reader.ok()) return reader.status();
+
+  {
+    std::lock_guard lock(read_mu_);
+    idle_readers_.push_back(std::move(reader).value());
+    reads_open_ = true;
+  }
+  std::lock_guard lock(mu_);
+  write_conn_ = std::move(conn);
+  state_ = State::kOpen;
+  writer_ = std::thread([this] { WriterLoop(); });
+  return Status::OK();
+}
+
+Result<std::unique_ptr<SqliteEntityStore::Connection>> SqliteEntityStore::OpenReadConnection() {
+  auto conn = std::make_unique<Connection>();
+  DOTHI_RETURN_IF_ERROR(OpenDatabase(options_.path, SQLITE_OPEN_READONLY,
+                                     options_.busy_timeout_ms, &conn->db));
+  sqlite3* db = conn->db;
+  if (options_.read_mmap_bytes > 0) {
+    std::string sql = "PRAGMA mmap_size=" + std::to_string(options_.read_mmap_bytes);
+    DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot set mmap size"));
+  }
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "SELECT body FROM entities WHERE tenant = ?1 AND id = ?2", &conn->get_entity));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "SELECT tenant, id, body FROM entities", &conn->scan_entities));
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "SELECT key, body FROM documents WHERE kind = ?1", &conn->scan_documents));
+  return conn;
+}
+
+Result<std::unique_ptr<SqliteEntityStore::Connection>> SqliteEntityStore::AcquireReader() {
+  {
+    std::lock_guard lock(read_mu_);
+    if (!reads_open_) return Status::Unavailable("store is not open", options_.path);
+    ++active_readers_;
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+  }
+  // All pooled connections are busy (or a scan callback reads again): open one more.
+  Result<std::unique_ptr<Connection>> conn = OpenReadConnection();
+  if (!conn.ok()) {
+    std::lock_guard lock(read_mu_);
+    if (--active_readers_ == 0) readers_idle_cv_.notify_all();
+  }
+  return conn;
+}
+
+void SqliteEntityStore::ReleaseReader(std::unique_ptr<Connection> conn) {
+  std::unique_ptr<Connection> surplus;
+  {
+    std::lock_guard lock(read_mu_);
+    if (reads_open_ && idle_readers_.size() < options_.read_connections) {
+      idle_readers_.push_back(std::move(conn));
+    } else {
+      surplus = std::move(conn);
+    }
+    if (--active_readers_ == 0) readers_idle_cv_.notify_all();
+  }
+  // surplus closes here, outside the lock.
+}
+
+Status SqliteEntityStore::Submit(Request& request) {
+  std::unique_lock lock(mu_);
+  if (state_ != State::kOpen || stopping_) {
+    return Status::Unavailable(state_ == State::kNew ? "store is not open" : "store is closed",
+                               options_.path);
+  }
+  queue_.push_back(&request);
+  writer_cv_.notify_one();
+  queued_cv_.notify_all();
+  request.cv.wait(lock, [&] { return request.done; });
+  return request.result;
+}
+
+Status SqliteEntityStore::Commit(std::vector<EntityWrite> writes) {
+  Request request;
+  request.writes = std::move(writes);
+  request.is_commit = true;
+  if (request.writes.empty()) {
+    // Nothing to write, but a closed store still says so.
+    std::lock_guard lock(mu_);
+    if (state_ != State::kOpen || stopping_) {
+      return Status::Unavailable(state_ == State::kNew ? "store is not open" : "store is closed",
+                                 options_.path);
+    }
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    return Status::OK();
+  }
+  return Submit(request);
+}
+
+Status SqliteEntityStore::PutDocument(std::string_view kind, std::string_view key,
+                                      std::string_view bytes) {
+  Request request;
+  request.document = DocumentWrite{false, std::string(kind), std::string(key), std::string(bytes)};
+  return Submit(request);
+}
+
+Status SqliteEntityStore::DeleteDocument(std::string_view kind, std::string_view key) {
+  Request request;
+  request.document = DocumentWrite{true, std::string(kind), std::string(key), {}};
+  return Submit(request);
+}
+
+void SqliteEntityStore::WriterLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    // Stopping overrides a pause: Close() always drains the queue.
+    writer_cv_.wait(lock, [&] { return stopping_ || (!paused_ && !queue_.empty()); });
+    if (queue_.empty()) break;  // stopping_ with nothing left
+
+    // Take whole requests in arrival order; the first one goes even if it alone is too big.
+    std::vector<Request*> batch;
+    std::size_t batch_writes = 0;
+    while (!queue_.empty()) {
+      Request* next = queue_.front();
+      std::size_t n = next->writes.size() + (next->document ? 1 : 0);
+      if (!batch.empty() && batch_writes + n > options_.max_batch_writes) break;
+      batch.push_back(next);
+      batch_writes += n;
+      queue_.pop_front();
+    }
+
+    bool inject_failure = std::exchange(fail_next_, false);
+    lock.unlock();
+    auto start = std::chrono::steady_clock::now();
+    Status s = ApplyBatch(batch, inject_failure);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    if (!s.ok()) spdlog::warn("sqlite store: transaction of {} requests failed: {}", batch.size(),
+                              s.message());
+    lock.lock();
+
+    commit_micros_sum_.fetch_add(static_cast<std::uint64_t>(micros), std::memory_order_relaxed);
+    if (s.ok()) {
+      transactions_.fetch_add(1, std::memory_order_relaxed);
+      std::uint64_t commits = 0;
+      for (const Request* r : batch) commits += r->is_commit ? 1 : 0;
+      commits_.fetch_add(commits, std::memory_order_relaxed);
+    }
+    // The waiters cannot leave Submit (and free their Request) until we release mu_.
+    for (Request* r : batch) {
+      r->result = s;
+      r->done = true;
+      r->cv.notify_one();
+    }
+  }
+}
+
+Status SqliteEntityStore::ApplyBatch(const std::vector<Request*>& batch, bool inject_failure) {
+  sqlite3* db = write_conn_->db;
+  DOTHI_RETURN_IF_ERROR(StepDone(db, write_conn_->begin.get(), "cannot begin transaction"));
+  Status s;
+  for (const Request* r : batch) {
+    s = ApplyRequest(*r);
+    if (!s.ok()) break;
+  }
+  if (s.ok() && inject_failure) s = Status::Unavailable("injected failure for testing");
+  if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
+  // A failed statement or COMMIT may leave the transaction open; undo all of it.
+  if (!s.ok() && sqlite3_get_autocommit(db) == 0) {
+    Status r = StepDone(db, write_conn_->rollback.get(), "cannot roll back transaction");
+    if (!r.ok()) spdlog::error("sqlite store: {}", r.message());
+  }
+  return s;
+}
+
+Status SqliteEntityStore::ApplyRequest(const Request& request) {
+  sqlite3* db = write_conn_->db;
+  for (const EntityWrite& w : request.writes) {
+    if (w.kind == EntityWrite::Kind::kPut) {
+      sqlite3_stmt* stmt = write_conn_->put_entity.get();
+      DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+      DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+      DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, w.bytes));
+      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write entity " + w.id));
+    } else {
+      sqlite3_stmt* stmt = write_conn_->delete_entity.get();
+      DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+      DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete entity " + w.id));
+    }
+  }
+  if (request.document) {
+    const DocumentWrite& d = *request.document;
+    sqlite3_stmt* stmt =
+        d.is_delete ? write_conn_->delete_document.get() : write_conn_->put_document.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, d.kind));
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, d.key));
+    if (!d.is_delete) DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, d.bytes));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write document " + d.kind + "/" + d.key));
+  }
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> SqliteEntityStore::Get(std::string_view tenant,
+                                                          std::string_view id) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3* db = conn->db;
+  sqlite3_stmt* stmt = conn->get_entity.get();
+  ResetOnExit reset(stmt);
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, tenant));
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, id));
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return SqliteError(db, "cannot read entity " + std::string(id));
+  return std::optional<std::string>(std::string(ColumnView(stmt, 0)));
+}
+
+Status SqliteEntityStore::ScanAll(const ScanFn& fn) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3_stmt* stmt = conn->scan_entities.get();
+  ResetOnExit reset(stmt);
+  // One statement is one read transaction: the scan sees a single snapshot.
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    fn(ColumnView(stmt, 0), ColumnView(stmt, 1), ColumnView(stmt, 2));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(conn->db, "cannot scan entities");
+  return Status::OK();
+}
+
+Status SqliteEntityStore::ScanDocuments(std::string_view kind, const DocFn& fn) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3_stmt* stmt = conn->scan_documents.get();
+  ResetOnExit reset(stmt);
+  DOTHI_RETURN_IF_ERROR(BindText(conn->db, stmt, 1, kind));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    fn(ColumnView(stmt, 0), ColumnView(stmt, 1));
+  }
+  if (rc != SQLITE_DONE) {
+    return SqliteError(conn->db, "cannot scan documents of kind " + std::string(kind));
+  }
+  return Status::OK();
+}
+
+StoreStats SqliteEntityStore::Stats() const {
+  StoreStats stats;
+  stats.commits = commits_.load(std::memory_order_relaxed);
+  stats.transactions = transactions_.load(std::memory_order_relaxed);
+  stats.commit_micros_sum = commit_micros_sum_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void SqliteEntityStore::Close() {
+  std::lock_guard close_lock(close_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    stopping_ = true;
+    writer_cv_.notify_all();
+  }
+  if (writer_.joinable()) writer_.join();  // the writer drains the queue before it exits
+
+  {
+    std::unique_lock lock(read_mu_);
+    reads_open_ = false;
+    readers_idle_cv_.wait(lock, [&] { return active_readers_ == 0; });
+    idle_readers_.clear();
+  }
+  if (write_conn_ != nullptr) {
+    // Readers are gone, so the checkpoint can copy the whole WAL back and truncate it.
+    Status s = Exec(write_conn_->db, "PRAGMA wal_checkpoint(TRUNCATE)", "wal checkpoint failed");
+    if (!s.ok()) spdlog::warn("sqlite store: {}: {}", options_.path, s.message());
+    write_conn_.reset();
+  }
+}
+
+void SqliteEntityStore::PauseWriterForTesting() {
+  std::lock_guard lock(mu_);
+  paused_ = true;
+}
+
+void SqliteEntityStore::ResumeWriterForTesting() {
+  std::lock_guard lock(mu_);
+  paused_ = false;
+  writer_cv_.notify_all();
+}
+
+void SqliteEntityStore::FailNextTransactionForTesting() {
+  std::lock_guard lock(mu_);
+  fail_next_ = true;
+}
+
+void SqliteEntityStore::WaitUntilQueuedForTesting(std::size_t n) {
+  std::unique_lock lock(mu_);
+  queued_cv_.wait(lock, [&] { return queue_.size() >= n; });
+}
+
+}  // namespace dothi::storage::sqlite

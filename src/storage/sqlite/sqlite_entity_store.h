@@ -1,0 +1,136 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "core/status.h"
+#include "storage/entity_store.h"
+
+// SqliteEntityStore is the EntityStore on one SQLite file in WAL mode.
+// Threading: every public method is safe to call from any thread. Commit() and the document
+// writes queue their work for one writer thread, which commits everything queued (up to
+// max_batch_writes) in a single transaction (group commit) and then wakes the callers; a
+// caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
+// use a pool of read-only connections and never wait for the writer.
+// ScanAll/ScanDocuments callbacks may call back into the store (a fresh read connection is
+// opened when the pool is empty) but must not call Close().
+namespace dothi::storage::sqlite {
+
+struct SqliteOptions {
+  // Database file; its directory must exist. Created with the schema when missing.
+  std::string path;
+  // fsync the WAL at every commit: durable even on power loss; NORMAL still survives kill -9.
+  bool synchronous_full = true;
+  // Most writes the writer puts into one transaction; a larger single Commit still goes whole.
+  std::size_t max_batch_writes = 10000;
+  // How long a statement waits for a lock held by another process before failing, in ms.
+  int busy_timeout_ms = 5000;
+  // Idle read connections kept open for reuse; more are opened on demand when all are busy.
+  std::size_t read_connections = 4;
+  // Memory-mapped I/O for read connections, in bytes; 0 (off) scanned ~15% faster on ext4.
+  std::int64_t read_mmap_bytes = 0;
+};
+
+class SqliteEntityStore final : public EntityStore {
+ public:
+  explicit SqliteEntityStore(SqliteOptions options);
+  ~SqliteEntityStore() override;  // calls Close()
+
+  SqliteEntityStore(const SqliteEntityStore&) = delete;
+  SqliteEntityStore& operator=(const SqliteEntityStore&) = delete;
+
+  // Opens (creating if needed) the file, switches to WAL, migrates the schema to the version
+  // this build knows and starts the writer. Fails on a missing directory, a file that is not a
+  // database or a schema newer than this build.
+  Status Open() override;
+  Status Commit(std::vector<EntityWrite> writes) override;
+  Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) override;
+  Status ScanAll(const ScanFn& fn) override;
+  Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) override;
+  Status DeleteDocument(std::string_view kind, std::string_view key) override;
+  Status ScanDocuments(std::string_view kind, const DocFn& fn) override;
+  StoreStats Stats() const override;
+  // Commits everything already queued, stops the writer, checkpoints the WAL and closes the
+  // connections. Waits for reads in progress. Idempotent.
+  void Close() override;
+
+  // The schema version this build creates and reads (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 1;
+
+  // Test hooks: while paused the writer starts no new transaction, so commits queue up.
+  void PauseWriterForTesting();
+  void ResumeWriterForTesting();
+  // Blocks until at least n write requests wait in the queue.
+  void WaitUntilQueuedForTesting(std::size_t n);
+  // The next transaction applies its writes, then fails before COMMIT and is rolled back.
+  void FailNextTransactionForTesting();
+
+ private:
+  struct Connection;  // owns a sqlite3* and its prepared statements
+  struct DocumentWrite {
+    bool is_delete = false;
+    std::string kind;
+    std::string key;
+    std::string bytes;
+  };
+  // One caller's writes, living on the caller's stack until the writer marks it done.
+  struct Request {
+    std::vector<EntityWrite> writes;
+    std::optional<DocumentWrite> document;
+    bool is_commit = false;  // counts in StoreStats::commits
+    bool done = false;
+    Status result;
+    std::condition_variable cv;
+  };
+  class ReadLease;  // RAII borrow of a read connection
+
+  Status Submit(Request& request);
+  void WriterLoop();
+  Status ApplyBatch(const std::vector<Request*>& batch, bool inject_failure);
+  Status ApplyRequest(const Request& request);
+  Result<std::unique_ptr<Connection>> OpenReadConnection();
+  Result<std::unique_ptr<Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Connection> conn);
+
+  const SqliteOptions options_;
+
+  // Writer state, guarded by mu_.
+  std::mutex mu_;
+  std::condition_variable writer_cv_;   // work queued, pause lifted or stop requested
+  std::condition_variable queued_cv_;   // a request was queued (for WaitUntilQueuedForTesting)
+  std::deque<Request*> queue_;
+  enum class State { kNew, kOpen, kClosed };
+  State state_ = State::kNew;
+  bool stopping_ = false;
+  bool paused_ = false;
+  bool fail_next_ = false;  // FailNextTransactionForTesting
+  std::thread writer_;
+  std::unique_ptr<Connection> write_conn_;  // used by the writer thread only once it runs
+
+  // Read pool, guarded by read_mu_.
+  std::mutex read_mu_;
+  std::condition_variable readers_idle_cv_;  // active_readers_ reached zero
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  std::size_t active_readers_ = 0;
+  bool reads_open_ = false;
+
+  // Close() runs once; later callers wait for the first to finish.
+  std::mutex close_mu_;
+
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> transactions_{0};
+  std::atomic<std::uint64_t> commit_micros_sum_{0};
+};
+
+}  // namespace dothi::storage::sqlite

@@ -1,0 +1,75 @@
+#include "http/request.h"
+
+#include <gtest/gtest.h>
+
+namespace dothi::http {
+namespace {
+
+TEST(RequestTest, ParsesAndNamesMethods) {
+  EXPECT_EQ(ParseMethod("GET"), Method::kGet);
+  EXPECT_EQ(ParseMethod("PATCH"), Method::kPatch);
+  EXPECT_EQ(ParseMethod("OPTIONS"), Method::kOptions);
+  EXPECT_EQ(ParseMethod("get"), Method::kOther);  // methods are case-sensitive
+  EXPECT_STREQ(MethodName(Method::kDelete), "DELETE");
+}
+
+TEST(RequestTest, FindsHeadersIgnoringCase) {
+  Headers h = {{"Content-Type", "application/json"}, {"NGSILD-Tenant", "hanoi"}};
+  ASSERT_NE(FindHeader(h, "content-type"), nullptr);
+  EXPECT_EQ(*FindHeader(h, "ngsild-tenant"), "hanoi");
+  EXPECT_EQ(FindHeader(h, "Accept"), nullptr);
+}
+
+TEST(RequestTest, SetHeaderReplacesExistingValue) {
+  Response res;
+  res.SetHeader("Content-Type", "text/plain").SetHeader("content-type", "application/json");
+  ASSERT_EQ(res.headers.size(), 1u);
+  EXPECT_EQ(*res.Header("CONTENT-TYPE"), "application/json");
+}
+
+TEST(RequestTest, ParsesQueryStringInOrderAndDecodes) {
+  auto q = ParseQueryString("type=Bus&q=speed%3E50&attrs=a,b&name=Hai+Ba+Trung&flag&&x=%zz");
+  ASSERT_EQ(q.size(), 6u);
+  EXPECT_EQ(q[0], (std::pair<std::string, std::string>("type", "Bus")));
+  EXPECT_EQ(q[1].second, "speed>50");
+  EXPECT_EQ(q[2].second, "a,b");
+  EXPECT_EQ(q[3].second, "Hai Ba Trung");
+  EXPECT_EQ(q[4], (std::pair<std::string, std::string>("flag", "")));
+  EXPECT_EQ(q[5].second, "%zz");  // invalid escape kept as is
+}
+
+TEST(RequestTest, QueryAndPathParamAccessors) {
+  Request req;
+  req.query = {{"limit", "10"}, {"limit", "20"}};
+  req.path_params = {{"id", "urn:ngsi-ld:Bus:1"}};
+  ASSERT_NE(req.Query("limit"), nullptr);
+  EXPECT_EQ(*req.Query("limit"), "10");
+  EXPECT_EQ(req.Query("offset"), nullptr);
+  EXPECT_EQ(req.PathParam("id"), "urn:ngsi-ld:Bus:1");
+  EXPECT_EQ(req.PathParam("attr"), "");
+}
+
+TEST(RequestTest, PercentDecodeRejectsMalformedEscapes) {
+  std::string out;
+  EXPECT_TRUE(PercentDecode("urn%3Angsi-ld%3aBus%3A1", out, false));
+  EXPECT_EQ(out, "urn:ngsi-ld:Bus:1");
+  EXPECT_TRUE(PercentDecode("a+b", out, false));
+  EXPECT_EQ(out, "a+b");
+  EXPECT_TRUE(PercentDecode("a+b", out, true));
+  EXPECT_EQ(out, "a b");
+  EXPECT_FALSE(PercentDecode("bad%2", out, false));
+  EXPECT_FALSE(PercentDecode("bad%g1", out, false));
+}
+
+TEST(RequestTest, PercentEncodeRoundTrips) {
+  std::string raw = "urn:ngsi-ld:Bus:1/ä &?=";
+  std::string enc = PercentEncode(raw);
+  EXPECT_EQ(enc.find_first_of(":/ &?="), std::string::npos);
+  EXPECT_EQ(PercentEncode("a-b_c.d~e"), "a-b_c.d~e");
+  std::string back;
+  ASSERT_TRUE(PercentDecode(enc, back, false));
+  EXPECT_EQ(back, raw);
+}
+
+}  // namespace
+}  // namespace dothi::http

@@ -1,0 +1,160 @@
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+#include "http/status_mapping.h"
+
+namespace dothi::http {
+namespace {
+
+Handler Named(std::string tag) {
+  return [tag](const RequestContext&, Request& req) {
+    Response res;
+    res.body = tag;
+    for (const auto& [k, v] : req.path_params) res.body += "|" + k + "=" + v;
+    return res;
+  };
+}
+
+Request Make(Method m, std::string target) {
+  Request req;
+  req.method = m;
+  req.target = target;
+  std::string_view t = target;
+  std::string_view raw = t.substr(0, t.find('?'));
+  if (!PercentDecode(raw, req.path, false)) req.path = std::string(raw);
+  return req;
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest() {
+    router_.Add(Method::kGet, "/ngsi-ld/v1/entities", "list", Named("list"));
+    router_.Add(Method::kPost, "/ngsi-ld/v1/entities", "create", Named("create"));
+    router_.Add(Method::kGet, "/ngsi-ld/v1/entities/{id}", "get", Named("get"));
+    router_.Add(Method::kDelete, "/ngsi-ld/v1/entities/{id}", "delete", Named("delete"));
+    router_.Add(Method::kPatch, "/ngsi-ld/v1/entities/{id}/attrs/{attr}", "patch_attr",
+                Named("patch_attr"));
+    router_.Add(Method::kGet, "/ngsi-ld/v1/entities/special", "special", Named("special"));
+    router_.Add(Method::kGet, "/health", "health", Named("health"), RouteOptions{.run_inline = true});
+  }
+
+  Response Run(Method m, std::string target, std::string* route = nullptr) {
+    Request req = Make(m, std::move(target));
+    std::string name;
+    Response res = router_.Dispatch(ctx_, req, &name);
+    if (route != nullptr) *route = name;
+    return res;
+  }
+
+  Router router_;
+  RequestContext ctx_;
+};
+
+TEST_F(RouterTest, MatchesLiteralRoute) {
+  std::string route;
+  Response res = Run(Method::kGet, "/ngsi-ld/v1/entities?type=Bus", &route);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "list");
+  EXPECT_EQ(route, "list");
+}
+
+TEST_F(RouterTest, DecodesEncodedEntityIdParameter) {
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/urn%3Angsi-ld%3ABus%3A1").body,
+            "get|id=urn:ngsi-ld:Bus:1");
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:1").body,
+            "get|id=urn:ngsi-ld:Bus:1");
+}
+
+TEST_F(RouterTest, EncodedSlashStaysInsideOneParameter) {
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/a%2Fb").body, "get|id=a/b");
+}
+
+TEST_F(RouterTest, FillsSeveralParameters) {
+  EXPECT_EQ(Run(Method::kPatch, "/ngsi-ld/v1/entities/urn:x:1/attrs/speed").body,
+            "patch_attr|id=urn:x:1|attr=speed");
+}
+
+TEST_F(RouterTest, PrefersExactMatchOverParameter) {
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/special").body, "special");
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/other").body, "get|id=other");
+}
+
+TEST_F(RouterTest, ToleratesTrailingSlash) {
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/").body, "list");
+  EXPECT_EQ(Run(Method::kGet, "/health/").body, "health");
+}
+
+TEST_F(RouterTest, UnknownPathIs404FromRenderer) {
+  std::string route;
+  Response res = Run(Method::kGet, "/nothing/here", &route);
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(route, "unmatched");
+  EXPECT_NE(res.body.find("no such resource"), std::string::npos);
+  EXPECT_EQ(*res.Header("Content-Type"), "application/json");
+}
+
+TEST_F(RouterTest, WrongMethodIs405WithAllowFromTable) {
+  Response res = Run(Method::kPut, "/ngsi-ld/v1/entities/urn:x:1");
+  EXPECT_EQ(res.status, 405);
+  ASSERT_NE(res.Header("Allow"), nullptr);
+  EXPECT_EQ(*res.Header("Allow"), "GET, HEAD, DELETE, OPTIONS");
+  res = Run(Method::kDelete, "/ngsi-ld/v1/entities");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(*res.Header("Allow"), "GET, HEAD, POST, OPTIONS");
+}
+
+TEST_F(RouterTest, HeadFallsBackToGet) {
+  std::string route;
+  Response res = Run(Method::kHead, "/ngsi-ld/v1/entities/x", &route);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(route, "get");
+}
+
+TEST_F(RouterTest, OptionsAnswers204WithAllow) {
+  Response res = Run(Method::kOptions, "/ngsi-ld/v1/entities/x/attrs/y");
+  EXPECT_EQ(res.status, 204);
+  EXPECT_EQ(*res.Header("Allow"), "PATCH, OPTIONS");
+}
+
+TEST_F(RouterTest, UsesRendererOfLongestPrefix) {
+  router_.SetErrorRenderer("/", [](const RequestContext&, const Request&, const Status& s) {
+    Response res;
+    res.status = HttpStatusFor(s.code());
+    res.body = "root:" + s.message();
+    return res;
+  });
+  router_.SetErrorRenderer("/ngsi-ld/", [](const RequestContext&, const Request&,
+                                           const Status& s) {
+    Response res;
+    res.status = HttpStatusFor(s.code());
+    res.body = "ngsi:" + s.message();
+    return res;
+  });
+  EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/nope").body, "ngsi:no such resource: /ngsi-ld/v1/nope");
+  EXPECT_EQ(Run(Method::kGet, "/other").body, "root:no such resource: /other");
+  Response res = Run(Method::kPut, "/ngsi-ld/v1/entities");
+  EXPECT_EQ(res.status, 405);  // status forced even though the renderer said 422
+  EXPECT_EQ(res.body, "ngsi:method not allowed: PUT");
+}
+
+TEST_F(RouterTest, ReportsInlineRoutes) {
+  EXPECT_TRUE(router_.RunsInline(Make(Method::kGet, "/health")));
+  EXPECT_FALSE(router_.RunsInline(Make(Method::kGet, "/ngsi-ld/v1/entities")));
+  EXPECT_FALSE(router_.RunsInline(Make(Method::kGet, "/nothing")));
+}
+
+TEST_F(RouterTest, WorksFromPathWhenTargetIsEmpty) {
+  Request req;
+  req.method = Method::kGet;
+  req.path = "/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:7";
+  EXPECT_EQ(router_.Dispatch(ctx_, req, nullptr).body, "get|id=urn:ngsi-ld:Bus:7");
+  EXPECT_EQ(req.PathParam("id"), "urn:ngsi-ld:Bus:7");
+}
+
+TEST(AllowHeaderTest, ListsMethodsInFixedOrder) {
+  EXPECT_EQ(AllowHeaderValue(0), "OPTIONS");
+}
+
+}  // namespace
+}  // namespace dothi::http

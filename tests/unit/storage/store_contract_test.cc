@@ -1,0 +1,539 @@
+#include "storage/entity_store.h"  // first: proves the header is self-contained
+
+#include <gtest/gtest.h>
+#include <stdlib.h>  // mkdtemp
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "fakes/memory_entity_store.h"
+#include "storage/sqlite/sqlite_entity_store.h"
+
+// The storage contract: every EntityStore must pass the TEST_P cases below. Backends can
+// only disagree by failing this suite. SqliteEntityStoreTest adds what only SQLite has:
+// group commit, persistence across processes' lifetimes and its open errors.
+namespace dothi::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::SqliteEntityStore;
+using sqlite::SqliteOptions;
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "dothi_store_test_XXXXXX").string();
+    char* made = mkdtemp(tmpl.data());
+    EXPECT_NE(made, nullptr) << "mkdtemp failed for " << tmpl;
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+EntityWrite Put(std::string tenant, std::string id, std::string bytes) {
+  return EntityWrite{EntityWrite::Kind::kPut, std::move(tenant), std::move(id), std::move(bytes)};
+}
+
+EntityWrite Delete(std::string tenant, std::string id) {
+  return EntityWrite{EntityWrite::Kind::kDelete, std::move(tenant), std::move(id), {}};
+}
+
+using Row = std::tuple<std::string, std::string, std::string>;  // tenant, id, bytes
+
+std::map<std::pair<std::string, std::string>, std::string> ScanToMap(EntityStore& store) {
+  std::map<std::pair<std::string, std::string>, std::string> rows;
+  Status s = store.ScanAll([&](std::string_view tenant, std::string_view id,
+                               std::string_view bytes) {
+    rows[{std::string(tenant), std::string(id)}] = std::string(bytes);
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return rows;
+}
+
+std::map<std::string, std::string> ScanDocsToMap(EntityStore& store, std::string_view kind) {
+  std::map<std::string, std::string> docs;
+  Status s = store.ScanDocuments(kind, [&](std::string_view key, std::string_view bytes) {
+    docs[std::string(key)] = std::string(bytes);
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return docs;
+}
+
+struct StoreFactory {
+  std::string name;
+  // A new, unopened store that keeps its data under dir (an existing directory).
+  std::function<std::unique_ptr<EntityStore>(const fs::path& dir)> make;
+  // A second store made on the same dir sees what the first committed.
+  bool persistent = false;
+};
+
+void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+std::string FactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
+  return info.param.name;
+}
+
+class EntityStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make(dir_.path());
+    Status s = store_->Open();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  void TearDown() override {
+    if (store_ != nullptr) store_->Close();
+  }
+
+  std::optional<std::string> MustGet(std::string_view tenant, std::string_view id) {
+    Result<std::optional<std::string>> r = store_->Get(tenant, id);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::nullopt;
+  }
+
+  TempDir dir_;  // declared first: outlives the store
+  std::unique_ptr<EntityStore> store_;
+};
+
+TEST_P(EntityStoreContractTest, GetOfMissingEntityIsEmpty) {
+  EXPECT_EQ(MustGet("t", "urn:ngsi-ld:Bus:1"), std::nullopt);
+}
+
+TEST_P(EntityStoreContractTest, PutThenGetReturnsTheSameBytes) {
+  std::string binary("a\0b\xff\x01", 5);  // opaque bytes, NULs included
+  ASSERT_TRUE(store_->Commit({Put("t", "urn:ngsi-ld:Bus:1", binary)}).ok());
+  EXPECT_EQ(MustGet("t", "urn:ngsi-ld:Bus:1"), binary);
+}
+
+TEST_P(EntityStoreContractTest, EmptyBytesAreStoredNotMissing) {
+  ASSERT_TRUE(store_->Commit({Put("t", "e", "")}).ok());
+  EXPECT_EQ(MustGet("t", "e"), std::string());
+}
+
+TEST_P(EntityStoreContractTest, PutOverwritesPreviousBytes) {
+  ASSERT_TRUE(store_->Commit({Put("t", "e", "v1")}).ok());
+  ASSERT_TRUE(store_->Commit({Put("t", "e", "v2")}).ok());
+  EXPECT_EQ(MustGet("t", "e"), "v2");
+  EXPECT_EQ(ScanToMap(*store_).size(), 1u);
+}
+
+TEST_P(EntityStoreContractTest, DeleteRemovesEntity) {
+  ASSERT_TRUE(store_->Commit({Put("t", "e", "v1"), Put("t", "f", "v1")}).ok());
+  ASSERT_TRUE(store_->Commit({Delete("t", "e")}).ok());
+  EXPECT_EQ(MustGet("t", "e"), std::nullopt);
+  EXPECT_EQ(MustGet("t", "f"), "v1");
+}
+
+TEST_P(EntityStoreContractTest, DeleteOfMissingEntitySucceeds) {
+  EXPECT_TRUE(store_->Commit({Delete("t", "nothing")}).ok());
+}
+
+TEST_P(EntityStoreContractTest, EmptyCommitSucceeds) {
+  EXPECT_TRUE(store_->Commit({}).ok());
+}
+
+TEST_P(EntityStoreContractTest, SameIdInTwoTenantsIsIndependent) {
+  ASSERT_TRUE(store_->Commit({Put("city-a", "e", "A"), Put("city-b", "e", "B")}).ok());
+  EXPECT_EQ(MustGet("city-a", "e"), "A");
+  EXPECT_EQ(MustGet("city-b", "e"), "B");
+  EXPECT_EQ(MustGet("", "e"), std::nullopt);
+
+  ASSERT_TRUE(store_->Commit({Delete("city-a", "e")}).ok());
+  EXPECT_EQ(MustGet("city-a", "e"), std::nullopt);
+  EXPECT_EQ(MustGet("city-b", "e"), "B");
+}
+
+TEST_P(EntityStoreContractTest, ScanAllReportsTenantIdAndBytes) {
+  ASSERT_TRUE(
+      store_->Commit({Put("city-a", "e1", "A1"), Put("city-b", "e1", "B1"), Put("", "e2", "D2")})
+          .ok());
+  std::vector<Row> rows;
+  ASSERT_TRUE(store_
+                  ->ScanAll([&](std::string_view t, std::string_view id, std::string_view b) {
+                    rows.emplace_back(t, id, b);
+                  })
+                  .ok());
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows, (std::vector<Row>{{"", "e2", "D2"}, {"city-a", "e1", "A1"},
+                                    {"city-b", "e1", "B1"}}));
+}
+
+TEST_P(EntityStoreContractTest, ScanCallbackMayReadTheStore) {
+  ASSERT_TRUE(store_->Commit({Put("t", "a", "1"), Put("t", "b", "2")}).ok());
+  int seen = 0;
+  ASSERT_TRUE(store_
+                  ->ScanAll([&](std::string_view t, std::string_view id, std::string_view b) {
+                    EXPECT_EQ(MustGet(t, id), std::string(b));
+                    ++seen;
+                  })
+                  .ok());
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_P(EntityStoreContractTest, MultiWriteCommitAppliesWritesInOrder) {
+  ASSERT_TRUE(store_->Commit({Put("t", "a", "1"), Put("t", "b", "1"), Delete("t", "a"),
+                              Put("t", "b", "2"), Put("t", "c", "1")})
+                  .ok());
+  auto rows = ScanToMap(*store_);
+  EXPECT_EQ(rows, (decltype(rows){{{"t", "b"}, "2"}, {{"t", "c"}, "1"}}));
+}
+
+// Readers never see half of a Commit: a and b always carry the same version in a scan.
+TEST_P(EntityStoreContractTest, MultiWriteCommitIsSeenWholeOrNotAtAll) {
+  ASSERT_TRUE(store_->Commit({Put("t", "a", "0"), Put("t", "b", "0")}).ok());
+  constexpr int kVersions = 300;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int v = 1; v <= kVersions; ++v) {
+      std::string bytes = std::to_string(v);
+      EXPECT_TRUE(store_->Commit({Put("t", "a", bytes), Put("t", "b", bytes)}).ok());
+    }
+    done = true;
+  });
+  int scans = 0;
+  while (!done || scans == 0) {
+    auto rows = ScanToMap(*store_);
+    ASSERT_EQ(rows.size(), 2u);
+    const std::string& a = rows[{"t", "a"}];
+    const std::string& b = rows[{"t", "b"}];
+    ASSERT_EQ(a, b) << "scan saw a partial commit";
+    ++scans;
+  }
+  writer.join();
+  EXPECT_EQ(MustGet("t", "a"), std::to_string(kVersions));
+}
+
+TEST_P(EntityStoreContractTest, DocumentsPutScanOverwriteDelete) {
+  ASSERT_TRUE(store_->PutDocument("context", "core", "{\"@context\":1}").ok());
+  ASSERT_TRUE(store_->PutDocument("context", "city", "c1").ok());
+  ASSERT_TRUE(store_->PutDocument("setting", "core", "s1").ok());
+  ASSERT_TRUE(store_->PutDocument("context", "city", "c2").ok());
+
+  EXPECT_EQ(ScanDocsToMap(*store_, "context"),
+            (std::map<std::string, std::string>{{"city", "c2"}, {"core", "{\"@context\":1}"}}));
+  EXPECT_EQ(ScanDocsToMap(*store_, "setting"), (std::map<std::string, std::string>{{"core", "s1"}}));
+  EXPECT_TRUE(ScanDocsToMap(*store_, "nothing").empty());
+
+  ASSERT_TRUE(store_->DeleteDocument("context", "core").ok());
+  ASSERT_TRUE(store_->DeleteDocument("context", "missing").ok());
+  EXPECT_EQ(ScanDocsToMap(*store_, "context"), (std::map<std::string, std::string>{{"city", "c2"}}));
+  // Documents and entities are separate namespaces.
+  EXPECT_TRUE(ScanToMap(*store_).empty());
+}
+
+TEST_P(EntityStoreContractTest, ReopenKeepsEntitiesAndDocuments) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " keeps nothing across opens";
+  ASSERT_TRUE(store_->Commit({Put("t1", "e", "one"), Put("t2", "e", "two")}).ok());
+  ASSERT_TRUE(store_->Commit({Delete("t2", "e"), Put("t2", "f", "three")}).ok());
+  ASSERT_TRUE(store_->PutDocument("context", "core", "ctx").ok());
+  store_->Close();
+
+  store_ = GetParam().make(dir_.path());
+  Status s = store_->Open();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto rows = ScanToMap(*store_);
+  EXPECT_EQ(rows, (decltype(rows){{{"t1", "e"}, "one"}, {{"t2", "f"}, "three"}}));
+  EXPECT_EQ(ScanDocsToMap(*store_, "context"), (std::map<std::string, std::string>{{"core", "ctx"}}));
+}
+
+TEST_P(EntityStoreContractTest, ConcurrentCommitsFromSixteenThreadsAreAllVisible) {
+  constexpr int kThreads = 16;
+  constexpr int kCommitsPerThread = 100;
+  StoreStats before = store_->Stats();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        std::string id = "e-" + std::to_string(t) + "-" + std::to_string(i);
+        Status s = store_->Commit({Put("t", id, "x" + id), Put("u", id, "y" + id)});
+        EXPECT_TRUE(s.ok()) << s.ToString();
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+
+  auto rows = ScanToMap(*store_);
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(2 * kThreads * kCommitsPerThread));
+  for (const auto& [key, bytes] : rows) {
+    EXPECT_EQ(bytes, (key.first == "t" ? "x" : "y") + key.second);
+  }
+  StoreStats after = store_->Stats();
+  std::uint64_t commits = after.commits - before.commits;
+  std::uint64_t transactions = after.transactions - before.transactions;
+  EXPECT_EQ(commits, static_cast<std::uint64_t>(kThreads * kCommitsPerThread));
+  EXPECT_GE(transactions, 1u);
+  EXPECT_LE(transactions, commits);
+}
+
+TEST_P(EntityStoreContractTest, CallsAfterCloseAreUnavailable) {
+  ASSERT_TRUE(store_->Commit({Put("t", "e", "v")}).ok());
+  store_->Close();
+  store_->Close();  // idempotent
+  EXPECT_EQ(store_->Commit({Put("t", "e", "w")}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->Commit({}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->Get("t", "e").status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->ScanAll([](auto, auto, auto) {}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->PutDocument("k", "a", "b").code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->DeleteDocument("k", "a").code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->ScanDocuments("k", [](auto, auto) {}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store_->Open().code(), ErrorCode::kUnavailable);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, EntityStoreContractTest,
+    ::testing::Values(
+        StoreFactory{"Memory",
+                     [](const fs::path&) -> std::unique_ptr<EntityStore> {
+                       return std::make_unique<testing::MemoryEntityStore>();
+                     },
+                     false},
+        StoreFactory{"Sqlite",
+                     [](const fs::path& dir) -> std::unique_ptr<EntityStore> {
+                       SqliteOptions options;
+                       options.path = (dir / "store.db").string();
+                       return std::make_unique<SqliteEntityStore>(options);
+                     },
+                     true},
+        StoreFactory{"SqliteSyncNormal",
+                     [](const fs::path& dir) -> std::unique_ptr<EntityStore> {
+                       SqliteOptions options;
+                       options.path = (dir / "store.db").string();
+                       options.synchronous_full = false;
+                       options.read_connections = 1;
+                       options.read_mmap_bytes = 0;
+                       return std::make_unique<SqliteEntityStore>(options);
+                     },
+                     true}),
+    FactoryName);
+
+// ---- SQLite only ----------------------------------------------------------------------------
+
+class SqliteEntityStoreTest : public ::testing::Test {
+ protected:
+  SqliteOptions Options() const {
+    SqliteOptions options;
+    options.path = (dir_.path() / "store.db").string();
+    return options;
+  }
+  // Starts a thread that commits writes; waits until the (paused) writer has it queued.
+  void CommitInBackground(SqliteEntityStore& store, std::vector<EntityWrite> writes,
+                          std::size_t queued_after) {
+    threads_.emplace_back([&store, writes = std::move(writes), this]() mutable {
+      Status s = store.Commit(std::move(writes));
+      std::lock_guard lock(results_mu_);
+      results_.push_back(s);
+    });
+    store.WaitUntilQueuedForTesting(queued_after);
+  }
+  std::vector<Status> JoinAll() {
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+    return results_;
+  }
+
+  TempDir dir_;
+  std::vector<std::thread> threads_;
+  std::mutex results_mu_;
+  std::vector<Status> results_;
+};
+
+TEST_F(SqliteEntityStoreTest, QueuedCommitsShareOneTransaction) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  StoreStats before = store.Stats();
+
+  store.PauseWriterForTesting();
+  constexpr std::size_t kCommits = 8;
+  for (std::size_t i = 0; i < kCommits; ++i) {
+    CommitInBackground(store, {Put("t", "e" + std::to_string(i), "v")}, i + 1);
+  }
+  store.ResumeWriterForTesting();
+  for (const Status& s : JoinAll()) EXPECT_TRUE(s.ok()) << s.ToString();
+
+  StoreStats after = store.Stats();
+  EXPECT_EQ(after.commits - before.commits, kCommits);
+  EXPECT_EQ(after.transactions - before.transactions, 1u);
+  EXPECT_EQ(ScanToMap(store).size(), kCommits);
+}
+
+TEST_F(SqliteEntityStoreTest, ManyThreadsCommittingAreBatched) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  constexpr int kThreads = 16;
+  constexpr int kCommitsPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCommitsPerThread; ++i) {
+        EXPECT_TRUE(store.Commit({Put("t", std::to_string(t) + "/" + std::to_string(i), "v")}).ok());
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  StoreStats stats = store.Stats();
+  EXPECT_EQ(stats.commits, static_cast<std::uint64_t>(kThreads * kCommitsPerThread));
+  // Scheduling alone guarantees no batching; QueuedCommitsShareOneTransaction checks it exactly.
+  EXPECT_LE(stats.transactions, stats.commits);
+  RecordProperty("transactions", static_cast<int>(stats.transactions));
+  EXPECT_GT(stats.commit_micros_sum, 0u);
+}
+
+TEST_F(SqliteEntityStoreTest, BatchLimitSplitsBetweenCommitsNeverInsideOne) {
+  SqliteOptions options = Options();
+  options.max_batch_writes = 3;
+  SqliteEntityStore store(options);
+  ASSERT_TRUE(store.Open().ok());
+  StoreStats before = store.Stats();
+
+  store.PauseWriterForTesting();
+  // Sizes 1, 2, 5, 1 with a limit of 3 give the transactions [1 2] [5] [1].
+  CommitInBackground(store, {Put("t", "a", "v")}, 1);
+  CommitInBackground(store, {Put("t", "b", "v"), Put("t", "c", "v")}, 2);
+  std::vector<EntityWrite> five;
+  for (int i = 0; i < 5; ++i) five.push_back(Put("t", "big" + std::to_string(i), "v"));
+  CommitInBackground(store, std::move(five), 3);
+  CommitInBackground(store, {Put("t", "d", "v")}, 4);
+  store.ResumeWriterForTesting();
+  for (const Status& s : JoinAll()) EXPECT_TRUE(s.ok()) << s.ToString();
+
+  StoreStats after = store.Stats();
+  EXPECT_EQ(after.commits - before.commits, 4u);
+  EXPECT_EQ(after.transactions - before.transactions, 3u);
+  EXPECT_EQ(ScanToMap(store).size(), 9u);
+}
+
+TEST_F(SqliteEntityStoreTest, FailedTransactionFailsEveryCommitInItAndAppliesNothing) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  ASSERT_TRUE(store.Commit({Put("t", "keep", "old")}).ok());
+  StoreStats before = store.Stats();
+
+  store.PauseWriterForTesting();
+  CommitInBackground(store, {Put("t", "keep", "new"), Put("t", "a", "v")}, 1);
+  CommitInBackground(store, {Delete("t", "keep")}, 2);
+  CommitInBackground(store, {Put("t", "b", "v")}, 3);
+  store.FailNextTransactionForTesting();
+  store.ResumeWriterForTesting();
+  std::vector<Status> results = JoinAll();
+  ASSERT_EQ(results.size(), 3u);
+  for (const Status& s : results) {
+    EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+    EXPECT_NE(s.message().find("injected failure"), std::string::npos) << s.message();
+  }
+  StoreStats after = store.Stats();
+  EXPECT_EQ(after.commits, before.commits);
+  EXPECT_EQ(after.transactions, before.transactions);
+
+  auto rows = ScanToMap(store);
+  EXPECT_EQ(rows, (decltype(rows){{{"t", "keep"}, "old"}}));
+  // The store is still usable afterwards.
+  ASSERT_TRUE(store.Commit({Put("t", "after", "v")}).ok());
+  EXPECT_EQ(ScanToMap(store).size(), 2u);
+}
+
+TEST_F(SqliteEntityStoreTest, CloseCommitsWhatIsQueuedEvenWhilePaused) {
+  {
+    SqliteEntityStore store(Options());
+    ASSERT_TRUE(store.Open().ok());
+    store.PauseWriterForTesting();
+    for (std::size_t i = 0; i < 4; ++i) {
+      CommitInBackground(store, {Put("t", "e" + std::to_string(i), "v")}, i + 1);
+    }
+    store.Close();
+    for (const Status& s : JoinAll()) EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(store.Stats().transactions, 1u);
+  }
+  SqliteEntityStore reopened(Options());
+  ASSERT_TRUE(reopened.Open().ok());
+  EXPECT_EQ(ScanToMap(reopened).size(), 4u);
+}
+
+TEST_F(SqliteEntityStoreTest, CloseRemovesTheWalFile) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  ASSERT_TRUE(store.Commit({Put("t", "e", "v")}).ok());
+  EXPECT_TRUE(fs::exists(Options().path + "-wal"));
+  store.Close();
+  EXPECT_FALSE(fs::exists(Options().path + "-wal"));
+}
+
+TEST_F(SqliteEntityStoreTest, OpenInMissingDirectoryNamesTheDirectory) {
+  SqliteOptions options;
+  options.path = (dir_.path() / "no" / "such" / "dir" / "store.db").string();
+  SqliteEntityStore store(options);
+  Status s = store.Open();
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(s.message().find("directory does not exist"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("no/such/dir"), std::string::npos) << s.message();
+  EXPECT_EQ(store.Commit({Put("t", "e", "v")}).code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(SqliteEntityStoreTest, OpenOfCorruptFileFailsClearly) {
+  {
+    std::ofstream out(Options().path, std::ios::binary);
+    for (int i = 0; i < 1000; ++i) out << "this is not a database, just some text\n";
+  }
+  SqliteEntityStore store(Options());
+  Status s = store.Open();
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(s.message().find("not a database"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(Options().path), std::string::npos) << s.message();
+}
+
+TEST_F(SqliteEntityStoreTest, OpenOfDirectoryFailsClearly) {
+  SqliteOptions options;
+  options.path = dir_.path().string();  // a directory, not a file
+  SqliteEntityStore store(options);
+  Status s = store.Open();
+  EXPECT_EQ(s.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(s.message().find(options.path), std::string::npos) << s.message();
+}
+
+TEST_F(SqliteEntityStoreTest, CallsBeforeOpenAreUnavailable) {
+  SqliteEntityStore store(Options());
+  EXPECT_EQ(store.Commit({Put("t", "e", "v")}).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store.Get("t", "e").status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store.PutDocument("k", "a", "b").code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(SqliteEntityStoreTest, SecondOpenIsAnError) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  EXPECT_FALSE(store.Open().ok());
+  EXPECT_TRUE(store.Commit({Put("t", "e", "v")}).ok());
+}
+
+TEST_F(SqliteEntityStoreTest, TwoStoresOnOneFileSeeEachOthersCommits) {
+  SqliteEntityStore a(Options());
+  SqliteEntityStore b(Options());
+  ASSERT_TRUE(a.Open().ok());
+  ASSERT_TRUE(b.Open().ok());
+  ASSERT_TRUE(a.Commit({Put("t", "from-a", "1")}).ok());
+  ASSERT_TRUE(b.Commit({Put("t", "from-b", "2")}).ok());
+  EXPECT_EQ(ScanToMap(a).size(), 2u);
+  EXPECT_EQ(ScanToMap(b).size(), 2u);
+}
+
+}  // namespace
+}  // namespace dothi::storage
