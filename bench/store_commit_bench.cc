@@ -1,9 +1,9 @@
 // store_commit_bench: group-commit throughput and ScanAll speed of SqliteEntityStore.
-// Not part of the build; compile by hand against a built dothi_storage_sqlite, e.g.
-//   g++ -std=c++20 -O2 -DNDEBUG -Isrc bench/store_commit_bench.cc \
-//     build-release/src/storage/sqlite/libdothi_storage_sqlite.a \
-//     build-release/src/core/libdothi_core.a -lsqlite3 -lspdlog -lfmt -pthread \
-//     -o /tmp/store_commit_bench
+// Not part of the build; compile by hand, optimised, from the repository root:
+//   g++ -std=c++20 -O2 -DNDEBUG -Isrc bench/store_commit_bench.cc
+//       src/storage/sqlite/sqlite_entity_store.cc src/core/status.cc
+//       -lsqlite3 -lspdlog -lfmt -pthread -o /tmp/store_commit_bench
+// (or link a Release build's libdothi_storage_sqlite.a and libdothi_core.a instead of the .cc)
 //   /tmp/store_commit_bench [dir] [threads] [seconds] [scan_rows] [full|normal|both]
 #include <atomic>
 #include <chrono>

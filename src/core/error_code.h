@@ -12,6 +12,7 @@ enum class ErrorCode {
   kAlreadyExists,          // create of something that exists
   kConflict,               // the write conflicts with the current state
   kUnsupported,            // the operation is not supported (NGSI-LD OperationNotSupported)
+  kMethodNotAllowed,       // the resource exists but not with this HTTP method (405)
   kTooManyResults,         // a query would return more than the limits allow
   kPayloadTooLarge,        // the body or batch exceeds a configured limit
   kNotAcceptable,          // no representation matches Accept

@@ -11,6 +11,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnsupported: return "unsupported";
+    case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kTooManyResults: return "too_many_results";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
     case ErrorCode::kNotAcceptable: return "not_acceptable";

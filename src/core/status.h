@@ -34,6 +34,9 @@ class [[nodiscard]] Status {
   static Status Unsupported(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kUnsupported, msg, detail);
   }
+  static Status MethodNotAllowed(std::string_view msg, std::string_view detail = {}) {
+    return Make(ErrorCode::kMethodNotAllowed, msg, detail);
+  }
   static Status TooManyResults(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kTooManyResults, msg, detail);
   }

@@ -167,13 +167,11 @@ Response Router::Dispatch(const RequestContext& ctx, Request& req, std::string* 
     res.SetHeader("Allow", AllowHeaderValue(found.allowed));
     return res;
   }
-  // No ErrorCode means "method not allowed": render the body in the API's format, then
-  // give it the 405 status and the Allow header from the table.
+  // Render the body in the API's format; the Allow header comes from the table.
   Response res = RenderError(
-      ctx, req, Status::Unsupported("method not allowed", req.method == Method::kOther
+      ctx, req, Status::MethodNotAllowed("method not allowed", req.method == Method::kOther
                                                               ? std::string_view("OTHER")
                                                               : MethodName(req.method)));
-  res.status = 405;
   res.SetHeader("Allow", AllowHeaderValue(found.allowed));
   return res;
 }

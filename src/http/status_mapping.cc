@@ -11,6 +11,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return 409;          // NGSI-LD AlreadyExists
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kUnsupported: return 422;            // NGSI-LD OperationNotSupported
+    case ErrorCode::kMethodNotAllowed: return 405;       // Allow lists the methods
     case ErrorCode::kTooManyResults: return 403;         // NGSI-LD TooManyResults
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kNotAcceptable: return 406;

@@ -14,6 +14,7 @@ std::string ProblemTypeFor(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return std::string(kBase) + "AlreadyExists";
     case ErrorCode::kConflict: return std::string(kBase) + "AlreadyExists";
     case ErrorCode::kUnsupported: return std::string(kBase) + "OperationNotSupported";
+    case ErrorCode::kMethodNotAllowed: return std::string(kBase) + "OperationNotSupported";
     case ErrorCode::kTooManyResults: return std::string(kBase) + "TooManyResults";
     case ErrorCode::kPayloadTooLarge: return std::string(kBase) + "RequestEntityTooLarge";
     case ErrorCode::kNotAcceptable: return std::string(kBase) + "NotAcceptable";
@@ -37,6 +38,7 @@ const char* TitleFor(ErrorCode code) {
     case ErrorCode::kAlreadyExists: return "Already exists";
     case ErrorCode::kConflict: return "Conflict";
     case ErrorCode::kUnsupported: return "Operation not supported";
+    case ErrorCode::kMethodNotAllowed: return "Method not allowed";
     case ErrorCode::kTooManyResults: return "Too many results";
     case ErrorCode::kPayloadTooLarge: return "Request entity too large";
     case ErrorCode::kNotAcceptable: return "Not acceptable";

@@ -19,10 +19,10 @@
 // through prefixes, @vocab, arrays of contexts (later wins), null (reset) and nested contexts
 // by URL, which a ContextLoader supplies (ContextRegistry does, with its cache and limits).
 //
-// Precedence (ETSI GS CIM 009 v1.8, Annex B and clause 5.5.7: the core context is protected
-// and always applies, as if appended last): a user term whose name the core context defines
-// is ignored, so "location" is always ngsi-ld:location. A user "@vocab" replaces the core's
-// default vocab (https://uri.etsi.org/ngsi-ld/default-context/) for unknown terms.
+// Precedence: the core context is "@protected" (Annex B) and always in effect, as if it
+// were appended last. A user term whose name the core context defines is ignored, so
+// "location" is always ngsi-ld:location. A user "@vocab" replaces the core's default vocab
+// (https://uri.etsi.org/ngsi-ld/default-context/) for unknown terms.
 //
 // An LdContext is immutable once built; share it as std::shared_ptr<const LdContext> and
 // call it from any number of threads. Lookups are hash-map probes, no regex.

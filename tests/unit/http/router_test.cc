@@ -134,7 +134,7 @@ TEST_F(RouterTest, UsesRendererOfLongestPrefix) {
   EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/nope").body, "ngsi:no such resource: /ngsi-ld/v1/nope");
   EXPECT_EQ(Run(Method::kGet, "/other").body, "root:no such resource: /other");
   Response res = Run(Method::kPut, "/ngsi-ld/v1/entities");
-  EXPECT_EQ(res.status, 405);  // status forced even though the renderer said 422
+  EXPECT_EQ(res.status, 405);  // the renderer maps kMethodNotAllowed to 405
   EXPECT_EQ(res.body, "ngsi:method not allowed: PUT");
 }
 
