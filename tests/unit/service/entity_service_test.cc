@@ -1,0 +1,343 @@
+#include "service/entity_service.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/memory_entity_store.h"
+
+namespace dothi::service {
+namespace {
+
+using domain::Entity;
+
+constexpr const char* kVocab = "https://example.org/";  // test IRIs: kVocab + name
+
+std::string Iri(std::string_view name) { return kVocab + std::string(name); }
+
+Json Prop(Json value) {
+  Json inst = Json::MakeObject({{"type", "Property"}, {"value", std::move(value)}});
+  Json arr = Json::MakeArray();
+  arr.Push(std::move(inst));
+  return arr;
+}
+
+Json Point(double lon, double lat) {
+  Json coords = Json::MakeArray();
+  coords.Push(lon);
+  coords.Push(lat);
+  Json inst = Json::MakeObject(
+      {{"type", "GeoProperty"},
+       {"value", Json::MakeObject({{"type", "Point"}, {"coordinates", std::move(coords)}})}});
+  Json arr = Json::MakeArray();
+  arr.Push(std::move(inst));
+  return arr;
+}
+
+Entity Make(std::string id, std::string type, double temperature, double lon = 105.85,
+            double lat = 21.03) {
+  Entity e;
+  e.id = std::move(id);
+  e.types = {Iri(type)};
+  e.attrs.Set(Iri("temperature"), Prop(temperature));
+  e.attrs.Set(std::string(domain::kLocationIri), Point(lon, lat));
+  return e;
+}
+
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+
+auto Expand = [](std::string_view term) { return Iri(term); };
+
+EntityQuery TypeQuery(std::string_view type) {
+  EntityQuery q;
+  Result<domain::TypeQuery> t = domain::ParseTypeQuery(type);
+  EXPECT_TRUE(t.ok());
+  EXPECT_TRUE(t->Resolve(Expand).ok());
+  q.types = std::move(*t);
+  q.limit = 100;
+  return q;
+}
+
+// A store whose next Commit fails, to check that a failed commit changes nothing.
+class FailingStore final : public storage::EntityStore {
+ public:
+  explicit FailingStore(storage::EntityStore& inner) : inner_(inner) {}
+  bool fail_next = false;
+  Status Open() override { return inner_.Open(); }
+  Status Commit(std::vector<storage::EntityWrite> writes) override {
+    if (fail_next) {
+      fail_next = false;
+      return Status::Unavailable("disk full (test)");
+    }
+    return inner_.Commit(std::move(writes));
+  }
+  Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override {
+    return inner_.Get(t, id);
+  }
+  Status ScanAll(const ScanFn& fn) override { return inner_.ScanAll(fn); }
+  Status PutDocument(std::string_view k, std::string_view key, std::string_view b) override {
+    return inner_.PutDocument(k, key, b);
+  }
+  Status DeleteDocument(std::string_view k, std::string_view key) override {
+    return inner_.DeleteDocument(k, key);
+  }
+  Status ScanDocuments(std::string_view k, const DocFn& fn) override {
+    return inner_.ScanDocuments(k, fn);
+  }
+  storage::StoreStats Stats() const override { return inner_.Stats(); }
+  void Close() override { inner_.Close(); }
+
+ private:
+  storage::EntityStore& inner_;
+};
+
+class EntityServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.Open().ok());
+    ASSERT_TRUE(service_.Load().ok());
+  }
+  testing::MemoryEntityStore store_;
+  EntityService service_{store_, EntityServiceOptions{}};
+};
+
+TEST_F(EntityServiceTest, TenantsNeverSeeEachOthersEntities) {
+  ASSERT_TRUE(service_.Create(Ctx("hanoi"), Make("urn:x:1", "Sensor", 20)).ok());
+  ASSERT_TRUE(service_.Create(Ctx("danang"), Make("urn:x:1", "Sensor", 30)).ok());
+  ASSERT_TRUE(service_.Create(Ctx("danang"), Make("urn:x:2", "Sensor", 31)).ok());
+
+  Result<Entity> h = service_.Get(Ctx("hanoi"), "urn:x:1");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 20);
+  EXPECT_EQ(service_.Get(Ctx("hanoi"), "urn:x:2").status().code(), ErrorCode::kNotFound);
+
+  Result<QueryResult> q = service_.Query(Ctx("hanoi"), TypeQuery("Sensor"));
+  ASSERT_TRUE(q.ok());
+  ASSERT_EQ(q->entities.size(), 1u);
+  EXPECT_EQ(q->entities[0].FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 20);
+
+  // Deleting in one tenant leaves the other's entity with the same id alone.
+  ASSERT_TRUE(service_.Delete(Ctx("danang"), "urn:x:1").ok());
+  EXPECT_TRUE(service_.Get(Ctx("hanoi"), "urn:x:1").ok());
+}
+
+TEST_F(EntityServiceTest, UnknownTenantIsNotFoundAndAppearsOnFirstWrite) {
+  EXPECT_FALSE(service_.TenantExists("hue"));
+  EXPECT_EQ(service_.Query(Ctx("hue"), TypeQuery("Sensor")).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(service_.Types(Ctx("hue")).status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(service_.Create(Ctx("hue"), Make("urn:x:1", "Sensor", 1)).ok());
+  EXPECT_TRUE(service_.TenantExists("hue"));
+  EXPECT_TRUE(service_.Query(Ctx("hue"), TypeQuery("Sensor")).ok());
+}
+
+TEST_F(EntityServiceTest, CreateTwiceIsAlreadyExists) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  EXPECT_EQ(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 2)).code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1);
+}
+
+TEST_F(EntityServiceTest, LoadRebuildsIndexesFromTheStore) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(service_.Create(Ctx("hanoi"), Make("urn:x:" + std::to_string(i),
+                                                   i % 2 ? "Odd" : "Even", i, 105.80 + i * 0.001, 21.0))
+                    .ok());
+  }
+  ASSERT_TRUE(service_.Delete(Ctx("hanoi"), "urn:x:0").ok());
+  EntityService reloaded(store_, EntityServiceOptions{});
+  ASSERT_TRUE(reloaded.Load().ok());
+  Result<QueryResult> even = reloaded.Query(Ctx("hanoi"), TypeQuery("Even"));
+  ASSERT_TRUE(even.ok());
+  EXPECT_EQ(even->entities.size(), 24u);  // 0, 2, ..., 48 less the deleted 0
+  // A near query served by the rebuilt spatial index: points 0.001° (~104 m) apart in lon.
+  EntityQuery near;
+  Result<domain::GeoQuery> g =
+      domain::ParseGeoQuery("near;maxDistance==250", "Point", "[105.81,21.0]", "", {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  near.geo = std::move(*g);
+  near.limit = 100;
+  Result<QueryResult> r = reloaded.Query(Ctx("hanoi"), near);
+  ASSERT_TRUE(r.ok());
+  std::set<std::string> ids;
+  for (const auto& e : r->entities) ids.insert(e.id);
+  // 105.81 is entity 10; within 250 m: 8..12 (2 steps = ~208 m), not 7 or 13 (~312 m).
+  EXPECT_EQ(ids, (std::set<std::string>{"urn:x:8", "urn:x:9", "urn:x:10", "urn:x:11", "urn:x:12"}));
+}
+
+TEST_F(EntityServiceTest, FailedCommitChangesNothing) {
+  testing::MemoryEntityStore inner;
+  ASSERT_TRUE(inner.Open().ok());
+  FailingStore store(inner);
+  EntityService service(store, EntityServiceOptions{});
+  ASSERT_TRUE(service.Create(Ctx("t"), Make("urn:x:1", "Sensor", 1)).ok());
+  store.fail_next = true;
+  Json attrs = Json::MakeObject();
+  attrs.Set(Iri("temperature"), Prop(99));
+  Result<AttrOutcome> r = service.UpdateAttrs(Ctx("t"), "urn:x:1", attrs);
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(service.Get(Ctx("t"), "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1);
+  store.fail_next = true;
+  EXPECT_FALSE(service.Create(Ctx("t"), Make("urn:x:2", "Sensor", 2)).ok());
+  EXPECT_EQ(service.Get(Ctx("t"), "urn:x:2").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(EntityServiceTest, AppendWithNoOverwriteReportsExistingAttributes) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  Json attrs = Json::MakeObject();
+  attrs.Set(Iri("temperature"), Prop(5));
+  attrs.Set(Iri("humidity"), Prop(0.5));
+  Result<AttrOutcome> r = service_.AppendAttrs(Ctx(""), "urn:x:1", attrs, /*no_overwrite=*/true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->updated, std::vector<std::string>{Iri("humidity")});
+  ASSERT_EQ(r->not_updated.size(), 1u);
+  EXPECT_EQ(r->not_updated[0].first, Iri("temperature"));
+  Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
+  EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1);
+  EXPECT_EQ(e->FindInstance(Iri("humidity"))->Find("value")->AsDouble(), 0.5);
+}
+
+TEST_F(EntityServiceTest, UpdateTouchesOnlyExistingAttributesAndKeepsCreatedAt) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  const std::string created =
+      service_.Get(Ctx(""), "urn:x:1")->FindInstance(Iri("temperature"))->Find("createdAt")->AsString();
+  Json attrs = Json::MakeObject();
+  attrs.Set(Iri("temperature"), Prop(7));
+  attrs.Set(Iri("missing"), Prop(1));
+  RequestContext later = Ctx("");
+  later.received_at.micros += 5'000'000;
+  Result<AttrOutcome> r = service_.UpdateAttrs(later, "urn:x:1", attrs);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->updated, std::vector<std::string>{Iri("temperature")});
+  ASSERT_EQ(r->not_updated.size(), 1u);
+  Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
+  EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 7);
+  EXPECT_EQ(e->FindAttr(Iri("missing")), nullptr);
+  EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("createdAt")->AsString(), created);
+  EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("modifiedAt")->AsString(),
+            FormatIso8601(later.received_at));
+}
+
+TEST_F(EntityServiceTest, DatasetInstancesAreDeletedOneByOneOrAll) {
+  Entity e = Make("urn:x:1", "Sensor", 1);
+  Json speed = Json::MakeArray();
+  speed.Push(Json::MakeObject({{"type", "Property"}, {"value", 10}}));
+  speed.Push(Json::MakeObject({{"type", "Property"}, {"value", 20}, {"datasetId", "urn:ds:gps"}}));
+  speed.Push(Json::MakeObject({{"type", "Property"}, {"value", 30}, {"datasetId", "urn:ds:radar"}}));
+  e.attrs.Set(Iri("speed"), speed);
+  ASSERT_TRUE(service_.Create(Ctx(""), e).ok());
+  ASSERT_TRUE(service_.DeleteAttr(Ctx(""), "urn:x:1", Iri("speed"), "urn:ds:gps", false).ok());
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindAttr(Iri("speed"))->size(), 2u);
+  EXPECT_EQ(service_.DeleteAttr(Ctx(""), "urn:x:1", Iri("speed"), "urn:ds:gps", false).code(),
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(service_.DeleteAttr(Ctx(""), "urn:x:1", Iri("speed"), std::nullopt, false).ok());
+  Result<Entity> after = service_.Get(Ctx(""), "urn:x:1");
+  ASSERT_TRUE(after.ok());
+  const Json::Array* left = after->FindAttr(Iri("speed"));
+  ASSERT_NE(left, nullptr);
+  ASSERT_EQ(left->size(), 1u);
+  ASSERT_NE(left->front().Find("datasetId"), nullptr);
+  EXPECT_EQ(left->front().Find("datasetId")->AsString(), "urn:ds:radar");
+  ASSERT_TRUE(service_.DeleteAttr(Ctx(""), "urn:x:1", Iri("speed"), std::nullopt, true).ok());
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindAttr(Iri("speed")), nullptr);
+}
+
+TEST_F(EntityServiceTest, MergeWithNullValueRemovesTheAttribute) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  Entity patch;
+  patch.id = "urn:x:1";
+  patch.attrs.Set(Iri("temperature"), Prop("urn:ngsi-ld:null"));
+  patch.attrs.Set(Iri("status"), Prop("ok"));
+  ASSERT_TRUE(service_.Merge(Ctx(""), patch).ok());
+  Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
+  EXPECT_EQ(e->FindAttr(Iri("temperature")), nullptr);
+  EXPECT_EQ(e->FindInstance(Iri("status"))->Find("value")->AsString(), "ok");
+}
+
+TEST_F(EntityServiceTest, BatchAppliesDuplicatesInOrderAndReportsEachEntity) {
+  std::vector<Entity> batch = {Make("urn:x:1", "Sensor", 1), Make("urn:x:1", "Sensor", 2),
+                               Make("urn:x:2", "Sensor", 3)};
+  Result<std::vector<BatchItemResult>> r = service_.BatchCreate(Ctx(""), batch);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_TRUE((*r)[0].status.ok());
+  EXPECT_EQ((*r)[1].status.code(), ErrorCode::kAlreadyExists);  // the first one created it
+  EXPECT_TRUE((*r)[2].status.ok());
+  r = service_.BatchUpsert(Ctx(""), {Make("urn:x:1", "Sensor", 9), Make("urn:x:3", "Sensor", 4)},
+                           UpsertMode::kReplace);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 9);
+  EXPECT_TRUE(service_.Get(Ctx(""), "urn:x:3").ok());
+  r = service_.BatchDelete(Ctx(""), {"urn:x:1", "urn:x:404"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE((*r)[0].status.ok());
+  EXPECT_EQ((*r)[1].status.code(), ErrorCode::kNotFound);
+}
+
+TEST_F(EntityServiceTest, QueryPagesAndCountsAndRefusesHugePages) {
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:" + std::to_string(i), "Sensor", i)).ok());
+  }
+  EntityQuery q = TypeQuery("Sensor");
+  q.limit = 10;
+  q.offset = 20;
+  q.count = true;
+  Result<QueryResult> r = service_.Query(Ctx(""), q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->entities.size(), 5u);
+  EXPECT_EQ(r->total, 25u);
+  EXPECT_FALSE(r->more);
+  q.offset = 0;
+  r = service_.Query(Ctx(""), q);
+  EXPECT_TRUE(r->more);
+  q.limit = service_.options().max_page_size + 1;
+  EXPECT_EQ(service_.Query(Ctx(""), q).status().code(), ErrorCode::kTooManyResults);
+}
+
+TEST_F(EntityServiceTest, QueryByIndexAgreesWithFullScan) {
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:" + std::to_string(i), i % 3 ? "A" : "B", i,
+                                              105.80 + (i % 20) * 0.002, 21.0 + (i / 20) * 0.002))
+                    .ok());
+  }
+  Result<domain::QQuery> qq = domain::ParseQ("temperature>50;temperature<=150");
+  ASSERT_TRUE(qq.ok());
+  ASSERT_TRUE(qq->Resolve(Expand).ok());
+  // Through the type index.
+  EntityQuery by_type = TypeQuery("B");
+  by_type.q = *qq;
+  by_type.limit = 1000;
+  // The same selection written so that no index applies: idPattern forces a scan.
+  EntityQuery scan = by_type;
+  scan.types.reset();
+  scan.id_pattern = "^urn:x:";
+  Result<QueryResult> a = service_.Query(Ctx(""), by_type);
+  Result<QueryResult> b = service_.Query(Ctx(""), scan);
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::set<std::string> ids_a, ids_b;
+  for (const auto& e : a->entities) ids_a.insert(e.id);
+  for (const auto& e : b->entities) {
+    if (e.HasType(Iri("B"))) ids_b.insert(e.id);
+  }
+  std::set<std::string> expected;
+  for (int i = 51; i <= 150; ++i) {
+    if (i % 3 == 0) expected.insert("urn:x:" + std::to_string(i));
+  }
+  EXPECT_EQ(ids_a, expected);
+  EXPECT_EQ(ids_b, expected);
+}
+
+TEST_F(EntityServiceTest, DiscoveryCountsFollowWrites) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "A", 1)).ok());
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:2", "A", 2)).ok());
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:3", "B", 3)).ok());
+  ASSERT_TRUE(service_.Delete(Ctx(""), "urn:x:3").ok());
+  Result<std::vector<TypeInfo>> types = service_.Types(Ctx(""));
+  ASSERT_TRUE(types.ok());
+  ASSERT_EQ(types->size(), 1u);
+  EXPECT_EQ((*types)[0].type, Iri("A"));
+  EXPECT_EQ((*types)[0].entity_count, 2u);
+  Result<std::vector<AttributeInfo>> attrs = service_.Attributes(Ctx(""));
+  ASSERT_TRUE(attrs.ok());
+  for (const auto& a : *attrs) EXPECT_EQ(a.attribute_count, 2u) << a.attribute;
+}
+
+}  // namespace
+}  // namespace dothi::service
