@@ -3,6 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <optional>
+
+#include "core/time.h"
 
 namespace dothi {
 
@@ -163,13 +167,38 @@ std::string Json::Dump() const {
   return out;
 }
 
-// Binary form: one tag byte, then for int an 8-byte little-endian value, for double its
-// 8 bytes, for strings a varint length and bytes, for arrays a varint count and the
-// elements, for objects a varint count and (string, value) pairs.
+// Binary form (version 1): a version byte, then one value. A value is a tag byte and its
+// payload: ints as zigzag varints, doubles as 8 bytes, arrays and objects as a varint count
+// and their items. Strings, including object keys, take one of three compact forms: a
+// one-byte index into kDictionary (the words every NGSI-LD entity repeats), a known IRI
+// prefix plus the rest, or a canonical ISO 8601 UTC millisecond timestamp stored as a
+// varint. Entities shrink to about a third of their JSON size; memory holds this form.
 namespace {
 
-enum Tag : std::uint8_t { kTNull, kTFalse, kTTrue, kTInt, kTDouble, kTString, kTArray, kTObject };
+enum Tag : std::uint8_t {
+  kTNull, kTFalse, kTTrue, kTInt, kTDouble, kTString, kTArray, kTObject,
+  kTDict,    // one byte: index into kDictionary
+  kTPrefix,  // one byte: index into kPrefixes, then the rest as varint length + bytes
+  kTTime,    // zigzag varint: milliseconds since the epoch of "YYYY-MM-DDThh:mm:ss.sssZ"
+};
+constexpr std::uint8_t kFormatVersion = 0xD1;  // first byte of every encoded value
 constexpr int kMaxDepth = 256;  // deeper input is corrupt; the JSON parser refuses it earlier
+
+// Append-only: stored data refers to these by position.
+constexpr std::string_view kDictionary[] = {
+    "type", "value", "object", "objectList", "languageMap", "valueList", "json", "vocab",
+    "observedAt", "createdAt", "modifiedAt", "unitCode", "datasetId", "Property",
+    "Relationship", "GeoProperty", "LanguageProperty", "ListProperty", "JsonProperty",
+    "VocabProperty", "ListRelationship", "Point", "LineString", "Polygon", "MultiPoint",
+    "MultiLineString", "MultiPolygon", "coordinates", "id", "attrs", "scope",
+    "https://uri.etsi.org/ngsi-ld/location", "@type", "@value", "DateTime", "vi", "en",
+    "CEL", "GQ", "P1", "C62", "MTR", "KMH", "true", "false", "on", "off", "ok",
+};
+constexpr std::string_view kPrefixes[] = {
+    "https://uri.etsi.org/ngsi-ld/default-context/", "https://uri.etsi.org/ngsi-ld/",
+    "https://smartdatamodels.org/", "urn:ngsi-ld:", "https://", "http://",
+};
+static_assert(std::size(kDictionary) < 256 && std::size(kPrefixes) < 256);
 
 void PutVarint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -179,7 +208,54 @@ void PutVarint(std::string& out, std::uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+std::uint64_t ZigZag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t UnZigZag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+int DictionaryIndex(std::string_view s) {
+  if (s.size() > 40) return -1;
+  for (std::size_t i = 0; i < std::size(kDictionary); ++i) {
+    if (kDictionary[i] == s) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Milliseconds of a canonical "YYYY-MM-DDThh:mm:ss.sssZ", when s is exactly that form.
+std::optional<std::int64_t> CanonicalMillis(std::string_view s) {
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  std::optional<Timestamp> t = ParseIso8601(s);
+  if (!t || t->micros % 1000 != 0 || FormatIso8601(*t) != s) return std::nullopt;
+  return t->micros / 1000;
+}
+
 void PutString(std::string& out, std::string_view s) {
+  if (int d = DictionaryIndex(s); d >= 0) {
+    out.push_back(static_cast<char>(kTDict));
+    out.push_back(static_cast<char>(d));
+    return;
+  }
+  if (std::optional<std::int64_t> ms = CanonicalMillis(s)) {
+    out.push_back(static_cast<char>(kTTime));
+    PutVarint(out, ZigZag(*ms));
+    return;
+  }
+  for (std::size_t i = 0; i < std::size(kPrefixes); ++i) {
+    if (s.size() > kPrefixes[i].size() && s.substr(0, kPrefixes[i].size()) == kPrefixes[i]) {
+      out.push_back(static_cast<char>(kTPrefix));
+      out.push_back(static_cast<char>(i));
+      s.remove_prefix(kPrefixes[i].size());
+      PutVarint(out, s.size());
+      out.append(s);
+      return;
+    }
+  }
+  out.push_back(static_cast<char>(kTString));
   PutVarint(out, s.size());
   out.append(s);
 }
@@ -188,6 +264,11 @@ struct Reader {
   std::string_view in;
   std::size_t pos = 0;
 
+  bool Byte(std::uint8_t& b) {
+    if (pos >= in.size()) return false;
+    b = static_cast<std::uint8_t>(in[pos++]);
+    return true;
+  }
   bool Varint(std::uint64_t& v) {
     v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -198,12 +279,41 @@ struct Reader {
     }
     return false;
   }
-  bool String(std::string& s) {
+  bool Raw(std::string& s) {
     std::uint64_t n;
     if (!Varint(n) || n > in.size() - pos) return false;
-    s.assign(in.data() + pos, n);
+    s.append(in.data() + pos, n);
     pos += n;
     return true;
+  }
+  // A string in any of its forms, given its tag.
+  bool StringOf(std::uint8_t tag, std::string& s) {
+    s.clear();
+    switch (tag) {
+      case kTString: return Raw(s);
+      case kTDict: {
+        std::uint8_t i;
+        if (!Byte(i) || i >= std::size(kDictionary)) return false;
+        s.assign(kDictionary[i]);
+        return true;
+      }
+      case kTPrefix: {
+        std::uint8_t i;
+        if (!Byte(i) || i >= std::size(kPrefixes)) return false;
+        s.assign(kPrefixes[i]);
+        return Raw(s);
+      }
+      case kTTime: {
+        std::uint64_t v;
+        if (!Varint(v)) return false;
+        const std::int64_t ms = UnZigZag(v);
+        constexpr std::int64_t kLimit = std::int64_t{1} << 50;  // ms; far beyond year 9999
+        if (ms > kLimit || ms < -kLimit) return false;
+        s = FormatIso8601(Timestamp{ms * 1000});
+        return true;
+      }
+      default: return false;
+    }
   }
   bool Fixed(void* dst) {
     if (in.size() - pos < 8) return false;
@@ -212,16 +322,16 @@ struct Reader {
     return true;
   }
   bool Value(Json& out, int depth) {
-    if (depth > kMaxDepth || pos >= in.size()) return false;
-    const auto tag = static_cast<std::uint8_t>(in[pos++]);
+    std::uint8_t tag;
+    if (depth > kMaxDepth || !Byte(tag)) return false;
     switch (tag) {
       case kTNull: out = Json(); return true;
       case kTFalse: out = Json(false); return true;
       case kTTrue: out = Json(true); return true;
       case kTInt: {
-        std::int64_t i;
-        if (!Fixed(&i)) return false;
-        out = Json(i);
+        std::uint64_t v;
+        if (!Varint(v)) return false;
+        out = Json(UnZigZag(v));
         return true;
       }
       case kTDouble: {
@@ -230,9 +340,12 @@ struct Reader {
         out = Json(d);
         return true;
       }
-      case kTString: {
+      case kTString:
+      case kTDict:
+      case kTPrefix:
+      case kTTime: {
         std::string s;
-        if (!String(s)) return false;
+        if (!StringOf(tag, s)) return false;
         out = Json(std::move(s));
         return true;
       }
@@ -253,7 +366,8 @@ struct Reader {
         Json::Object obj;
         obj.resize(n);
         for (auto& [k, v] : obj) {
-          if (!String(k) || !Value(v, depth + 1)) return false;
+          std::uint8_t key_tag;
+          if (!Byte(key_tag) || !StringOf(key_tag, k) || !Value(v, depth + 1)) return false;
         }
         out = Json(std::move(obj));
         return true;
@@ -266,43 +380,46 @@ struct Reader {
 }  // namespace
 
 void Json::EncodeBinary(std::string& out) const {
+  out.push_back(static_cast<char>(kFormatVersion));
+  EncodeValue(out);
+}
+
+void Json::EncodeValue(std::string& out) const {
   switch (type()) {
     case Type::kNull: out.push_back(kTNull); break;
     case Type::kBool: out.push_back(AsBool() ? kTTrue : kTFalse); break;
-    case Type::kInt: {
+    case Type::kInt:
       out.push_back(kTInt);
-      const std::int64_t i = AsInt();
-      out.append(reinterpret_cast<const char*>(&i), 8);
+      PutVarint(out, ZigZag(AsInt()));
       break;
-    }
     case Type::kDouble: {
       out.push_back(kTDouble);
       const double d = std::get<double>(v_);
       out.append(reinterpret_cast<const char*>(&d), 8);
       break;
     }
-    case Type::kString:
-      out.push_back(kTString);
-      PutString(out, AsString());
-      break;
+    case Type::kString: PutString(out, AsString()); break;
     case Type::kArray:
       out.push_back(kTArray);
       PutVarint(out, AsArray().size());
-      for (const auto& e : AsArray()) e.EncodeBinary(out);
+      for (const auto& e : AsArray()) e.EncodeValue(out);
       break;
     case Type::kObject:
       out.push_back(kTObject);
       PutVarint(out, AsObject().size());
       for (const auto& [k, v] : AsObject()) {
         PutString(out, k);
-        v.EncodeBinary(out);
+        v.EncodeValue(out);
       }
       break;
   }
 }
 
 Result<Json> Json::DecodeBinary(std::string_view bytes) {
-  Reader r{bytes};
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kFormatVersion) {
+    return Status::Internal("corrupt stored value: unknown format");
+  }
+  Reader r{bytes, 1};
   Json out;
   if (!r.Value(out, 0) || r.pos != bytes.size()) {
     return Status::Internal("corrupt stored value");

@@ -80,13 +80,16 @@ class Json {
   std::string Dump() const;
   void AppendTo(std::string& out) const;
 
-  // Compact binary form for stores and in-memory caches; DecodeBinary refuses corrupt input.
+  // Compact binary form for stores and in-memory caches (versioned; see json.cc);
+  // DecodeBinary refuses corrupt input.
   void EncodeBinary(std::string& out) const;
   static Result<Json> DecodeBinary(std::string_view bytes);
 
   friend bool operator==(const Json& a, const Json& b);
 
  private:
+  void EncodeValue(std::string& out) const;
+
   std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, Array, Object> v_;
 };
 

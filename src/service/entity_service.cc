@@ -1,9 +1,9 @@
 #include "service/entity_service.h"
 
 #include <algorithm>
+#include <deque>
 #include <regex>
 #include <set>
-#include <unordered_set>
 
 #include "geo/geometry.h"
 #include "geo/spatial_index.h"
@@ -23,6 +23,22 @@ std::size_t StripeOf(std::string_view tenant, std::string_view id, std::size_t s
   return h % stripes;
 }
 
+// The bounding box of a GeoJSON value; Points are read directly (the common case).
+std::optional<geo::BBox> GeometryBox(const Json& v) {
+  const Json* type = v.Find("type");
+  const Json* coords = v.Find("coordinates");
+  if (type != nullptr && type->is_string() && type->AsString() == "Point" && coords != nullptr &&
+      coords->is_array() && coords->size() >= 2 && coords->AsArray()[0].is_number() &&
+      coords->AsArray()[1].is_number()) {
+    const double x = coords->AsArray()[0].AsDouble();
+    const double y = coords->AsArray()[1].AsDouble();
+    return geo::BBox{x, y, x, y};
+  }
+  Result<geo::Geometry> g = geo::Geometry::FromGeoJson(v);
+  if (!g.ok()) return std::nullopt;
+  return g->bbox();
+}
+
 std::optional<geo::BBox> LocationBox(const Entity& e) {
   const Json::Array* insts = e.FindAttr(domain::kLocationIri);
   if (insts == nullptr) return std::nullopt;
@@ -30,9 +46,9 @@ std::optional<geo::BBox> LocationBox(const Entity& e) {
   for (const Json& inst : *insts) {
     const Json* v = inst.Find(attr::kValue);
     if (v == nullptr) continue;
-    Result<geo::Geometry> g = geo::Geometry::FromGeoJson(*v);
-    if (!g.ok()) continue;
-    const geo::BBox b = g->bbox();
+    std::optional<geo::BBox> g = GeometryBox(*v);
+    if (!g) continue;
+    const geo::BBox b = *g;
     if (!box) {
       box = b;
     } else {
@@ -155,11 +171,13 @@ Timestamp WriteTime(const RequestContext& ctx) {
 
 }  // namespace
 
+// One tenant's entities and indexes. Slots live in a deque so that their addresses (and
+// the id strings the by_id keys view) stay put as the tenant grows.
 struct EntityService::TenantIndex {
   struct Slot {
     std::string id;
-    std::string bytes;  // Entity::Encode
-    std::vector<std::string> types;
+    std::string bytes;           // Entity::Encode
+    std::uint32_t type_set = 0;  // index into type_sets
     bool live = false;
   };
   struct TypeStats {
@@ -172,14 +190,25 @@ struct EntityService::TenantIndex {
     std::map<std::string, std::size_t> kinds;
   };
 
-  std::vector<Slot> slots;
+  std::deque<Slot> slots;
   std::vector<std::uint32_t> free_slots;
-  std::unordered_map<std::string, std::uint32_t> by_id;
-  std::unordered_map<std::string, std::unordered_set<std::uint32_t>> by_type;
+  std::unordered_map<std::string_view, std::uint32_t> by_id;  // keys view Slot::id
+  // Distinct lists of entity types, interned: entities of one kind share one list.
+  std::vector<std::vector<std::string>> type_sets;
+  std::map<std::vector<std::string>, std::uint32_t> type_set_ids;
   geo::SpatialIndex spatial;
   std::map<std::string, TypeStats> type_stats;
   std::map<std::string, AttrStats> attr_stats;
   std::size_t live = 0;
+
+  std::uint32_t InternTypes(const std::vector<std::string>& types) {
+    auto it = type_set_ids.find(types);
+    if (it != type_set_ids.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(type_sets.size());
+    type_sets.push_back(types);
+    type_set_ids.emplace(types, id);
+    return id;
+  }
 
   void CountEntity(const Entity& e, int delta) {
     for (const auto& t : e.types) {
@@ -229,28 +258,25 @@ EntityService::TenantIndex& EntityService::TenantFor(std::string_view tenant) {
   return *ins->second;
 }
 
-void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
-  auto it = t.by_id.find(std::string(id));
+void EntityService::IndexRemove(TenantIndex& t, std::string_view id, const Entity* old) {
+  auto it = t.by_id.find(id);
   if (it == t.by_id.end()) return;
   const std::uint32_t slot = it->second;
+  t.by_id.erase(it);  // before the slot's id string goes
   TenantIndex::Slot& s = t.slots[slot];
-  if (Result<Entity> old = Entity::Decode(s.bytes); old.ok()) t.CountEntity(*old, -1);
-  for (const auto& type : s.types) {
-    auto bt = t.by_type.find(type);
-    if (bt != t.by_type.end()) {
-      bt->second.erase(slot);
-      if (bt->second.empty()) t.by_type.erase(bt);
-    }
+  if (old != nullptr) {
+    t.CountEntity(*old, -1);
+  } else if (Result<Entity> decoded = Entity::Decode(s.bytes); decoded.ok()) {
+    t.CountEntity(*decoded, -1);
   }
   t.spatial.Remove(slot);
   s = TenantIndex::Slot{};
   t.free_slots.push_back(slot);
-  t.by_id.erase(it);
   --t.live;
 }
 
-void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes) {
-  IndexRemove(t, e.id);
+void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes, const Entity* old) {
+  IndexRemove(t, e.id, old);
   std::uint32_t slot;
   if (!t.free_slots.empty()) {
     slot = t.free_slots.back();
@@ -262,10 +288,10 @@ void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes)
   TenantIndex::Slot& s = t.slots[slot];
   s.id = e.id;
   s.bytes = std::move(bytes);
-  s.types = e.types;
+  s.bytes.shrink_to_fit();
+  s.type_set = t.InternTypes(e.types);
   s.live = true;
-  t.by_id.emplace(e.id, slot);
-  for (const auto& type : e.types) t.by_type[type].insert(slot);
+  t.by_id.emplace(std::string_view(s.id), slot);
   if (std::optional<geo::BBox> box = LocationBox(e)) t.spatial.Insert(slot, *box);
   t.CountEntity(e, +1);
   ++t.live;
@@ -281,7 +307,7 @@ Status EntityService::Load() {
       decode_error = e.status();
       return;
     }
-    IndexPut(TenantFor(tenant), *e, std::string(bytes));
+    IndexPut(TenantFor(tenant), *e, std::string(bytes), nullptr);
   });
   DOTHI_RETURN_IF_ERROR(s);
   return decode_error;
@@ -307,7 +333,7 @@ Result<Entity> EntityService::Get(const RequestContext& ctx, std::string_view id
     if (ctx.tenant.empty()) return Status::NotFound("entity not found", id);
     return Status::NotFound("tenant not found", ctx.tenant);
   }
-  auto it = t->by_id.find(std::string(id));
+  auto it = t->by_id.find(id);
   if (it == t->by_id.end()) return Status::NotFound("entity not found", id);
   return Entity::Decode(t->slots[it->second].bytes);
 }
@@ -354,13 +380,6 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       candidates.push_back(static_cast<std::uint32_t>(slot));
       return true;
     });
-  } else if (std::optional<std::vector<std::string>> any_of =
-                 query.types ? query.types->AnyOfIris() : std::nullopt) {
-    for (const auto& type : *any_of) {
-      auto it = t->by_type.find(type);
-      if (it == t->by_type.end()) continue;
-      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-    }
   } else {
     all = true;
   }
@@ -369,13 +388,20 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   }
 
+  // Which interned type lists the type expression accepts, decided once per list.
+  std::vector<char> type_ok(t->type_sets.size(), 1);
+  if (query.types) {
+    for (std::size_t i = 0; i < t->type_sets.size(); ++i) {
+      type_ok[i] = query.types->Matches(t->type_sets[i]);
+    }
+  }
   const bool needs_entity = query.q || query.geo || query.scope;
   const std::size_t end = query.offset + query.limit;
   std::size_t matched = 0;
   auto consider = [&](std::uint32_t slot) -> bool {
     const TenantIndex::Slot& s = t->slots[slot];
     if (!s.live) return true;
-    if (query.types && !query.types->Matches(s.types)) return true;
+    if (!type_ok[s.type_set]) return true;
     if (id_re && !std::regex_search(s.id, *id_re)) return true;
     std::optional<Entity> decoded;
     if (needs_entity || (matched >= query.offset && matched < end)) {
@@ -454,6 +480,7 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
 
   // Current states, then each mutation in input order over a working copy.
   std::map<std::string, std::optional<Entity>> working;
+  std::map<std::string, std::optional<Entity>> before;  // the indexed versions
   {
     std::shared_lock lock(mu_);
     const TenantIndex* t = FindTenant(ctx.tenant);
@@ -468,6 +495,7 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
           cur = std::move(*e);
         }
       }
+      before.emplace(w.id, cur);
       working.emplace(w.id, std::move(cur));
     }
   }
@@ -507,8 +535,13 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
 
   std::unique_lock lock(mu_);
   TenantIndex& t = TenantFor(ctx.tenant);
-  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes));
-  for (const auto& id : deletes) IndexRemove(t, id);
+  // The indexed version is still the one read above: the entity locks are held.
+  auto old_of = [&](const std::string& id) -> const Entity* {
+    const std::optional<Entity>& b = before[id];
+    return b ? &*b : nullptr;
+  };
+  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes), old_of(e->id));
+  for (const auto& id : deletes) IndexRemove(t, id, old_of(id));
   return statuses;
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace dothi {
 namespace {
 
@@ -55,6 +57,44 @@ TEST(JsonTest, DoublesPrintShortestRoundTrip) {
   EXPECT_EQ(Json(0.1).Dump(), "0.1");
   EXPECT_EQ(Json(21.0).Dump(), "21");
   EXPECT_EQ(Json(1e300).Dump(), "1e+300");
+}
+
+}  // namespace
+}  // namespace dothi
+
+namespace dothi {
+namespace {
+
+TEST(JsonBinaryTest, CompactFormsRoundTripExactly) {
+  // Dictionary words, known IRI prefixes, canonical timestamps and near-misses of each.
+  Json j = Json::MakeObject({
+      {"type", "Property"},
+      {"https://uri.etsi.org/ngsi-ld/default-context/pm25", "https://uri.etsi.org/ngsi-ld/default-context/"},
+      {"observedAt", "2026-11-23T08:15:00.123Z"},
+      {"notCanonical", "2026-11-23T08:15:00Z"},
+      {"offset", "2026-11-23T08:15:00.123+07:00"},
+      {"badDate", "2026-02-30T08:15:00.123Z"},
+      {"old", "1969-12-31T23:59:59.999Z"},
+      {"urn", "urn:ngsi-ld:Street:1"},
+      {"ints", Json::MakeArray()},
+  });
+  for (std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1} << 62,
+                         std::numeric_limits<std::int64_t>::min()}) {
+    j.Find("ints")->Push(v);
+  }
+  std::string bytes;
+  j.EncodeBinary(bytes);
+  Result<Json> back = Json::DecodeBinary(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->Dump(), j.Dump());
+  EXPECT_LT(bytes.size(), j.Dump().size() * 2 / 3);
+}
+
+TEST(JsonBinaryTest, RefusesUnknownVersionAndOutOfRangeIndexes) {
+  EXPECT_FALSE(Json::DecodeBinary("").ok());
+  EXPECT_FALSE(Json::DecodeBinary(std::string("\x00", 1)).ok());
+  EXPECT_FALSE(Json::DecodeBinary(std::string("\xD1\x08\xFF", 3)).ok());  // dictionary 255
+  EXPECT_FALSE(Json::DecodeBinary(std::string("\xD1\x09\xFF\x00", 4)).ok());  // prefix 255
 }
 
 }  // namespace
