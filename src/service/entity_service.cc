@@ -275,8 +275,53 @@ void EntityService::IndexRemove(TenantIndex& t, std::string_view id, const Entit
   --t.live;
 }
 
+namespace {
+
+// True when a and b have the same types and the same attributes with the same kinds, so the
+// discovery counts need no change (the usual case for an update of values).
+bool SameShape(const Entity& a, const Entity& b) {
+  if (a.types != b.types || a.attrs.size() != b.attrs.size()) return false;
+  const auto& ao = a.attrs.AsObject();
+  const auto& bo = b.attrs.AsObject();
+  for (std::size_t i = 0; i < ao.size(); ++i) {
+    if (ao[i].first != bo[i].first || ao[i].second.size() != bo[i].second.size()) return false;
+    const auto& ai = ao[i].second.AsArray();
+    const auto& bi = bo[i].second.AsArray();
+    for (std::size_t k = 0; k < ai.size(); ++k) {
+      const Json* at = ai[k].Find(attr::kType);
+      const Json* bt = bi[k].Find(attr::kType);
+      if (at == nullptr || bt == nullptr || !(*at == *bt)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes, const Entity* old) {
-  IndexRemove(t, e.id, old);
+  auto it = t.by_id.find(e.id);
+  if (it != t.by_id.end()) {
+    // In place: the slot, its id and its by_id entry stay.
+    TenantIndex::Slot& s = t.slots[it->second];
+    std::optional<Entity> decoded;
+    if (old == nullptr) {
+      if (Result<Entity> d = Entity::Decode(s.bytes); d.ok()) decoded = std::move(*d);
+      old = decoded ? &*decoded : nullptr;
+    }
+    if (old == nullptr || !SameShape(*old, e)) {
+      if (old != nullptr) t.CountEntity(*old, -1);
+      t.CountEntity(e, +1);
+    }
+    s.bytes = std::move(bytes);
+    s.bytes.shrink_to_fit();
+    s.type_set = t.InternTypes(e.types);
+    if (std::optional<geo::BBox> box = LocationBox(e)) {
+      t.spatial.Update(it->second, *box);
+    } else {
+      t.spatial.Remove(it->second);
+    }
+    return;
+  }
   std::uint32_t slot;
   if (!t.free_slots.empty()) {
     slot = t.free_slots.back();
