@@ -1,5 +1,7 @@
 #include "api/ngsi_ld/entity_codec.h"
 
+#include <cctype>
+
 #include "core/time.h"
 
 namespace dothi::api::ngsi_ld {
@@ -31,6 +33,21 @@ Status Bad(std::string_view msg, std::string_view detail) {
   return Status::BadRequestData(msg, detail);
 }
 
+bool IsNameStart(unsigned char c) { return std::isalpha(c) || c >= 0x80; }
+
+// Clause 4.6.2: a name (entity type, attribute) is a letter followed by letters, digits
+// and "_", optionally "prefix:name"; an expanded IRI is accepted too. Bytes >= 0x80 are
+// taken as (UTF-8) letters.
+bool IsValidName(std::string_view name) {
+  if (name.find(':') != std::string_view::npos) return domain::IsValidUri(name);
+  if (name.empty() || !IsNameStart(static_cast<unsigned char>(name[0]))) return false;
+  for (const char ch : name) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (!IsNameStart(c) && !std::isdigit(c) && c != '_') return false;
+  }
+  return true;
+}
+
 // Infers the attribute type of a concise instance from its members.
 std::string_view InferType(const Json& v) {
   if (v.Contains(attr::kValue)) return attr::kProperty;
@@ -53,6 +70,7 @@ Status DecodeSubAttributes(const Json& in, Json& out, const LdContext& context,
     if (attr::IsReservedMember(k) || k == "@context") continue;
     if (k == "id" || k == "@id" || k == "@type") return Bad("reserved member in attribute", k);
     if (depth >= limits.max_sub_attribute_depth) return Bad("sub-attributes nested too deeply", k);
+    if (!IsValidName(k)) return Bad("invalid sub-attribute name", k);
     const std::string sub_iri = context.ExpandTerm(k);
     Result<Json> sub = DecodeInstance(k, sub_iri, v, context, limits, depth + 1, allow_null);
     if (!sub.ok()) return sub.status();
@@ -131,6 +149,13 @@ Result<Json> DecodeInstance(std::string_view name, std::string_view iri, const J
       if (!ok) return Bad("Relationship object must be a URI in attribute", name);
     } else if (t == attr::kListRelationship) {
       if (!value->is_array()) return Bad("ListRelationship objectList must be an array in", name);
+      // Each member is {"object": URI} (normalized) or a bare URI (concise).
+      for (const auto& m : value->AsArray()) {
+        const Json* o = m.is_object() ? m.Find(attr::kObject) : &m;
+        if (o == nullptr || !o->is_string() || !domain::IsValidUri(o->AsString())) {
+          return Bad("ListRelationship objectList members must be URIs in attribute", name);
+        }
+      }
     } else if (t == attr::kLanguageProperty) {
       if (!value->is_object()) return Bad("languageMap must be an object in attribute", name);
       for (const auto& [lang, text] : value->AsObject()) {
@@ -188,6 +213,7 @@ Result<Json> DecodeInstance(std::string_view name, std::string_view iri, const J
 Result<Json> DecodeAttribute(std::string_view attr_name, const Json& value,
                              const LdContext& context, const DecodeLimits& limits,
                              bool allow_null_value) {
+  if (!IsValidName(attr_name)) return Bad("invalid attribute name", attr_name);
   const std::string iri = context.ExpandTerm(attr_name);
   Json instances = Json::MakeArray();
   // An array of instance objects is a multi-attribute; any other array is a concise value.
@@ -245,6 +271,7 @@ Result<Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMo
   if (type != nullptr) {
     auto add = [&](const Json& t) -> Status {
       if (!t.is_string() || t.AsString().empty()) return Status::BadRequestData("entity type must be a non-empty string");
+      if (!IsValidName(t.AsString())) return Status::BadRequestData("invalid entity type name", t.AsString());
       std::string iri = context.ExpandTerm(t.AsString());
       if (!e.HasType(iri)) e.types.push_back(std::move(iri));
       return Status::OK();
@@ -297,7 +324,8 @@ Result<Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMo
 
 namespace {
 
-Json RenderInstance(const Json& inst, const LdContext& context, const RenderOptions& o);
+Json RenderInstance(const Json& inst, const LdContext& context, const RenderOptions& o,
+                    bool in_array = false);
 
 // Adds compacted sub-attributes and metadata of inst to out.
 void RenderMembers(const Json& inst, Json& out, const LdContext& context, const RenderOptions& o) {
@@ -328,7 +356,6 @@ Json CompactVocab(const Json& v, const LdContext& context) {
 // The language string to show for a languageMap under lang ("vi,en;q=0.8" or "*").
 Json PickLanguage(const Json& map, const std::string& lang) {
   if (!map.is_object() || map.size() == 0) return Json();
-  if (lang == "*") return map;
   std::size_t start = 0;
   while (start <= lang.size()) {
     std::size_t end = lang.find(',', start);
@@ -373,7 +400,8 @@ Json KeyValue(const Json& inst, const LdContext& context, const RenderOptions& o
   return *v;
 }
 
-Json RenderInstance(const Json& inst, const LdContext& context, const RenderOptions& o) {
+Json RenderInstance(const Json& inst, const LdContext& context, const RenderOptions& o,
+                    bool in_array) {
   const std::string& t = inst.Find(attr::kType)->AsString();
   const std::string_view member = attr::ValueMemberFor(t);
   const Json* v = inst.Find(member);
@@ -382,7 +410,7 @@ Json RenderInstance(const Json& inst, const LdContext& context, const RenderOpti
     if (t == attr::kLanguageProperty && o.lang && v) {
       out.Set(attr::kType, attr::kProperty);
       out.Set(attr::kValue, PickLanguage(*v, *o.lang));
-      if (*o.lang != "*") out.Set("lang", LanguageShown(*v, *o.lang));
+      out.Set("lang", LanguageShown(*v, *o.lang));
     } else {
       out.Set(attr::kType, t);
       if (v) out.Set(member, t == attr::kVocabProperty ? CompactVocab(*v, context) : *v);
@@ -390,15 +418,16 @@ Json RenderInstance(const Json& inst, const LdContext& context, const RenderOpti
     RenderMembers(inst, out, context, o);
     return out;
   }
-  // Concise: no "type"; a lone value collapses to the value itself.
+  // Concise: no "type"; a lone value collapses to the value itself, except a scalar inside
+  // a multi-attribute array, which would read back as one Property with an array value.
   if (t == attr::kLanguageProperty && o.lang && v) {
     out.Set(attr::kValue, PickLanguage(*v, *o.lang));
-    if (*o.lang != "*") out.Set("lang", LanguageShown(*v, *o.lang));
+    out.Set("lang", LanguageShown(*v, *o.lang));
   } else if (v) {
     out.Set(member, t == attr::kVocabProperty ? CompactVocab(*v, context) : *v);
   }
   RenderMembers(inst, out, context, o);
-  if (out.size() == 1 && (t == attr::kProperty || t == attr::kGeoProperty) && v &&
+  if (out.size() == 1 && !in_array && (t == attr::kProperty || t == attr::kGeoProperty) && v &&
       out.Contains(attr::kValue) && !v->is_object() && !v->is_array()) {
     return *v;
   }
@@ -424,7 +453,7 @@ Json RenderAttribute(const Json& instances, const LdContext& context, const Rend
   }
   if (arr.size() == 1) return RenderInstance(arr.front(), context, o);
   Json out = Json::MakeArray();
-  for (const auto& inst : arr) out.Push(RenderInstance(inst, context, o));
+  for (const auto& inst : arr) out.Push(RenderInstance(inst, context, o, /*in_array=*/true));
   return out;
 }
 
@@ -441,7 +470,7 @@ Json RenderTypes(const Entity& e, const LdContext& context) {
 
 Json RenderEntity(const Entity& e, const LdContext& context, const RenderOptions& o) {
   Json out = Json::MakeObject();
-  if (Selected("id", o) || !o.pick) out.Set("id", e.id);
+  if (Selected("id", o)) out.Set("id", e.id);
   if (!o.pick || o.pick->count("type")) {
     if (!o.omit || !o.omit->count("type")) out.Set("type", RenderTypes(e, context));
   }

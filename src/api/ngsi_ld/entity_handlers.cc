@@ -144,7 +144,8 @@ Response NgsiLdApi::DeleteEntity(const RequestContext& ctx, Request& req) {
 Response NgsiLdApi::AppendAttrs(const RequestContext& ctx, Request& req) {
   Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return Error(ctx, id.status());
-  Result<JsonLdBody> body = ReadBody(contexts_, req, false);
+  // merge-patch+json is accepted here too: the ngsijs client sends it for append.
+  Result<JsonLdBody> body = ReadBody(contexts_, req, true);
   if (!body.ok()) return Error(ctx, body.status());
   Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, false);
   if (!attrs.ok()) return Error(ctx, attrs.status());

@@ -147,6 +147,13 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
   };
   const Json* inline_ctx = find_context(*body);
   if (ld) {
+    // Clause 6.3.5: with application/ld+json the @context is in the body, never in a Link.
+    Result<std::optional<std::string>> link = LinkContextUrl(req);
+    if (!link.ok()) return link.status();
+    if (link->has_value()) {
+      return Status::BadRequestData("JSON-LD Link header together with application/ld+json",
+                                    **link);
+    }
     if (inline_ctx == nullptr && body->is_array()) {
       // Batch bodies: each entity carries its own @context; use the first for all.
       for (const auto& e : body->AsArray()) {
