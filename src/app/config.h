@@ -57,8 +57,9 @@ struct Config {
   std::size_t max_context_bytes = std::size_t{1} << 20;
   // Time allowed to fetch one remote @context, in milliseconds.
   int context_timeout_ms = 5000;
-  // Public base URL of this server, used in hosted @context URLs.
-  std::string base_url = "http://localhost:8080";
+  // Public base URL of this server, used in hosted @context URLs; empty means
+  // http://localhost:<port>.
+  std::string base_url;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

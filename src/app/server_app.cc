@@ -68,7 +68,8 @@ Status ServerApp::Start() {
   co.allowed_hosts = config_.context_hosts;
   co.max_bytes = config_.max_context_bytes;
   co.timeout = std::chrono::milliseconds(config_.context_timeout_ms);
-  co.base_url = config_.base_url;
+  co.base_url = !config_.base_url.empty() ? config_.base_url
+                                           : "http://localhost:" + std::to_string(config_.port);
   api::ngsi_ld::ContextFetcher fetcher = [co](std::string_view url) -> Result<std::string> {
     http::ClientOptions opts;
     opts.timeout = co.timeout;
@@ -129,6 +130,9 @@ Status ServerApp::Start() {
   ho.access_log = config_.access_log;
   p.server = std::make_unique<http::Server>(ho, p.router, p.metrics);
   DOTHI_RETURN_IF_ERROR(p.server->Start());
+  if (config_.base_url.empty() && config_.port == 0) {
+    p.contexts->SetBaseUrl("http://localhost:" + std::to_string(p.server->port()));
+  }
   spdlog::info("dothi listening on http://{}:{}", config_.address, p.server->port());
   return Status::OK();
 }

@@ -9,6 +9,7 @@ enum class ErrorCode {
   kInvalidRequest,         // malformed syntax: bad JSON, bad query string
   kBadRequestData,         // well-formed but invalid content
   kNotFound,               // the addressed resource does not exist
+  kNonexistentTenant,      // the request names a tenant that holds nothing (NGSI-LD 404)
   kAlreadyExists,          // create of something that exists
   kConflict,               // the write conflicts with the current state
   kUnsupported,            // the operation is not supported (NGSI-LD OperationNotSupported)

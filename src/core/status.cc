@@ -8,6 +8,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kInvalidRequest: return "invalid_request";
     case ErrorCode::kBadRequestData: return "bad_request_data";
     case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kNonexistentTenant: return "nonexistent_tenant";
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnsupported: return "unsupported";

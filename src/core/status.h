@@ -25,6 +25,9 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kNotFound, msg, detail);
   }
+  static Status NonexistentTenant(std::string_view msg, std::string_view detail = {}) {
+    return Make(ErrorCode::kNonexistentTenant, msg, detail);
+  }
   static Status AlreadyExists(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kAlreadyExists, msg, detail);
   }

@@ -16,8 +16,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kNotAcceptable: return 406;
     case ErrorCode::kUnsupportedMediaType: return 415;
-    // 504 since NGSI-LD v1.9 (clause 6.3 table); 1.x releases and some ETSI test cases say 503.
-    case ErrorCode::kLdContextNotAvailable: return 504;
+    case ErrorCode::kLdContextNotAvailable: return 503;  // GS CIM 009 v1.8 (v1.9.1 says 504)
+    case ErrorCode::kNonexistentTenant: return 404;       // NGSI-LD NonexistentTenant
     case ErrorCode::kInvalidContext: return 400;         // JSON-LD errors are BadRequestData
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;               // NGSI-LD InternalError

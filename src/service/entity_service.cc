@@ -376,7 +376,7 @@ Result<Entity> EntityService::Get(const RequestContext& ctx, std::string_view id
   const TenantIndex* t = FindTenant(ctx.tenant);
   if (t == nullptr) {
     if (ctx.tenant.empty()) return Status::NotFound("entity not found", id);
-    return Status::NotFound("tenant not found", ctx.tenant);
+    return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
   auto it = t->by_id.find(id);
   if (it == t->by_id.end()) return Status::NotFound("entity not found", id);
@@ -408,7 +408,7 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
   const TenantIndex* t = FindTenant(ctx.tenant);
   if (t == nullptr) {
     if (ctx.tenant.empty()) return result;
-    return Status::NotFound("tenant not found", ctx.tenant);
+    return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
 
   // Candidate slots from the most selective index that applies.
@@ -485,7 +485,7 @@ Result<std::vector<TypeInfo>> EntityService::Types(const RequestContext& ctx) co
   std::vector<TypeInfo> out;
   if (t == nullptr) {
     if (ctx.tenant.empty()) return out;
-    return Status::NotFound("tenant not found", ctx.tenant);
+    return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
   for (const auto& [type, ts] : t->type_stats) {
     TypeInfo info{type, ts.count, {}};
@@ -501,7 +501,7 @@ Result<std::vector<AttributeInfo>> EntityService::Attributes(const RequestContex
   std::vector<AttributeInfo> out;
   if (t == nullptr) {
     if (ctx.tenant.empty()) return out;
-    return Status::NotFound("tenant not found", ctx.tenant);
+    return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
   for (const auto& [a, as] : t->attr_stats) {
     AttributeInfo info{a, as.count, {}, {}};
@@ -725,7 +725,7 @@ Status EntityService::Merge(const RequestContext& ctx, Entity patch) {
 }
 
 Status EntityService::Delete(const RequestContext& ctx, std::string_view id) {
-  if (!TenantExists(ctx.tenant)) return Status::NotFound("tenant not found", ctx.tenant);
+  if (!TenantExists(ctx.tenant)) return Status::NonexistentTenant("tenant not found", ctx.tenant);
   return ApplyOne(ctx, std::string(id),
                   [id = std::string(id)](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
                     if (!cur) return Status::NotFound("entity not found", id);

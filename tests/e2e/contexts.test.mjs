@@ -18,6 +18,10 @@ async function hostContext(ctx) {
   assert.equal(r.status, 201, r.text);
   const url = r.headers.get('location');
   assert.ok(url, 'Location of the hosted context');
+  // The Location is a URL of this very server, which serves the document there.
+  const served = await fetch(url.replace('localhost', '127.0.0.1'));
+  assert.equal(served.status, 200, url);
+  assert.deepEqual((await served.json())['@context'], ctx);
   return url;
 }
 
@@ -98,7 +102,7 @@ test('remote @context URLs with fetching disabled answer LdContextNotAvailable',
   const viaLink = await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Thing:r1', type: 'Thing' },
     { headers: { Link: linkHeader(remote) } });
   // GS CIM 009 up to v1.8 (and the ETSI test suite 043_01) say 503; v1.9.1 says 504.
-  assert.ok([503, 504].includes(viaLink.status), viaLink.text);
+  assert.equal(viaLink.status, 503, viaLink.text);
   assertProblem(viaLink, viaLink.status, 'LdContextNotAvailable');
   const inline = await c.post(`${LD}/entities`, { '@context': [remote], id: 'urn:ngsi-ld:Thing:r2', type: 'Thing' },
     { headers: { 'Content-Type': 'application/ld+json' } });

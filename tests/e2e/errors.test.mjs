@@ -183,3 +183,10 @@ test('405 with Allow on a wrong method, 404 for unknown paths', async () => {
   }
   await expectProblem(await c.get(`${LD}/nonsense`), 404);
 });
+
+test('an unknown options value is BadRequestData', async () => {
+  await expectProblem(await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=bogus`), 400, 'BadRequestData');
+  await expectProblem(await c.get(`${LD}/entities?type=Thing&options=keyValues,bogus`), 400, 'BadRequestData');
+  const ok = await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=keyValues,sysAttrs`);
+  assert.equal(ok.status, 200, ok.text);
+});

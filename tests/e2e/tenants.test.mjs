@@ -54,8 +54,8 @@ test('an unknown tenant answers 404 on reads and appears on its first write', as
   for (const path of [`${LD}/entities?type=Meter`, `${LD}/entities/${enc(ID)}`, `${LD}/types`, `${LD}/attributes`]) {
     const r = await c.get(path, T(name));
     assert.equal(r.status, 404, `${path}: ${r.text}`);
-    // GS CIM 009 clause 5.5.10 / table 5.5.x: NonexistentTenant; ResourceNotFound accepted until the server has the code.
-    assert.ok([`${ERR}NonexistentTenant`, `${ERR}ResourceNotFound`].includes(r.body.type), r.text);
+    // GS CIM 009 v1.8: reading a tenant that does not exist is 404 NonexistentTenant.
+    assert.equal(r.body.type, `${ERR}NonexistentTenant`, r.text);
   }
   assert.equal((await c.post(`${LD}/entities`, meter(7), T(name))).status, 201);
   const q = await c.get(`${LD}/entities?type=Meter`, T(name));

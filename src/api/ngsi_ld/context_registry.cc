@@ -117,12 +117,22 @@ ContextRegistry::ContextRegistry(ContextOptions options, ContextFetcher fetcher,
       fetcher_(std::move(fetcher)),
       persistence_(std::move(persistence)),
       core_(LdContext::Core()),
-      hosted_prefix_(StripTrailingSlash(options_.base_url) + std::string(kHostedPath)),
+      hosted_prefix_(std::make_shared<const std::string>(StripTrailingSlash(options_.base_url) +
+                                                         std::string(kHostedPath))),
       started_at_(Now()),
       rng_(std::random_device{}()) {}
 
+std::shared_ptr<const std::string> ContextRegistry::HostedPrefix() const {
+  return std::atomic_load(&hosted_prefix_);
+}
+
+void ContextRegistry::SetBaseUrl(std::string_view base_url) {
+  std::atomic_store(&hosted_prefix_, std::make_shared<const std::string>(
+                                         StripTrailingSlash(std::string(base_url)) + std::string(kHostedPath)));
+}
+
 std::string ContextRegistry::HostedUrl(std::string_view id) const {
-  return hosted_prefix_ + std::string(id);
+  return *HostedPrefix() + std::string(id);
 }
 
 std::size_t ContextRegistry::ResolvedCacheSizeForTesting() const {
@@ -189,7 +199,7 @@ Result<std::shared_ptr<const Json>> ContextRegistry::LoadDocument(std::string_vi
     }
   }
   // Our own hosted URLs are served locally; an unknown one is not fetched from ourselves.
-  if (StartsWith(url, hosted_prefix_)) {
+  if (StartsWith(url, *HostedPrefix())) {
     return Status::LdContextNotAvailable("hosted @context not found", url);
   }
   Result<std::shared_ptr<const Json>> value = FetchRemote(url);

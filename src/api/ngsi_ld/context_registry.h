@@ -119,6 +119,9 @@ class ContextRegistry {
   // core context and for reload of a non-Cached context; kNotFound when unknown.
   Status Delete(std::string_view context_id, bool reload = false);
 
+  // Sets the base URL of hosted contexts once the server knows its port (options.base_url
+  // was empty and the port was chosen by the system). Contexts hosted earlier keep theirs.
+  void SetBaseUrl(std::string_view base_url);
   // The URL a hosted context with this id is served at.
   std::string HostedUrl(std::string_view id) const;
   // Processed contexts currently cached.
@@ -164,7 +167,9 @@ class ContextRegistry {
   const ContextFetcher fetcher_;
   const ContextPersistence persistence_;
   const std::shared_ptr<const LdContext> core_;
-  const std::string hosted_prefix_;  // {base_url}/ngsi-ld/v1/jsonldContexts/
+  // {base_url}/ngsi-ld/v1/jsonldContexts/; replaced whole by SetBaseUrl (atomic load/store).
+  std::shared_ptr<const std::string> hosted_prefix_;
+  std::shared_ptr<const std::string> HostedPrefix() const;
   const Timestamp started_at_;
 
   template <typename V>

@@ -11,6 +11,7 @@ std::string ProblemTypeFor(ErrorCode code) {
     case ErrorCode::kInvalidRequest: return std::string(kBase) + "InvalidRequest";
     case ErrorCode::kBadRequestData: return std::string(kBase) + "BadRequestData";
     case ErrorCode::kNotFound: return std::string(kBase) + "ResourceNotFound";
+    case ErrorCode::kNonexistentTenant: return std::string(kBase) + "NonexistentTenant";
     case ErrorCode::kAlreadyExists: return std::string(kBase) + "AlreadyExists";
     case ErrorCode::kConflict: return std::string(kBase) + "AlreadyExists";
     case ErrorCode::kUnsupported: return std::string(kBase) + "OperationNotSupported";
@@ -35,6 +36,7 @@ const char* TitleFor(ErrorCode code) {
     case ErrorCode::kInvalidRequest: return "Invalid request";
     case ErrorCode::kBadRequestData: return "Bad request data";
     case ErrorCode::kNotFound: return "Resource not found";
+    case ErrorCode::kNonexistentTenant: return "Nonexistent tenant";
     case ErrorCode::kAlreadyExists: return "Already exists";
     case ErrorCode::kConflict: return "Conflict";
     case ErrorCode::kUnsupported: return "Operation not supported";

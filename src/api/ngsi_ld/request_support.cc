@@ -201,6 +201,8 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
         o.sys_attrs = true;
       } else if (k == "format") {
         return Status::BadRequestData("unknown format", opt);
+      } else {
+        return Status::BadRequestData("unknown option", opt);
       }
     }
   }

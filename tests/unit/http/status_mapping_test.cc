@@ -12,7 +12,8 @@ TEST(StatusMappingTest, FollowsNgsiLdErrorTypeTable) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kAlreadyExists), 409);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kUnsupported), 422);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kTooManyResults), 403);
-  EXPECT_EQ(HttpStatusFor(ErrorCode::kLdContextNotAvailable), 504);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kLdContextNotAvailable), 503);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kNonexistentTenant), 404);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kInternal), 500);
 }
 

@@ -121,8 +121,9 @@ TEST_F(EntityServiceTest, TenantsNeverSeeEachOthersEntities) {
 
 TEST_F(EntityServiceTest, UnknownTenantIsNotFoundAndAppearsOnFirstWrite) {
   EXPECT_FALSE(service_.TenantExists("hue"));
-  EXPECT_EQ(service_.Query(Ctx("hue"), TypeQuery("Sensor")).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(service_.Types(Ctx("hue")).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(service_.Query(Ctx("hue"), TypeQuery("Sensor")).status().code(),
+            ErrorCode::kNonexistentTenant);
+  EXPECT_EQ(service_.Types(Ctx("hue")).status().code(), ErrorCode::kNonexistentTenant);
   ASSERT_TRUE(service_.Create(Ctx("hue"), Make("urn:x:1", "Sensor", 1)).ok());
   EXPECT_TRUE(service_.TenantExists("hue"));
   EXPECT_TRUE(service_.Query(Ctx("hue"), TypeQuery("Sensor")).ok());
