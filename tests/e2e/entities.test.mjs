@@ -285,6 +285,8 @@ test('GeoJSON for one entity and for a query', async () => {
   assert.equal(one.body.id, a.id);
   assert.deepEqual(one.body.geometry, a.location.value);
   assert.equal(one.body.properties.temperature.value, 21.5);
+  // GeoJSON is not JSON-LD: the @context travels in the body.
+  assert.ok(String(one.body['@context']).includes('ngsi-ld-core-context'), one.text);
 
   const byArea = await c.get(`${E(b.id)}?geometryProperty=area`, { headers: { Accept: 'application/geo+json' } });
   assert.deepEqual(byArea.body.geometry, b.area.value);
@@ -292,6 +294,7 @@ test('GeoJSON for one entity and for a query', async () => {
   const q = await c.get(`${LD}/entities?type=GeoThing&options=keyValues`, { headers: { Accept: 'application/geo+json' } });
   assert.equal(q.status, 200, q.text);
   assert.equal(q.body.type, 'FeatureCollection');
+  assert.ok(String(q.body['@context']).includes('ngsi-ld-core-context'), q.text);
   const feats = Object.fromEntries(q.body.features.map((f) => [f.id, f]));
   assert.deepEqual(Object.keys(feats).sort(), [a.id, b.id]);
   assert.deepEqual(feats[b.id].geometry, b.location.value);

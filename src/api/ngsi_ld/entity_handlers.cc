@@ -91,8 +91,9 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
   if (*media == MediaType::kGeoJson) {
     const std::string* gp = req.Query("geometryProperty");
     const std::string geometry = gp ? (*context)->ExpandTerm(*gp) : std::string(domain::kLocationIri);
+    // GeoJSON carries its @context in the body (clause 4.5.16), as the ETSI tests expect.
     RenderOptions o = *opts;
-    o.include_context = false;
+    o.include_context = true;
     return JsonResponse(200, RenderFeature(*e, **context, o, geometry), *media, **context);
   }
   return JsonResponse(200, RenderEntity(*e, **context, *opts), *media, **context);

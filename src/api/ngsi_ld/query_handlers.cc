@@ -28,7 +28,7 @@ Response RenderPage(const Request& req, const service::EntityQuery& q,
     Json features = Json::MakeArray();
     for (const auto& e : result.entities) features.Push(RenderFeature(e, context, o, geometry));
     body = Json::MakeObject({{"type", "FeatureCollection"}, {"features", std::move(features)}});
-    if (opts.include_context) body.Set("@context", context.source());
+    body.Set("@context", context.source());  // GeoJSON carries its @context in the body
   } else {
     body = Json::MakeArray();
     for (const auto& e : result.entities) body.Push(RenderEntity(e, context, opts));
