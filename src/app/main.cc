@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <toml++/toml.h>
 
 #include "app/config.h"
 #include "app/server_app.h"
@@ -19,6 +21,60 @@ CLI::Option* Bind(CLI::App& cmd, const std::string& flag, T& field, const std::s
   std::string env = "DOTHI_";
   for (char c : flag) env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return cmd.add_option("--" + flag, field, help)->envname(env)->capture_default_str();
+}
+
+// The value of --config in argv, if any ("--config FILE" or "--config=FILE").
+std::string ConfigFileArg(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) return argv[i + 1];
+    if (std::strncmp(argv[i], "--config=", 9) == 0) return argv[i] + 9;
+  }
+  return {};
+}
+
+// Applies a TOML file's keys (the flag names, at the top level or under [serve]) as the
+// defaults of the serve options, so that environment variables and flags still win.
+bool ApplyConfigFile(CLI::App& serve, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::cerr << "config file " << path << ": " << e.description() << " (line "
+              << e.source().begin.line << ")\n";
+    return false;
+  }
+  const toml::table* sections[] = {&table, table["serve"].as_table()};
+  for (const toml::table* t : sections) {
+    if (t == nullptr) continue;
+    for (const auto& [key, node] : *t) {
+      if (t == &table && key.str() == "serve" && node.is_table()) continue;
+      CLI::Option* opt = nullptr;
+      try {
+        opt = serve.get_option("--" + std::string(key.str()));
+      } catch (const CLI::OptionNotFound&) {
+        std::cerr << "config file " << path << ": unknown option " << key.str() << "\n";
+        return false;
+      }
+      std::string value;
+      if (const auto* s = node.as_string()) {
+        value = s->get();
+      } else if (const auto* i = node.as_integer()) {
+        value = std::to_string(i->get());
+      } else if (const auto* b = node.as_boolean()) {
+        value = b->get() ? "true" : "false";
+      } else if (const auto* a = node.as_array()) {
+        for (const auto& item : *a) {
+          if (!value.empty()) value += ',';
+          if (const auto* s = item.as_string()) value += s->get();
+        }
+      } else {
+        std::cerr << "config file " << path << ": unsupported value for " << key.str() << "\n";
+        return false;
+      }
+      opt->default_val(value);
+    }
+  }
+  return true;
 }
 
 int Serve(dothi::app::Config config) {
@@ -54,7 +110,9 @@ int main(int argc, char** argv) {
   dothi::app::Config config;
 
   CLI::App* serve = cli.add_subcommand("serve", "Run the HTTP server");
-  serve->set_config("--config", "", "TOML file with serve options (keys as the flag names)");
+  std::string config_file;
+  serve->add_option("--config", config_file, "TOML file with serve options (keys are the flag names)")
+      ->envname("DOTHI_CONFIG");
   Bind(*serve, "address", config.address, "Address to listen on (0.0.0.0: every interface)");
   Bind(*serve, "port", config.port, "TCP port to listen on (0: any free port)");
   Bind(*serve, "data-dir", config.data_dir, "Directory of the embedded store");
@@ -75,7 +133,8 @@ int main(int argc, char** argv) {
   Bind(*serve, "access-log", config.access_log, "Log one line per request");
   Bind(*serve, "log-level", config.log_level, "Log level: trace, debug, info, warn, error");
   Bind(*serve, "allow-remote-contexts", config.allow_remote_contexts, "Fetch remote JSON-LD @context URLs");
-  Bind(*serve, "context-hosts", config.context_hosts, "Hosts remote @context may come from (empty: any)");
+  Bind(*serve, "context-hosts", config.context_hosts, "Hosts remote @context may come from (empty: any)")
+      ->delimiter(',');
   Bind(*serve, "max-context-bytes", config.max_context_bytes, "Largest remote @context document in bytes");
   Bind(*serve, "context-timeout-ms", config.context_timeout_ms, "Time to fetch one remote @context");
   Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
@@ -85,6 +144,11 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("version", "Print the version")->callback([] { std::cout << "dothi " << kVersion << "\n"; });
 
+  std::string file = ConfigFileArg(argc, argv);
+  if (file.empty()) {
+    if (const char* env = std::getenv("DOTHI_CONFIG")) file = env;
+  }
+  if (!file.empty() && !ApplyConfigFile(*serve, file)) return 2;
   CLI11_PARSE(cli, argc, argv);
   if (serve->parsed()) return Serve(config);
   return 0;

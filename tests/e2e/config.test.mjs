@@ -1,0 +1,82 @@
+// `dothi serve` reads its options from a TOML file (--config) and DOTHI_* environment
+// variables as well as flags; flags win over the environment, which wins over the file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startServer, DOTHI_BIN } from './lib/server.mjs';
+import { client, assertProblem, LD } from './lib/http.mjs';
+
+async function seed(c, n) {
+  const entities = [];
+  for (let i = 0; i < n; i++) entities.push({ id: `urn:ngsi-ld:Thing:${i}`, type: 'Thing', n: { type: 'Property', value: i } });
+  const r = await c.post(`${LD}/entityOperations/create`, entities);
+  assert.equal(r.status, 201, r.text);
+}
+
+test('a TOML config file and DOTHI_* variables set the limits', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dothi-config-'));
+  const file = path.join(dir, 'dothi.toml');
+  writeFileSync(file, 'max-page-size = 7\ndefault-page-size = 3\n');
+  const server = await startServer({ args: ['--config', file], env: { DOTHI_MAX_BATCH_ENTITIES: '12' } });
+  try {
+    const c = client(server.url);
+    await seed(c, 10);
+    // default-page-size from the file
+    const page = await c.get(`${LD}/entities?type=Thing`);
+    assert.equal(page.status, 200, page.text);
+    assert.equal(page.body.length, 3);
+    // max-page-size from the file
+    assert.equal((await c.get(`${LD}/entities?type=Thing&limit=7`)).body.length, 7);
+    assertProblem(await c.get(`${LD}/entities?type=Thing&limit=8`), 403, 'TooManyResults');
+    // max-batch-entities from the environment
+    const batch = [];
+    for (let i = 0; i < 13; i++) batch.push({ id: `urn:ngsi-ld:Other:${i}`, type: 'Other' });
+    assertProblem(await c.post(`${LD}/entityOperations/create`, batch), 413);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a flag wins over the environment', async () => {
+  const server = await startServer({ args: ['--max-page-size', '4'], env: { DOTHI_MAX_PAGE_SIZE: '50' } });
+  try {
+    const c = client(server.url);
+    await seed(c, 6);
+    assert.equal((await c.get(`${LD}/entities?type=Thing&limit=4`)).status, 200);
+    assertProblem(await c.get(`${LD}/entities?type=Thing&limit=5`), 403, 'TooManyResults');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('every serve option has help text and `version` prints the version', () => {
+  const help = spawnSync(DOTHI_BIN, ['serve', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  for (const flag of ['--port', '--data-dir', '--max-body-bytes', '--max-page-size', '--config', '--demo']) {
+    assert.match(help.stdout, new RegExp(`${flag}\\b[^\\n]*\\S`), flag);
+  }
+  const version = spawnSync(DOTHI_BIN, ['version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^dothi \d+\.\d+\.\d+/);
+});
+
+test('an unknown key or a malformed config file stops start-up with a clear message', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dothi-config-'));
+  try {
+    const bad = path.join(dir, 'bad.toml');
+    writeFileSync(bad, 'max-page-sise = 7\n');
+    let r = spawnSync(DOTHI_BIN, ['serve', '--config', bad, '--port', '0', '--data-dir', dir], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /unknown option max-page-sise/);
+    writeFileSync(bad, 'port = = 1\n');
+    r = spawnSync(DOTHI_BIN, ['serve', '--config', bad, '--port', '0', '--data-dir', dir], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /config file .*line 1/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
