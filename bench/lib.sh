@@ -105,8 +105,9 @@ start_dothi() {
 stop_pid() {
   local pid="$1" sig="${2:-TERM}"
   kill -"$sig" "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 
 # start_bare PORT: starts the bare Beast server; sets BARE_PID and BARE_URL.

@@ -7,9 +7,13 @@
 //     to POST /ngsi-ld/v1/entityOperations/upsert in batches over --conns keep-alive
 //     connections. Bodies are generated before the clock starts. Prints one JSON line:
 //     {entities, batches, seconds, entities_per_s, gen_seconds, body_bytes, errors}.
+//   node bench/ngsi_load.js mark --url URL --count N --sample K --value V [--seed 9]
+//     PATCHes pm25 of K seeded-random `aq` entities, one after another, to V+i (i = 0..K-1).
 //   node bench/ngsi_load.js verify --url URL --count N --sample K --min-value V [--seed 7]
+//        [--marked K --value V2 --mark-seed 9]
 //     GETs K random entities of the `aq` set (ids 0..N-1) and counts how many have
-//     pm25.value >= V (the updates benchmark writes values >= V). Prints one JSON line.
+//     pm25.value >= V (the updates benchmark writes values >= V); with --marked, also checks
+//     that the entities `mark` wrote hold exactly V2+i. Prints one JSON line.
 //
 // Entities (ids urn:ngsi-ld:<Type>:<n>): with --types mixed even n are AirQualityObserved,
 // odd n TrafficFlowObserved; with --types aq all are AirQualityObserved. Points are spread
@@ -153,6 +157,32 @@ async function upsert(a) {
   if (errors) process.exitCode = 1;
 }
 
+// The ids `mark` writes (distinct, seeded), in order.
+function markedIds(count, k, seed) {
+  const rand = rng(seed);
+  const ids = [];
+  const seen = new Set();
+  while (ids.length < k) {
+    const n = Math.floor(rand() * count);
+    if (!seen.has(n)) { seen.add(n); ids.push(n); }
+  }
+  return ids;
+}
+
+async function mark(a) {
+  const ids = markedIds(Number(a.count), Number(a.sample || 100), Number(a.seed || 9));
+  const value = Number(a.value);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let ok = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const body = Buffer.from(JSON.stringify({ pm25: { type: 'Property', value: value + i, unitCode: 'GQ' } }));
+    const res = await request(agent, a.url, 'PATCH', `/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:${ids[i]}/attrs`, body);
+    if (res.status === 204) ok++;
+  }
+  agent.destroy();
+  console.log(JSON.stringify({ marked: ids.length, acknowledged: ok }));
+}
+
 async function verify(a) {
   const count = Number(a.count);
   const sample = Number(a.sample || 200);
@@ -168,15 +198,26 @@ async function verify(a) {
     const e = JSON.parse(res.body.toString());
     if (e.pm25 && e.pm25.value >= minValue) landed++;
   }
+  let markedExact = null;
+  if (a.marked) {
+    const ids = markedIds(count, Number(a.marked), Number(a['mark-seed'] || 9));
+    markedExact = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const res = await request(agent, a.url, 'GET', `/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:${ids[i]}`);
+      if (res.status !== 200) continue;
+      const e = JSON.parse(res.body.toString());
+      if (e.pm25 && e.pm25.value === Number(a.value) + i) markedExact++;
+    }
+  }
   agent.destroy();
-  console.log(JSON.stringify({ sample, landed, missing }));
+  console.log(JSON.stringify({ sample, landed, missing, marked: a.marked ? Number(a.marked) : 0, marked_exact: markedExact }));
 }
 
 const a = args(process.argv.slice(2));
 const cmd = a._[0];
-const run = cmd === 'upsert' ? upsert : cmd === 'verify' ? verify : null;
+const run = cmd === 'upsert' ? upsert : cmd === 'verify' ? verify : cmd === 'mark' ? mark : null;
 if (!run) {
-  console.error('usage: ngsi_load.js upsert|verify --url URL ...');
+  console.error('usage: ngsi_load.js upsert|mark|verify --url URL ...');
   process.exit(2);
 }
 run(a).catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# bench/run_all.sh: every benchmark, one after another (~10-15 minutes on a 2-core machine):
+# updates.sh, query.sh (loads 1M entities), memory_startup.sh (reuses query.sh's store).
+# Prints each script's report; BENCH_QUICK=1 runs the small versions (~2 minutes).
+#
+#   bash bench/run_all.sh 2>/dev/null     # reports only (progress goes to stderr)
+source "$(dirname "$0")/lib.sh"
+ensure_dothi
+echo "== bench/run_all.sh  $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+  "load avg before: $(cut -d' ' -f1-3 /proc/loadavg)  dothi binary $DOTHI_BIN built $(date -u -r "$DOTHI_BIN" +%Y-%m-%dT%H:%MZ) (HEAD $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+export BENCH_TMP DOTHI_BIN BENCH_QUICK
+export DATA_1M="$BENCH_TMP/data-1m"
+bash "$BENCH_DIR/updates.sh"
+bash "$BENCH_DIR/query.sh"
+REUSE_DATA=1 bash "$BENCH_DIR/memory_startup.sh"
+echo
+echo "load avg after: $(cut -d' ' -f1-3 /proc/loadavg)"
