@@ -49,11 +49,10 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # Builds the Release dothi binary unless DOTHI_BIN already exists.
 ensure_dothi() {
-  if [[ ! -x "$DOTHI_BIN" ]]; then
-    log "building dothi (Release) in $BUILD_DIR"
-    cmake -S "$REPO_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOTHI_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$BUILD_DIR" --target dothi >/dev/null
-  fi
+  # Always (re)build: an old binary would measure old code. A no-op when up to date.
+  log "building dothi (Release) in $BUILD_DIR"
+  cmake -S "$REPO_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOTHI_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$BUILD_DIR" --target dothi >/dev/null
 }
 
 # Builds bench/bare_server.cc (the baseline) into BENCH_TMP; prints the binary path.

@@ -125,12 +125,37 @@ std::string FormatIso8601(Timestamp t) {
   std::int64_t y;
   unsigned m, d;
   CivilFromDays(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(us / 1000));
-  return buf;
+  // Fixed-width digits by hand: this runs for every timestamp the server renders.
+  char buf[32];
+  auto put = [&buf](int pos, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[pos + i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  if (y < 0 || y > 9999) {  // outside ISO 8601's four digits: rare, keep it simple
+    char wide[48];
+    std::snprintf(wide, sizeof wide, "%lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
+                  static_cast<long long>(us / 1000));
+    return wide;
+  }
+  put(0, y, 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, rem / 3600, 2);
+  buf[13] = ':';
+  put(14, rem / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, rem % 60, 2);
+  buf[19] = '.';
+  put(20, us / 1000, 3);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 }  // namespace dothi

@@ -173,70 +173,72 @@ Timestamp WriteTime(const RequestContext& ctx) {
 
 // One tenant's entities and indexes. Slots live in a deque so that their addresses (and
 // the id strings the by_id keys view) stay put as the tenant grows.
+//
+// Entities of one kind look alike: the same types and the same attributes of the same
+// kinds. That "shape" is interned once and counted, so discovery (/types, /attributes) and
+// type filters work per shape, not per entity, and an update that keeps the shape touches
+// no counter.
 struct EntityService::TenantIndex {
   struct Slot {
     std::string id;
-    std::string bytes;           // Entity::Encode
-    std::uint32_t type_set = 0;  // index into type_sets
+    std::string bytes;        // Entity::Encode
+    std::uint32_t shape = 0;  // index into shapes
     bool live = false;
   };
-  struct TypeStats {
-    std::size_t count = 0;
-    std::map<std::string, std::size_t> attrs;
-  };
-  struct AttrStats {
-    std::size_t count = 0;
-    std::map<std::string, std::size_t> types;
-    std::map<std::string, std::size_t> kinds;
+  struct Shape {
+    std::vector<std::string> types;
+    std::vector<std::pair<std::string, std::vector<std::string>>> attrs;  // IRI, kinds
+    std::size_t count = 0;  // live entities of this shape
   };
 
   std::deque<Slot> slots;
   std::vector<std::uint32_t> free_slots;
   std::unordered_map<std::string_view, std::uint32_t> by_id;  // keys view Slot::id
-  // Distinct lists of entity types, interned: entities of one kind share one list.
-  std::vector<std::vector<std::string>> type_sets;
-  std::map<std::vector<std::string>, std::uint32_t> type_set_ids;
+  std::vector<Shape> shapes;
+  std::unordered_map<std::string, std::uint32_t> shape_ids;  // ShapeKey -> index
   geo::SpatialIndex spatial;
-  std::map<std::string, TypeStats> type_stats;
-  std::map<std::string, AttrStats> attr_stats;
   std::size_t live = 0;
 
-  std::uint32_t InternTypes(const std::vector<std::string>& types) {
-    auto it = type_set_ids.find(types);
-    if (it != type_set_ids.end()) return it->second;
-    const auto id = static_cast<std::uint32_t>(type_sets.size());
-    type_sets.push_back(types);
-    type_set_ids.emplace(types, id);
-    return id;
-  }
-
-  void CountEntity(const Entity& e, int delta) {
+  // Types, then each attribute with the kinds of its instances, with separators that
+  // cannot occur in IRIs.
+  static std::string ShapeKey(const Entity& e) {
+    std::string key;
     for (const auto& t : e.types) {
-      TypeStats& ts = type_stats[t];
-      ts.count += delta;
-      for (const auto& [iri, arr] : e.attrs.AsObject()) {
-        (void)arr;
-        ts.attrs[iri] += delta;
-        if (ts.attrs[iri] == 0) ts.attrs.erase(iri);
-      }
-      if (ts.count == 0) type_stats.erase(t);
+      key += t;
+      key += '\x1f';
     }
     for (const auto& [iri, arr] : e.attrs.AsObject()) {
-      AttrStats& as = attr_stats[iri];
-      as.count += delta;
-      for (const auto& t : e.types) {
-        as.types[t] += delta;
-        if (as.types[t] == 0) as.types.erase(t);
+      key += '\x1e';
+      key += iri;
+      for (const Json& inst : arr.AsArray()) {
+        key += '\x1f';
+        if (const Json* k = inst.Find(attr::kType); k != nullptr && k->is_string()) key += k->AsString();
       }
+    }
+    return key;
+  }
+
+  std::uint32_t InternShape(const Entity& e) {
+    std::string key = ShapeKey(e);
+    auto it = shape_ids.find(key);
+    if (it != shape_ids.end()) return it->second;
+    Shape shape;
+    shape.types = e.types;
+    for (const auto& [iri, arr] : e.attrs.AsObject()) {
+      std::vector<std::string> kinds;
       for (const Json& inst : arr.AsArray()) {
         const Json* k = inst.Find(attr::kType);
-        if (k && k->is_string()) {
-          as.kinds[k->AsString()] += delta;
-          if (as.kinds[k->AsString()] == 0) as.kinds.erase(k->AsString());
+        if (k == nullptr || !k->is_string()) continue;
+        if (std::find(kinds.begin(), kinds.end(), k->AsString()) == kinds.end()) {
+          kinds.push_back(k->AsString());
         }
       }
-      if (as.count == 0) attr_stats.erase(iri);
+      shape.attrs.emplace_back(iri, std::move(kinds));
     }
+    const auto id = static_cast<std::uint32_t>(shapes.size());
+    shapes.push_back(std::move(shape));
+    shape_ids.emplace(std::move(key), id);
+    return id;
   }
 };
 
@@ -258,88 +260,49 @@ EntityService::TenantIndex& EntityService::TenantFor(std::string_view tenant) {
   return *ins->second;
 }
 
-void EntityService::IndexRemove(TenantIndex& t, std::string_view id, const Entity* old) {
+void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
   auto it = t.by_id.find(id);
   if (it == t.by_id.end()) return;
   const std::uint32_t slot = it->second;
   t.by_id.erase(it);  // before the slot's id string goes
   TenantIndex::Slot& s = t.slots[slot];
-  if (old != nullptr) {
-    t.CountEntity(*old, -1);
-  } else if (Result<Entity> decoded = Entity::Decode(s.bytes); decoded.ok()) {
-    t.CountEntity(*decoded, -1);
-  }
+  --t.shapes[s.shape].count;
   t.spatial.Remove(slot);
   s = TenantIndex::Slot{};
   t.free_slots.push_back(slot);
   --t.live;
 }
 
-namespace {
-
-// True when a and b have the same types and the same attributes with the same kinds, so the
-// discovery counts need no change (the usual case for an update of values).
-bool SameShape(const Entity& a, const Entity& b) {
-  if (a.types != b.types || a.attrs.size() != b.attrs.size()) return false;
-  const auto& ao = a.attrs.AsObject();
-  const auto& bo = b.attrs.AsObject();
-  for (std::size_t i = 0; i < ao.size(); ++i) {
-    if (ao[i].first != bo[i].first || ao[i].second.size() != bo[i].second.size()) return false;
-    const auto& ai = ao[i].second.AsArray();
-    const auto& bi = bo[i].second.AsArray();
-    for (std::size_t k = 0; k < ai.size(); ++k) {
-      const Json* at = ai[k].Find(attr::kType);
-      const Json* bt = bi[k].Find(attr::kType);
-      if (at == nullptr || bt == nullptr || !(*at == *bt)) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes, const Entity* old) {
+void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes) {
+  const std::uint32_t shape = t.InternShape(e);
+  std::optional<geo::BBox> box = LocationBox(e);
   auto it = t.by_id.find(e.id);
+  std::uint32_t slot;
   if (it != t.by_id.end()) {
     // In place: the slot, its id and its by_id entry stay.
-    TenantIndex::Slot& s = t.slots[it->second];
-    std::optional<Entity> decoded;
-    if (old == nullptr) {
-      if (Result<Entity> d = Entity::Decode(s.bytes); d.ok()) decoded = std::move(*d);
-      old = decoded ? &*decoded : nullptr;
-    }
-    if (old == nullptr || !SameShape(*old, e)) {
-      if (old != nullptr) t.CountEntity(*old, -1);
-      t.CountEntity(e, +1);
-    }
-    s.bytes = std::move(bytes);
-    s.bytes.shrink_to_fit();
-    s.type_set = t.InternTypes(e.types);
-    if (std::optional<geo::BBox> box = LocationBox(e)) {
-      t.spatial.Update(it->second, *box);
-    } else {
-      t.spatial.Remove(it->second);
-    }
-    return;
-  }
-  std::uint32_t slot;
-  if (!t.free_slots.empty()) {
-    slot = t.free_slots.back();
-    t.free_slots.pop_back();
+    slot = it->second;
+    --t.shapes[t.slots[slot].shape].count;
+    if (!box) t.spatial.Remove(slot);
   } else {
-    slot = static_cast<std::uint32_t>(t.slots.size());
-    t.slots.emplace_back();
+    if (!t.free_slots.empty()) {
+      slot = t.free_slots.back();
+      t.free_slots.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(t.slots.size());
+      t.slots.emplace_back();
+    }
+    TenantIndex::Slot& s = t.slots[slot];
+    s.id = e.id;
+    s.live = true;
+    t.by_id.emplace(std::string_view(s.id), slot);
+    ++t.live;
   }
   TenantIndex::Slot& s = t.slots[slot];
-  s.id = e.id;
   s.bytes = std::move(bytes);
   s.bytes.shrink_to_fit();
-  s.type_set = t.InternTypes(e.types);
-  s.live = true;
-  t.by_id.emplace(std::string_view(s.id), slot);
-  if (std::optional<geo::BBox> box = LocationBox(e)) t.spatial.Insert(slot, *box);
-  t.CountEntity(e, +1);
-  ++t.live;
+  s.shape = shape;
+  ++t.shapes[shape].count;
+  if (box) t.spatial.Insert(slot, *box);
 }
 
 Status EntityService::Load() {
@@ -352,7 +315,7 @@ Status EntityService::Load() {
       decode_error = e.status();
       return;
     }
-    IndexPut(TenantFor(tenant), *e, std::string(bytes), nullptr);
+    IndexPut(TenantFor(tenant), *e, std::string(bytes));
   });
   DOTHI_RETURN_IF_ERROR(s);
   return decode_error;
@@ -434,10 +397,10 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
   }
 
   // Which interned type lists the type expression accepts, decided once per list.
-  std::vector<char> type_ok(t->type_sets.size(), 1);
+  std::vector<char> type_ok(t->shapes.size(), 1);
   if (query.types) {
-    for (std::size_t i = 0; i < t->type_sets.size(); ++i) {
-      type_ok[i] = query.types->Matches(t->type_sets[i]);
+    for (std::size_t i = 0; i < t->shapes.size(); ++i) {
+      type_ok[i] = query.types->Matches(t->shapes[i].types);
     }
   }
   const bool needs_entity = query.q || query.geo || query.scope;
@@ -446,7 +409,7 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
   auto consider = [&](std::uint32_t slot) -> bool {
     const TenantIndex::Slot& s = t->slots[slot];
     if (!s.live) return true;
-    if (!type_ok[s.type_set]) return true;
+    if (!type_ok[s.shape]) return true;
     if (id_re && !std::regex_search(s.id, *id_re)) return true;
     std::optional<Entity> decoded;
     if (needs_entity || (matched >= query.offset && matched < end)) {
@@ -487,10 +450,17 @@ Result<std::vector<TypeInfo>> EntityService::Types(const RequestContext& ctx) co
     if (ctx.tenant.empty()) return out;
     return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
-  for (const auto& [type, ts] : t->type_stats) {
-    TypeInfo info{type, ts.count, {}};
-    for (const auto& [a, n] : ts.attrs) info.attributes.push_back(a);
-    out.push_back(std::move(info));
+  std::map<std::string, std::pair<std::size_t, std::set<std::string>>> by_type;
+  for (const auto& shape : t->shapes) {
+    if (shape.count == 0) continue;
+    for (const auto& type : shape.types) {
+      auto& [count, attrs] = by_type[type];
+      count += shape.count;
+      for (const auto& [iri, kinds] : shape.attrs) attrs.insert(iri);
+    }
+  }
+  for (auto& [type, info] : by_type) {
+    out.push_back({type, info.first, std::vector<std::string>(info.second.begin(), info.second.end())});
   }
   return out;
 }
@@ -503,11 +473,23 @@ Result<std::vector<AttributeInfo>> EntityService::Attributes(const RequestContex
     if (ctx.tenant.empty()) return out;
     return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
-  for (const auto& [a, as] : t->attr_stats) {
-    AttributeInfo info{a, as.count, {}, {}};
-    for (const auto& [type, n] : as.types) info.types.push_back(type);
-    for (const auto& [kind, n] : as.kinds) info.attribute_types.push_back(kind);
-    out.push_back(std::move(info));
+  struct Acc {
+    std::size_t count = 0;
+    std::set<std::string> types, kinds;
+  };
+  std::map<std::string, Acc> by_attr;
+  for (const auto& shape : t->shapes) {
+    if (shape.count == 0) continue;
+    for (const auto& [iri, kinds] : shape.attrs) {
+      Acc& a = by_attr[iri];
+      a.count += shape.count;
+      a.types.insert(shape.types.begin(), shape.types.end());
+      a.kinds.insert(kinds.begin(), kinds.end());
+    }
+  }
+  for (auto& [iri, a] : by_attr) {
+    out.push_back({iri, a.count, std::vector<std::string>(a.types.begin(), a.types.end()),
+                   std::vector<std::string>(a.kinds.begin(), a.kinds.end())});
   }
   return out;
 }
@@ -525,7 +507,6 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
 
   // Current states, then each mutation in input order over a working copy.
   std::map<std::string, std::optional<Entity>> working;
-  std::map<std::string, std::optional<Entity>> before;  // the indexed versions
   {
     std::shared_lock lock(mu_);
     const TenantIndex* t = FindTenant(ctx.tenant);
@@ -540,7 +521,6 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
           cur = std::move(*e);
         }
       }
-      before.emplace(w.id, cur);
       working.emplace(w.id, std::move(cur));
     }
   }
@@ -580,13 +560,8 @@ Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
 
   std::unique_lock lock(mu_);
   TenantIndex& t = TenantFor(ctx.tenant);
-  // The indexed version is still the one read above: the entity locks are held.
-  auto old_of = [&](const std::string& id) -> const Entity* {
-    const std::optional<Entity>& b = before[id];
-    return b ? &*b : nullptr;
-  };
-  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes), old_of(e->id));
-  for (const auto& id : deletes) IndexRemove(t, id, old_of(id));
+  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes));
+  for (const auto& id : deletes) IndexRemove(t, id);
   return statuses;
 }
 

@@ -163,10 +163,8 @@ class EntityService {
 
   TenantIndex* FindTenant(std::string_view tenant) const;  // caller holds mu_ shared
   TenantIndex& TenantFor(std::string_view tenant);          // caller holds mu_ exclusive
-  // old: the entity as indexed now (its counts are taken back), or nullptr to decode it.
-  void IndexPut(TenantIndex& t, const domain::Entity& e, std::string bytes,
-                const domain::Entity* old);
-  void IndexRemove(TenantIndex& t, std::string_view id, const domain::Entity* old);
+  void IndexPut(TenantIndex& t, const domain::Entity& e, std::string bytes);
+  void IndexRemove(TenantIndex& t, std::string_view id);
 
   storage::EntityStore& store_;
   EntityServiceOptions options_;

@@ -36,3 +36,27 @@ TEST(TimeTest, FormatsBeforeEpoch) {
 
 }  // namespace
 }  // namespace dothi
+
+namespace dothi {
+namespace {
+
+TEST(TimeTest, FormatRoundTripsAcrossYearsAndLeapDays) {
+  // Independent reference: days-from-civil computed here by counting days per year.
+  auto days_before = [](int year) {
+    std::int64_t days = 0;
+    for (int y = 1970; y < year; ++y) days += (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 366 : 365;
+    return days;
+  };
+  const std::int64_t t2000 = days_before(2000) * 86400;  // 2000-01-01T00:00:00Z
+  EXPECT_EQ(FormatIso8601(Timestamp{t2000 * 1000000}), "2000-01-01T00:00:00.000Z");
+  const std::int64_t leap = (days_before(2024) + 31 + 28) * 86400 + 23 * 3600 + 59 * 60 + 59;
+  EXPECT_EQ(FormatIso8601(Timestamp{leap * 1000000 + 999000}), "2024-02-29T23:59:59.999Z");
+  for (const char* s : {"0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1900-03-01T12:00:00.500Z"}) {
+    auto t = ParseIso8601(s);
+    ASSERT_TRUE(t.has_value()) << s;
+    EXPECT_EQ(FormatIso8601(*t), s);
+  }
+}
+
+}  // namespace
+}  // namespace dothi
