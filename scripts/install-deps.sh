@@ -9,12 +9,16 @@ packages=(
   libboost-dev libsimdjson-dev libgeos-dev libsqlite3-dev libspdlog-dev libcli11-dev
   libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  nodejs npm curl wrk sqlite3
+  curl wrk sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere (with its own npm, which Debian's npm conflicts with):
+# only install Debian's when the commands are missing.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   SUDO=""

@@ -801,8 +801,9 @@ Result<std::vector<BatchItemResult>> Collect(const std::vector<std::string>& ids
 
 }  // namespace
 
-Result<std::vector<BatchItemResult>> EntityService::BatchCreate(const RequestContext& ctx,
-                                                                std::vector<Entity> entities) {
+Result<std::vector<BatchItemResult>> EntityService::ApplyBatch(
+    const RequestContext& ctx, std::vector<Entity> entities,
+    const std::function<Mutation(Entity)>& make) {
   if (entities.size() > options_.max_batch_entities) {
     return Status::PayloadTooLarge("too many entities in batch",
                                    std::to_string(options_.max_batch_entities));
@@ -812,72 +813,48 @@ Result<std::vector<BatchItemResult>> EntityService::BatchCreate(const RequestCon
   for (auto& e : entities) {
     ids.push_back(e.id);
     std::string id = e.id;
-    writes.push_back({std::move(id), [&ctx, e = std::move(e)](std::optional<Entity> cur) {
-                        return DoCreate(ctx, e, cur);
-                      }});
+    writes.push_back({std::move(id), make(std::move(e))});
   }
   return Collect(ids, Apply(ctx, std::move(writes)));
+}
+
+Result<std::vector<BatchItemResult>> EntityService::BatchCreate(const RequestContext& ctx,
+                                                                std::vector<Entity> entities) {
+  return ApplyBatch(ctx, std::move(entities), [&ctx](Entity e) -> Mutation {
+    return [&ctx, e = std::move(e)](std::optional<Entity> cur) { return DoCreate(ctx, e, cur); };
+  });
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchUpsert(const RequestContext& ctx,
                                                                 std::vector<Entity> entities,
                                                                 UpsertMode mode) {
-  if (entities.size() > options_.max_batch_entities) {
-    return Status::PayloadTooLarge("too many entities in batch",
-                                   std::to_string(options_.max_batch_entities));
-  }
-  std::vector<std::string> ids;
-  std::vector<PendingWrite> writes;
-  for (auto& e : entities) {
-    ids.push_back(e.id);
-    std::string id = e.id;
-    writes.push_back({std::move(id), [&ctx, mode, e = std::move(e)](
-                                         std::optional<Entity> cur) -> Result<std::optional<Entity>> {
-                        if (!cur) return DoCreate(ctx, e, cur);
-                        if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
-                        return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
-                      }});
-  }
-  return Collect(ids, Apply(ctx, std::move(writes)));
+  return ApplyBatch(ctx, std::move(entities), [&ctx, mode](Entity e) -> Mutation {
+    return [&ctx, mode, e = std::move(e)](std::optional<Entity> cur)
+               -> Result<std::optional<Entity>> {
+      if (!cur) return DoCreate(ctx, e, cur);
+      if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
+      return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
+    };
+  });
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchUpdate(const RequestContext& ctx,
                                                                 std::vector<Entity> entities,
                                                                 bool no_overwrite) {
-  if (entities.size() > options_.max_batch_entities) {
-    return Status::PayloadTooLarge("too many entities in batch",
-                                   std::to_string(options_.max_batch_entities));
-  }
-  std::vector<std::string> ids;
-  std::vector<PendingWrite> writes;
-  for (auto& e : entities) {
-    ids.push_back(e.id);
-    std::string id = e.id;
-    writes.push_back({std::move(id), [&ctx, no_overwrite, e = std::move(e)](
-                                         std::optional<Entity> cur) {
-                        return DoAppend(ctx, e.id, e.attrs, e.types, no_overwrite, nullptr,
-                                        std::move(cur));
-                      }});
-  }
-  return Collect(ids, Apply(ctx, std::move(writes)));
+  return ApplyBatch(ctx, std::move(entities), [&ctx, no_overwrite](Entity e) -> Mutation {
+    return [&ctx, no_overwrite, e = std::move(e)](std::optional<Entity> cur) {
+      return DoAppend(ctx, e.id, e.attrs, e.types, no_overwrite, nullptr, std::move(cur));
+    };
+  });
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchMerge(const RequestContext& ctx,
                                                                std::vector<Entity> entities) {
-  if (entities.size() > options_.max_batch_entities) {
-    return Status::PayloadTooLarge("too many entities in batch",
-                                   std::to_string(options_.max_batch_entities));
-  }
-  std::vector<std::string> ids;
-  std::vector<PendingWrite> writes;
-  for (auto& e : entities) {
-    ids.push_back(e.id);
-    std::string id = e.id;
-    writes.push_back({std::move(id), [&ctx, e = std::move(e)](std::optional<Entity> cur) {
-                        return DoMerge(ctx, e, std::move(cur));
-                      }});
-  }
-  return Collect(ids, Apply(ctx, std::move(writes)));
+  return ApplyBatch(ctx, std::move(entities), [&ctx](Entity e) -> Mutation {
+    return [&ctx, e = std::move(e)](std::optional<Entity> cur) {
+      return DoMerge(ctx, e, std::move(cur));
+    };
+  });
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchDelete(const RequestContext& ctx,

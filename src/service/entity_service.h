@@ -160,6 +160,10 @@ class EntityService {
   // ones in one durable step. Returns one Status per write.
   Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes);
   Status ApplyOne(const RequestContext& ctx, std::string id, Mutation mutate);
+  // One mutation per entity, made by make, applied in one durable step (batch operations).
+  Result<std::vector<BatchItemResult>> ApplyBatch(const RequestContext& ctx,
+                                                  std::vector<domain::Entity> entities,
+                                                  const std::function<Mutation(domain::Entity)>& make);
 
   TenantIndex* FindTenant(std::string_view tenant) const;  // caller holds mu_ shared
   TenantIndex& TenantFor(std::string_view tenant);          // caller holds mu_ exclusive

@@ -12,7 +12,6 @@ using http::Response;
 
 namespace {
 
-Response Error(const RequestContext& ctx, const Status& s) { return ProblemResponse(ctx, s); }
 
 struct Decoded {
   std::vector<Entity> entities;
@@ -99,56 +98,56 @@ Response BatchResponse(const Decoded& d, const std::vector<service::BatchItemRes
 Response NgsiLdApi::BatchCreate(const RequestContext& ctx, Request& req) {
   Result<Decoded> d = DecodeBatch(contexts_, req, options_.limits, DecodeMode::kCreate,
                                   entities_.options().max_batch_entities);
-  if (!d.ok()) return Error(ctx, d.status());
+  if (!d.ok()) return ProblemResponse(ctx, d.status());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchCreate(ctx, d->entities);
-  if (!r.ok()) return Error(ctx, r.status());
+  if (!r.ok()) return ProblemResponse(ctx, r.status());
   return BatchResponse(*d, *r, nullptr, true);
 }
 
 Response NgsiLdApi::BatchUpsert(const RequestContext& ctx, Request& req) {
   Result<Decoded> d = DecodeBatch(contexts_, req, options_.limits, DecodeMode::kCreate,
                                   entities_.options().max_batch_entities);
-  if (!d.ok()) return Error(ctx, d.status());
+  if (!d.ok()) return ProblemResponse(ctx, d.status());
   const bool update = HasOption(req, "update");
   if (update && HasOption(req, "replace")) {
-    return Error(ctx, Status::BadRequestData("options update and replace are exclusive"));
+    return ProblemResponse(ctx, Status::BadRequestData("options update and replace are exclusive"));
   }
   // Which entities are new decides between 201 (some created) and 204.
   std::vector<char> created;
   for (const auto& e : d->entities) created.push_back(!entities_.Get(ctx, e.id).ok());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchUpsert(
       ctx, d->entities, update ? service::UpsertMode::kUpdate : service::UpsertMode::kReplace);
-  if (!r.ok()) return Error(ctx, r.status());
+  if (!r.ok()) return ProblemResponse(ctx, r.status());
   return BatchResponse(*d, *r, &created, true);
 }
 
 Response NgsiLdApi::BatchUpdate(const RequestContext& ctx, Request& req) {
   Result<Decoded> d = DecodeBatch(contexts_, req, options_.limits, DecodeMode::kFragment,
                                   entities_.options().max_batch_entities);
-  if (!d.ok()) return Error(ctx, d.status());
+  if (!d.ok()) return ProblemResponse(ctx, d.status());
   Result<std::vector<service::BatchItemResult>> r =
       entities_.BatchUpdate(ctx, d->entities, HasOption(req, "noOverwrite"));
-  if (!r.ok()) return Error(ctx, r.status());
+  if (!r.ok()) return ProblemResponse(ctx, r.status());
   return BatchResponse(*d, *r, nullptr, false);
 }
 
 Response NgsiLdApi::BatchMerge(const RequestContext& ctx, Request& req) {
   Result<Decoded> d = DecodeBatch(contexts_, req, options_.limits, DecodeMode::kFragment,
                                   entities_.options().max_batch_entities);
-  if (!d.ok()) return Error(ctx, d.status());
+  if (!d.ok()) return ProblemResponse(ctx, d.status());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchMerge(ctx, d->entities);
-  if (!r.ok()) return Error(ctx, r.status());
+  if (!r.ok()) return ProblemResponse(ctx, r.status());
   return BatchResponse(*d, *r, nullptr, false);
 }
 
 Response NgsiLdApi::BatchDelete(const RequestContext& ctx, Request& req) {
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
-  if (!body.ok()) return Error(ctx, body.status());
+  if (!body.ok()) return ProblemResponse(ctx, body.status());
   if (!body->body.is_array() || body->body.size() == 0) {
-    return Error(ctx, Status::BadRequestData("batch delete body must be a non-empty array of ids"));
+    return ProblemResponse(ctx, Status::BadRequestData("batch delete body must be a non-empty array of ids"));
   }
   if (body->body.size() > entities_.options().max_batch_entities) {
-    return Error(ctx, Status::PayloadTooLarge("too many entities in batch"));
+    return ProblemResponse(ctx, Status::PayloadTooLarge("too many entities in batch"));
   }
   Decoded d;
   std::vector<std::string> ids;
@@ -161,7 +160,7 @@ Response NgsiLdApi::BatchDelete(const RequestContext& ctx, Request& req) {
     ids.push_back(id.AsString());
   }
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchDelete(ctx, ids);
-  if (!r.ok()) return Error(ctx, r.status());
+  if (!r.ok()) return ProblemResponse(ctx, r.status());
   return BatchResponse(d, *r, nullptr, false);
 }
 

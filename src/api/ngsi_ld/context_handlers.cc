@@ -11,7 +11,6 @@ using http::Response;
 
 namespace {
 
-Response Error(const RequestContext& ctx, const Status& s) { return ProblemResponse(ctx, s); }
 
 Response Plain(int status, const Json& body, const char* type = "application/json") {
   Response r;
@@ -27,7 +26,7 @@ Response NgsiLdApi::ListContexts(const RequestContext& ctx, Request& req) {
   std::optional<ContextKind> kind;
   if (const std::string* k = req.Query("kind")) {
     Result<ContextKind> parsed = ParseContextKind(*k);
-    if (!parsed.ok()) return Error(ctx, parsed.status());
+    if (!parsed.ok()) return ProblemResponse(ctx, parsed.status());
     kind = *parsed;
   }
   const bool details = req.Query("details") && *req.Query("details") == "true";
@@ -37,12 +36,12 @@ Response NgsiLdApi::ListContexts(const RequestContext& ctx, Request& req) {
 Response NgsiLdApi::AddContext(const RequestContext& ctx, Request& req) {
   const std::string* ct = req.Header("Content-Type");
   if (ct == nullptr || (ct->rfind("application/json", 0) != 0 && ct->rfind("application/ld+json", 0) != 0)) {
-    return Error(ctx, Status::UnsupportedMediaType("Content-Type must be application/json or application/ld+json"));
+    return ProblemResponse(ctx, Status::UnsupportedMediaType("Content-Type must be application/json or application/ld+json"));
   }
   Result<Json> body = ParseJson(req.body);
-  if (!body.ok()) return Error(ctx, body.status());
+  if (!body.ok()) return ProblemResponse(ctx, body.status());
   Result<ContextInfo> info = contexts_.AddHosted(*body);
-  if (!info.ok()) return Error(ctx, info.status());
+  if (!info.ok()) return ProblemResponse(ctx, info.status());
   Response r;
   r.status = 201;
   r.SetHeader("Location", info->url);
@@ -52,7 +51,7 @@ Response NgsiLdApi::AddContext(const RequestContext& ctx, Request& req) {
 Response NgsiLdApi::ServeContext(const RequestContext& ctx, Request& req) {
   const bool details = req.Query("details") && *req.Query("details") == "true";
   Result<Json> doc = contexts_.Get(req.PathParam("contextId"), details);
-  if (!doc.ok()) return Error(ctx, doc.status());
+  if (!doc.ok()) return ProblemResponse(ctx, doc.status());
   return Plain(200, *doc, details ? "application/json" : "application/ld+json");
 }
 
@@ -60,11 +59,11 @@ Response NgsiLdApi::DeleteContext(const RequestContext& ctx, Request& req) {
   bool reload = false;
   if (const std::string* r = req.Query("reload")) {
     if (*r != "true" && *r != "false") {
-      return Error(ctx, Status::BadRequestData("reload must be true or false", *r));
+      return ProblemResponse(ctx, Status::BadRequestData("reload must be true or false", *r));
     }
     reload = *r == "true";
   }
-  if (Status s = contexts_.Delete(req.PathParam("contextId"), reload); !s.ok()) return Error(ctx, s);
+  if (Status s = contexts_.Delete(req.PathParam("contextId"), reload); !s.ok()) return ProblemResponse(ctx, s);
   return NoContent();
 }
 

@@ -13,7 +13,6 @@ using http::Response;
 
 namespace {
 
-Response Error(const RequestContext& ctx, const Status& s) { return ProblemResponse(ctx, s); }
 
 // Renders a page of entities with NGSILD-Results-Count and a Link to the next page.
 Response RenderPage(const Request& req, const service::EntityQuery& q,
@@ -68,14 +67,14 @@ QueryParamLimits Limits(const service::EntityService& s, const DecodeLimits& d) 
 
 Response NgsiLdApi::QueryEntities(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, true);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return Error(ctx, context.status());
+  if (!context.ok()) return ProblemResponse(ctx, context.status());
   Result<RenderOptions> opts = RenderOptionsFromQuery(req, **context, *media);
-  if (!opts.ok()) return Error(ctx, opts.status());
+  if (!opts.ok()) return ProblemResponse(ctx, opts.status());
   Result<service::EntityQuery> q =
       QueryFromParams(req, **context, Limits(entities_, options_.limits), true);
-  if (!q.ok()) return Error(ctx, q.status());
+  if (!q.ok()) return ProblemResponse(ctx, q.status());
   if (const std::string* attrs = req.Query("attrs")) {
     // attrs also selects entities: only those having at least one of the attributes.
     std::string exists;
@@ -91,41 +90,41 @@ Response NgsiLdApi::QueryEntities(const RequestContext& ctx, Request& req) {
     }
   }
   Result<service::QueryResult> result = entities_.Query(ctx, *q);
-  if (!result.ok()) return Error(ctx, result.status());
+  if (!result.ok()) return ProblemResponse(ctx, result.status());
   return RenderPage(req, *q, *result, **context, *opts, *media);
 }
 
 Response NgsiLdApi::BatchQuery(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, true);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
-  if (!body.ok()) return Error(ctx, body.status());
+  if (!body.ok()) return ProblemResponse(ctx, body.status());
   Result<RenderOptions> opts = RenderOptionsFromQuery(req, *body->context, *media);
-  if (!opts.ok()) return Error(ctx, opts.status());
+  if (!opts.ok()) return ProblemResponse(ctx, opts.status());
   Result<service::EntityQuery> q =
       QueryFromBody(body->body, req, *body->context, Limits(entities_, options_.limits));
-  if (!q.ok()) return Error(ctx, q.status());
+  if (!q.ok()) return ProblemResponse(ctx, q.status());
   if (const Json* attrs = body->body.Find("attrs")) {
-    if (!attrs->is_array()) return Error(ctx, Status::BadRequestData("attrs must be an array"));
+    if (!attrs->is_array()) return ProblemResponse(ctx, Status::BadRequestData("attrs must be an array"));
     std::set<std::string> pick{"id", "type", "scope"};
     for (const auto& a : attrs->AsArray()) {
-      if (!a.is_string()) return Error(ctx, Status::BadRequestData("attrs must hold strings"));
+      if (!a.is_string()) return ProblemResponse(ctx, Status::BadRequestData("attrs must hold strings"));
       pick.insert(body->context->ExpandTerm(a.AsString()));
     }
     opts->pick = std::move(pick);
   }
   Result<service::QueryResult> result = entities_.Query(ctx, *q);
-  if (!result.ok()) return Error(ctx, result.status());
+  if (!result.ok()) return ProblemResponse(ctx, result.status());
   return RenderPage(req, *q, *result, *body->context, *opts, *media);
 }
 
 Response NgsiLdApi::ListTypes(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, false);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return Error(ctx, context.status());
+  if (!context.ok()) return ProblemResponse(ctx, context.status());
   Result<std::vector<service::TypeInfo>> types = entities_.Types(ctx);
-  if (!types.ok()) return Error(ctx, types.status());
+  if (!types.ok()) return ProblemResponse(ctx, types.status());
   const LdContext& c = **context;
   const bool details = req.Query("details") && *req.Query("details") == "true";
   Json body;
@@ -152,15 +151,15 @@ Response NgsiLdApi::ListTypes(const RequestContext& ctx, Request& req) {
 
 Response NgsiLdApi::GetType(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, false);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return Error(ctx, context.status());
+  if (!context.ok()) return ProblemResponse(ctx, context.status());
   const LdContext& c = **context;
   const std::string iri = c.ExpandTerm(req.PathParam("type"));
   Result<std::vector<service::TypeInfo>> types = entities_.Types(ctx);
-  if (!types.ok()) return Error(ctx, types.status());
+  if (!types.ok()) return ProblemResponse(ctx, types.status());
   Result<std::vector<service::AttributeInfo>> attrs = entities_.Attributes(ctx);
-  if (!attrs.ok()) return Error(ctx, attrs.status());
+  if (!attrs.ok()) return ProblemResponse(ctx, attrs.status());
   for (const auto& t : *types) {
     if (t.type != iri) continue;
     Json details = Json::MakeArray();
@@ -183,17 +182,17 @@ Response NgsiLdApi::GetType(const RequestContext& ctx, Request& req) {
     if (*media == MediaType::kLdJson) body.Set("@context", c.source());
     return JsonResponse(200, body, *media, c);
   }
-  return Error(ctx, Status::NotFound("entity type not found", req.PathParam("type")));
+  return ProblemResponse(ctx, Status::NotFound("entity type not found", req.PathParam("type")));
 }
 
 Response NgsiLdApi::ListAttributes(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, false);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return Error(ctx, context.status());
+  if (!context.ok()) return ProblemResponse(ctx, context.status());
   const LdContext& c = **context;
   Result<std::vector<service::AttributeInfo>> attrs = entities_.Attributes(ctx);
-  if (!attrs.ok()) return Error(ctx, attrs.status());
+  if (!attrs.ok()) return ProblemResponse(ctx, attrs.status());
   const bool details = req.Query("details") && *req.Query("details") == "true";
   Json body;
   if (details) {
@@ -219,13 +218,13 @@ Response NgsiLdApi::ListAttributes(const RequestContext& ctx, Request& req) {
 
 Response NgsiLdApi::GetAttribute(const RequestContext& ctx, Request& req) {
   Result<MediaType> media = NegotiateAccept(req, false);
-  if (!media.ok()) return Error(ctx, media.status());
+  if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return Error(ctx, context.status());
+  if (!context.ok()) return ProblemResponse(ctx, context.status());
   const LdContext& c = **context;
   const std::string iri = c.ExpandTerm(req.PathParam("attrId"));
   Result<std::vector<service::AttributeInfo>> attrs = entities_.Attributes(ctx);
-  if (!attrs.ok()) return Error(ctx, attrs.status());
+  if (!attrs.ok()) return ProblemResponse(ctx, attrs.status());
   for (const auto& a : *attrs) {
     if (a.attribute != iri) continue;
     Json types = Json::MakeArray();
@@ -241,7 +240,7 @@ Response NgsiLdApi::GetAttribute(const RequestContext& ctx, Request& req) {
     if (*media == MediaType::kLdJson) body.Set("@context", c.source());
     return JsonResponse(200, body, *media, c);
   }
-  return Error(ctx, Status::NotFound("attribute not found", req.PathParam("attrId")));
+  return ProblemResponse(ctx, Status::NotFound("attribute not found", req.PathParam("attrId")));
 }
 
 }  // namespace dothi::api::ngsi_ld
