@@ -1,7 +1,9 @@
 #include "service/entity_service.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
+#include <thread>
 #include <regex>
 #include <set>
 
@@ -305,18 +307,81 @@ void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes)
   if (box) t.spatial.Insert(slot, *box);
 }
 
+namespace {
+
+// Rows handed from the scanning thread to the indexing thread during Load.
+struct LoadedRow {
+  std::string tenant;
+  Entity entity;
+  std::string bytes;
+};
+
+// A small bounded hand-off queue of row batches; Close() ends Pop() once it is drained.
+class BatchQueue {
+ public:
+  explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {}
+  void Push(std::vector<LoadedRow> batch) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    queue_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  std::optional<std::vector<LoadedRow>> Pop() {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    std::vector<LoadedRow> batch = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::vector<LoadedRow>> queue_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+constexpr std::size_t kLoadBatchRows = 1024;  // rows per hand-off during Load
+constexpr std::size_t kLoadQueueBatches = 8;  // batches in flight during Load
+
+}  // namespace
+
 Status EntityService::Load() {
   std::unique_lock lock(mu_);
   tenants_.clear();
+  // Two stages on two threads: this one scans the store and decodes, the other indexes.
+  // Only the indexer touches tenants_ until it is joined; the lock above keeps others out.
+  BatchQueue queue(kLoadQueueBatches);
+  std::thread indexer([&] {
+    while (std::optional<std::vector<LoadedRow>> batch = queue.Pop()) {
+      for (LoadedRow& row : *batch) IndexPut(TenantFor(row.tenant), row.entity, std::move(row.bytes));
+    }
+  });
   Status decode_error;
+  std::vector<LoadedRow> batch;
   Status s = store_.ScanAll([&](std::string_view tenant, std::string_view, std::string_view bytes) {
     Result<Entity> e = Entity::Decode(bytes);
     if (!e.ok()) {
       decode_error = e.status();
       return;
     }
-    IndexPut(TenantFor(tenant), *e, std::string(bytes));
+    batch.push_back({std::string(tenant), std::move(*e), std::string(bytes)});
+    if (batch.size() == kLoadBatchRows) {
+      queue.Push(std::move(batch));
+      batch.clear();
+    }
   });
+  if (!batch.empty()) queue.Push(std::move(batch));
+  queue.Close();
+  indexer.join();
   DOTHI_RETURN_IF_ERROR(s);
   return decode_error;
 }
