@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "core/time.h"
+#include "domain/query/bool_expr.h"
 
 namespace dothi::domain {
 
@@ -20,13 +21,12 @@ struct QPattern {
 
 namespace {
 
-constexpr std::size_t kExcerptLength = 32;    // bytes of offending text quoted in errors
+constexpr std::string_view kErrorKind = "invalid q";
 constexpr std::uint64_t kMaxPatternStates = 512;  // rough automaton size accepted for "~="
 constexpr std::uint64_t kMaxRepeatCount = 1000;    // largest {n,m} bound looked at
 constexpr int kIncomparable = 2;              // Compare result for values of different kinds
 constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -456,117 +456,49 @@ bool TermMatches(const QTerm& t, const Entity& e) {
 
 }  // namespace
 
-// Recursive descent over the q grammar; ";" binds tighter than "|".
+// The boolean layer is ParseBoolExpr's, with "|" as OR ("," separates values); a term is
+// an attribute test.
 class QParser {
  public:
   QParser(std::string_view text, const QLimits& limits) : s_(text), limits_(limits) {}
 
   Result<QQuery> Parse() {
     if (s_.size() > limits_.max_length) {
-      return Status::BadRequestData("invalid q", "longer than " +
-                                                     std::to_string(limits_.max_length) +
-                                                     " bytes");
+      return Status::BadRequestData(kErrorKind, "longer than " +
+                                                    std::to_string(limits_.max_length) +
+                                                    " bytes");
     }
     q_.text_ = std::string(s_);
-    SkipSpace();
-    if (pos_ >= s_.size()) return Status::BadRequestData("invalid q", "empty query");
-    std::uint32_t root = 0;
-    if (Status st = ParseOr(root); !st.ok()) return st;
-    SkipSpace();
-    if (pos_ < s_.size()) {
-      return Error(s_[pos_] == ')' ? "unbalanced ')'" : "unexpected text", pos_);
-    }
-    q_.root_ = root;
+    const BoolExprSyntax syntax{.error_kind = kErrorKind,
+                                .or_operators = "|",
+                                .empty_detail = "empty query",
+                                .expected_term = "expected a query term",
+                                .max_depth = limits_.max_depth,
+                                .excerpt_ellipsis = true};
+    Result<BoolExpr> expr = ParseBoolExpr(s_, pos_, syntax, [this] { return ParseLeaf(); });
+    if (!expr.ok()) return expr.status();
+    q_.nodes_ = ToQueryNodes<QNode>(std::move(expr->nodes), QNode::Kind::kTerm);
+    q_.root_ = expr->root;
     return std::move(q_);
   }
 
  private:
   Status Error(std::string_view reason, std::size_t at) const {
-    std::string detail(reason);
-    detail += " at position ";
-    detail += std::to_string(at);
-    if (at >= s_.size()) {
-      detail += " (end of text)";
-    } else {
-      detail += ": '";
-      const std::string_view ex = s_.substr(at, kExcerptLength);
-      for (char c : ex) {
-        const auto u = static_cast<unsigned char>(c);
-        detail += (u < 0x20 || u >= 0x7f) ? '?' : c;
-      }
-      if (at + kExcerptLength < s_.size()) detail += "...";
-      detail += "'";
-    }
-    return Status::BadRequestData("invalid q", detail);
+    return ParseErrorAt(kErrorKind, s_, at, reason, /*ellipsis=*/true);
   }
 
   void SkipSpace() {
-    while (pos_ < s_.size() && IsSpace(s_[pos_])) ++pos_;
+    while (pos_ < s_.size() && IsQuerySpace(s_[pos_])) ++pos_;
   }
   bool At(std::string_view tok) const { return s_.substr(pos_, tok.size()) == tok; }
 
-  std::uint32_t AddNode(QNode n) {
-    q_.nodes_.push_back(std::move(n));
-    return static_cast<std::uint32_t>(q_.nodes_.size() - 1);
-  }
-
-  Status ParseOr(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParseAnd(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != '|') break;
-      ++pos_;
-    }
-    if (kids.size() == 1) {
-      out = kids[0];
-    } else {
-      out = AddNode(QNode{QNode::Kind::kOr, 0, std::move(kids)});
-    }
-    return Status::OK();
-  }
-
-  Status ParseAnd(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParsePrimary(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ';') break;
-      ++pos_;
-    }
-    if (kids.size() == 1) {
-      out = kids[0];
-    } else {
-      out = AddNode(QNode{QNode::Kind::kAnd, 0, std::move(kids)});
-    }
-    return Status::OK();
-  }
-
-  Status ParsePrimary(std::uint32_t& out) {
-    SkipSpace();
-    if (pos_ >= s_.size()) return Error("expected a query term", pos_);
-    if (s_[pos_] == '(') {
-      const std::size_t open = pos_;
-      if (++depth_ > limits_.max_depth) return Error("parentheses nested too deeply", pos_);
-      ++pos_;
-      if (Status st = ParseOr(out); !st.ok()) return st;
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ')') return Error("unbalanced '('", open);
-      ++pos_;
-      --depth_;
-      return Status::OK();
-    }
+  Status ParseLeaf() {
     if (q_.terms_.size() >= limits_.max_terms) {
       return Error("more than " + std::to_string(limits_.max_terms) + " query terms", pos_);
     }
     QTerm term;
     if (Status st = ParseTerm(term); !st.ok()) return st;
     q_.terms_.push_back(std::move(term));
-    out = AddNode(QNode{QNode::Kind::kTerm, static_cast<std::uint32_t>(q_.terms_.size() - 1), {}});
     return Status::OK();
   }
 
@@ -638,7 +570,7 @@ class QParser {
       if (!st.ok()) return st;
     }
     std::size_t end = pos_;
-    while (end > start && IsSpace(s_[end - 1])) --end;
+    while (end > start && IsQuerySpace(s_[end - 1])) --end;
     t.text = std::string(s_.substr(start, end - start));
     SkipSpace();
     if (pos_ < s_.size() && s_[pos_] != ';' && s_[pos_] != '|' && s_[pos_] != ')') {
@@ -671,7 +603,7 @@ class QParser {
     }
     while (pos_ < s_.size()) {
       const char c = s_[pos_];
-      if (c == ';' || c == '|' || c == ')' || c == ',' || c == '"' || IsSpace(c)) break;
+      if (c == ';' || c == '|' || c == ')' || c == ',' || c == '"' || IsQuerySpace(c)) break;
       if (c == '.' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '.') break;
       ++pos_;
     }
@@ -793,7 +725,6 @@ class QParser {
   std::string_view s_;
   const QLimits& limits_;
   std::size_t pos_ = 0;
-  int depth_ = 0;
   QQuery q_;
 };
 
@@ -816,21 +747,8 @@ Status QQuery::Resolve(const std::function<std::string(std::string_view)>& expan
 }
 
 bool QQuery::EvalNode(std::uint32_t n, const Entity& e) const {
-  const QNode& node = nodes_[n];
-  switch (node.kind) {
-    case QNode::Kind::kTerm: return TermMatches(terms_[node.term], e);
-    case QNode::Kind::kAnd:
-      for (std::uint32_t c : node.children) {
-        if (!EvalNode(c, e)) return false;
-      }
-      return true;
-    case QNode::Kind::kOr:
-      for (std::uint32_t c : node.children) {
-        if (EvalNode(c, e)) return true;
-      }
-      return false;
-  }
-  return false;
+  return EvalBoolNode(nodes_, n,
+                      [&](const QNode& leaf) { return TermMatches(terms_[leaf.term], e); });
 }
 
 bool QQuery::Matches(const Entity& e) const {
@@ -849,23 +767,9 @@ std::vector<std::string> QQuery::AttributeIris() const {
 }
 
 std::string QQuery::DebugString() const {
-  if (nodes_.empty()) return {};
-  std::string out;
-  std::function<void(std::uint32_t)> emit = [&](std::uint32_t n) {
-    const QNode& node = nodes_[n];
-    if (node.kind == QNode::Kind::kTerm) {
-      out += terms_[node.term].text;
-      return;
-    }
-    out += '(';
-    for (std::size_t i = 0; i < node.children.size(); ++i) {
-      if (i > 0) out += node.kind == QNode::Kind::kAnd ? ';' : '|';
-      emit(node.children[i]);
-    }
-    out += ')';
-  };
-  emit(root_);
-  return out;
+  return BoolTreeDebugString(nodes_, root_, [this](const QNode& leaf) -> const std::string& {
+    return terms_[leaf.term].text;
+  });
 }
 
 }  // namespace dothi::domain

@@ -1,5 +1,7 @@
 #include "domain/query/scope_query.h"
 
+#include "domain/query/bool_expr.h"
+
 namespace dothi::domain {
 namespace {
 
@@ -8,9 +10,7 @@ constexpr int kMaxScopeQueryDepth = 32;             // parenthesis nesting
 constexpr std::size_t kMaxScopeTerms = 256;         // terms in one scopeQ
 constexpr std::size_t kMaxScopeLength = 1024;       // bytes of one entity scope string
 constexpr std::size_t kMaxScopesPerEntity = 100;    // scope strings on one entity
-constexpr std::size_t kExcerptLength = 32;          // bytes quoted in errors
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr std::string_view kErrorKind = "invalid scopeQ";
 
 // Scope level characters: the spec's letters, digits and "_", plus a few URL-safe marks
 // and any UTF-8 byte. Everything scopeQ uses as syntax ("/#+;|,()") is excluded.
@@ -67,103 +67,40 @@ Status CheckOneScope(const Json& s) {
 
 }  // namespace
 
-// Recursive descent: Or = And *(("|" / ",") And); And = Primary *(";" Primary);
-// Primary = "(" Or ")" / Term; Term = "/#" / 1*("/" Level) ["/#"], Level = "+" / 1*char.
+// The boolean layer is ParseBoolExpr's, with "," and "|" both OR;
+// Term = "/#" / 1*("/" Level) ["/#"], Level = "+" / 1*char.
 class ScopeQueryParser {
  public:
   explicit ScopeQueryParser(std::string_view s) : s_(s) {}
 
   Result<ScopeQuery> Parse() {
-    if (s_.size() > kMaxScopeQueryLength) {
-      return Status::BadRequestData("invalid scopeQ", "too long");
-    }
-    SkipSpace();
-    if (pos_ >= s_.size()) return Status::BadRequestData("invalid scopeQ", "empty");
-    std::uint32_t root = 0;
-    if (Status st = ParseOr(root); !st.ok()) return st;
-    SkipSpace();
-    if (pos_ < s_.size()) {
-      return Error(s_[pos_] == ')' ? "unbalanced ')'" : "unexpected text", pos_);
-    }
-    q_.root_ = root;
+    if (s_.size() > kMaxScopeQueryLength) return Status::BadRequestData(kErrorKind, "too long");
+    static constexpr BoolExprSyntax kSyntax{.error_kind = kErrorKind,
+                                            .or_operators = ",|",
+                                            .expected_term = "expected a scope",
+                                            .max_depth = kMaxScopeQueryDepth};
+    Result<BoolExpr> expr = ParseBoolExpr(s_, pos_, kSyntax, [this] { return ParseTerm(); });
+    if (!expr.ok()) return expr.status();
+    q_.nodes_ = ToQueryNodes<ScopeQuery::Node>(std::move(expr->nodes),
+                                               ScopeQuery::Node::Kind::kPattern);
+    q_.root_ = expr->root;
     return std::move(q_);
   }
 
  private:
-  using Node = ScopeQuery::Node;
-
   Status Error(std::string_view reason, std::size_t at) const {
-    std::string d(reason);
-    d += " at position " + std::to_string(at);
-    if (at >= s_.size()) {
-      d += " (end of text)";
-    } else {
-      d += ": '";
-      for (char c : s_.substr(at, kExcerptLength)) {
-        const auto u = static_cast<unsigned char>(c);
-        d += (u < 0x20 || u >= 0x7f) ? '?' : c;
-      }
-      d += "'";
-    }
-    return Status::BadRequestData("invalid scopeQ", d);
+    return ParseErrorAt(kErrorKind, s_, at, reason);
   }
 
   void SkipSpace() {
-    while (pos_ < s_.size() && IsSpace(s_[pos_])) ++pos_;
+    while (pos_ < s_.size() && IsQuerySpace(s_[pos_])) ++pos_;
   }
 
-  std::uint32_t Add(Node n) {
-    q_.nodes_.push_back(std::move(n));
-    return static_cast<std::uint32_t>(q_.nodes_.size() - 1);
-  }
-
-  Status ParseOr(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParseAnd(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || (s_[pos_] != '|' && s_[pos_] != ',')) break;
-      ++pos_;
-    }
-    out = kids.size() == 1 ? kids[0] : Add(Node{Node::Kind::kOr, 0, std::move(kids)});
-    return Status::OK();
-  }
-
-  Status ParseAnd(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParsePrimary(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ';') break;
-      ++pos_;
-    }
-    out = kids.size() == 1 ? kids[0] : Add(Node{Node::Kind::kAnd, 0, std::move(kids)});
-    return Status::OK();
-  }
-
-  Status ParsePrimary(std::uint32_t& out) {
-    SkipSpace();
-    if (pos_ >= s_.size()) return Error("expected a scope", pos_);
-    if (s_[pos_] == '(') {
-      const std::size_t open = pos_++;
-      if (++depth_ > kMaxScopeQueryDepth) return Error("parentheses nested too deeply", open);
-      if (Status st = ParseOr(out); !st.ok()) return st;
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ')') return Error("unbalanced '('", open);
-      ++pos_;
-      --depth_;
-      return Status::OK();
-    }
+  Status ParseTerm() {
     if (q_.patterns_.size() >= kMaxScopeTerms) return Error("too many scope terms", pos_);
     ScopeQuery::Pattern p;
     if (Status st = ParsePattern(p); !st.ok()) return st;
     q_.patterns_.push_back(std::move(p));
-    out = Add(Node{Node::Kind::kPattern, static_cast<std::uint32_t>(q_.patterns_.size() - 1),
-                   {}});
     return Status::OK();
   }
 
@@ -198,7 +135,6 @@ class ScopeQueryParser {
 
   std::string_view s_;
   std::size_t pos_ = 0;
-  int depth_ = 0;
   ScopeQuery q_;
 };
 
@@ -207,21 +143,9 @@ Result<ScopeQuery> ParseScopeQuery(std::string_view text) {
 }
 
 bool ScopeQuery::EvalNode(std::uint32_t n, const Json& scope) const {
-  const Node& node = nodes_[n];
-  switch (node.kind) {
-    case Node::Kind::kPattern: return AnyScopeMatches(scope, patterns_[node.pattern]);
-    case Node::Kind::kAnd:
-      for (std::uint32_t c : node.children) {
-        if (!EvalNode(c, scope)) return false;
-      }
-      return true;
-    case Node::Kind::kOr:
-      for (std::uint32_t c : node.children) {
-        if (EvalNode(c, scope)) return true;
-      }
-      return false;
-  }
-  return false;
+  return EvalBoolNode(nodes_, n, [&](const Node& leaf) {
+    return AnyScopeMatches(scope, patterns_[leaf.pattern]);
+  });
 }
 
 bool ScopeQuery::Matches(const Json& entity_scope) const {
@@ -231,23 +155,9 @@ bool ScopeQuery::Matches(const Json& entity_scope) const {
 }
 
 std::string ScopeQuery::DebugString() const {
-  if (nodes_.empty()) return {};
-  std::string out;
-  auto emit = [&](auto&& self, std::uint32_t n) -> void {
-    const Node& node = nodes_[n];
-    if (node.kind == Node::Kind::kPattern) {
-      out += patterns_[node.pattern].text;
-      return;
-    }
-    out += '(';
-    for (std::size_t i = 0; i < node.children.size(); ++i) {
-      if (i > 0) out += node.kind == Node::Kind::kAnd ? ';' : '|';
-      self(self, node.children[i]);
-    }
-    out += ')';
-  };
-  emit(emit, root_);
-  return out;
+  return BoolTreeDebugString(nodes_, root_, [this](const Node& leaf) -> const std::string& {
+    return patterns_[leaf.pattern].text;
+  });
 }
 
 Status ValidateScope(const Json& scope) {

@@ -1,124 +1,54 @@
 #include "domain/query/type_query.h"
 
+#include "domain/query/bool_expr.h"
+
 namespace dothi::domain {
 namespace {
 
 constexpr std::size_t kMaxTypeQueryLength = 4096;  // bytes
 constexpr int kMaxTypeQueryDepth = 32;             // parenthesis nesting
 constexpr std::size_t kMaxTypeNames = 256;         // names in one expression
-constexpr std::size_t kExcerptLength = 32;         // bytes quoted in errors
+constexpr std::string_view kErrorKind = "invalid type selection";
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsSeparator(char c) {
-  return c == ',' || c == ';' || c == '|' || c == '(' || c == ')' || IsSpace(c);
+  return c == ',' || c == ';' || c == '|' || c == '(' || c == ')' || IsQuerySpace(c);
 }
 
 }  // namespace
 
-// Recursive descent: Or = And *(("|" / ",") And); And = Primary *(";" Primary);
-// Primary = "(" Or ")" / Name.
+// The boolean layer is ParseBoolExpr's, with "," and "|" both OR; a term is a Name.
 class TypeQueryParser {
  public:
   explicit TypeQueryParser(std::string_view s) : s_(s) {}
 
   Result<TypeQuery> Parse() {
-    if (s_.size() > kMaxTypeQueryLength) {
-      return Status::BadRequestData("invalid type selection", "too long");
-    }
-    SkipSpace();
-    if (pos_ >= s_.size()) return Status::BadRequestData("invalid type selection", "empty");
-    std::uint32_t root = 0;
-    if (Status st = ParseOr(root); !st.ok()) return st;
-    SkipSpace();
-    if (pos_ < s_.size()) {
-      return Error(s_[pos_] == ')' ? "unbalanced ')'" : "unexpected text", pos_);
-    }
-    q_.root_ = root;
+    if (s_.size() > kMaxTypeQueryLength) return Status::BadRequestData(kErrorKind, "too long");
+    static constexpr BoolExprSyntax kSyntax{.error_kind = kErrorKind,
+                                            .or_operators = ",|",
+                                            .expected_term = "expected a type name",
+                                            .max_depth = kMaxTypeQueryDepth};
+    Result<BoolExpr> expr = ParseBoolExpr(s_, pos_, kSyntax, [this] { return ParseName(); });
+    if (!expr.ok()) return expr.status();
+    q_.nodes_ = ToQueryNodes<TypeQuery::Node>(std::move(expr->nodes), TypeQuery::Node::Kind::kName);
+    q_.root_ = expr->root;
     return std::move(q_);
   }
 
  private:
-  using Node = TypeQuery::Node;
-
-  Status Error(std::string_view reason, std::size_t at) const {
-    std::string d(reason);
-    d += " at position " + std::to_string(at);
-    if (at >= s_.size()) {
-      d += " (end of text)";
-    } else {
-      d += ": '";
-      for (char c : s_.substr(at, kExcerptLength)) {
-        const auto u = static_cast<unsigned char>(c);
-        d += (u < 0x20 || u >= 0x7f) ? '?' : c;
-      }
-      d += "'";
-    }
-    return Status::BadRequestData("invalid type selection", d);
-  }
-
-  void SkipSpace() {
-    while (pos_ < s_.size() && IsSpace(s_[pos_])) ++pos_;
-  }
-
-  std::uint32_t Add(Node n) {
-    q_.nodes_.push_back(std::move(n));
-    return static_cast<std::uint32_t>(q_.nodes_.size() - 1);
-  }
-
-  Status ParseOr(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParseAnd(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || (s_[pos_] != '|' && s_[pos_] != ',')) break;
-      ++pos_;
-    }
-    out = kids.size() == 1 ? kids[0] : Add(Node{Node::Kind::kOr, 0, std::move(kids)});
-    return Status::OK();
-  }
-
-  Status ParseAnd(std::uint32_t& out) {
-    std::vector<std::uint32_t> kids;
-    while (true) {
-      std::uint32_t n = 0;
-      if (Status st = ParsePrimary(n); !st.ok()) return st;
-      kids.push_back(n);
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ';') break;
-      ++pos_;
-    }
-    out = kids.size() == 1 ? kids[0] : Add(Node{Node::Kind::kAnd, 0, std::move(kids)});
-    return Status::OK();
-  }
-
-  Status ParsePrimary(std::uint32_t& out) {
-    SkipSpace();
-    if (pos_ >= s_.size()) return Error("expected a type name", pos_);
-    if (s_[pos_] == '(') {
-      const std::size_t open = pos_++;
-      if (++depth_ > kMaxTypeQueryDepth) return Error("parentheses nested too deeply", open);
-      if (Status st = ParseOr(out); !st.ok()) return st;
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ')') return Error("unbalanced '('", open);
-      ++pos_;
-      --depth_;
-      return Status::OK();
-    }
+  Status ParseName() {
     const std::size_t b = pos_;
     while (pos_ < s_.size() && !IsSeparator(s_[pos_])) ++pos_;
-    if (pos_ == b) return Error("expected a type name", b);
-    if (q_.names_.size() >= kMaxTypeNames) return Error("too many type names", b);
+    if (pos_ == b) return ParseErrorAt(kErrorKind, s_, b, "expected a type name");
+    if (q_.names_.size() >= kMaxTypeNames) {
+      return ParseErrorAt(kErrorKind, s_, b, "too many type names");
+    }
     const std::string name(s_.substr(b, pos_ - b));
     q_.names_.push_back(TypeQuery::Name{name, name});
-    out = Add(Node{Node::Kind::kName, static_cast<std::uint32_t>(q_.names_.size() - 1), {}});
     return Status::OK();
   }
 
   std::string_view s_;
   std::size_t pos_ = 0;
-  int depth_ = 0;
   TypeQuery q_;
 };
 
@@ -136,25 +66,12 @@ Status TypeQuery::Resolve(const std::function<std::string(std::string_view)>& ex
 }
 
 bool TypeQuery::EvalNode(std::uint32_t n, const std::vector<std::string>& types) const {
-  const Node& node = nodes_[n];
-  switch (node.kind) {
-    case Node::Kind::kName:
-      for (const std::string& t : types) {
-        if (t == names_[node.name].iri) return true;
-      }
-      return false;
-    case Node::Kind::kAnd:
-      for (std::uint32_t c : node.children) {
-        if (!EvalNode(c, types)) return false;
-      }
-      return true;
-    case Node::Kind::kOr:
-      for (std::uint32_t c : node.children) {
-        if (EvalNode(c, types)) return true;
-      }
-      return false;
-  }
-  return false;
+  return EvalBoolNode(nodes_, n, [&](const Node& leaf) {
+    for (const std::string& t : types) {
+      if (t == names_[leaf.name].iri) return true;
+    }
+    return false;
+  });
 }
 
 bool TypeQuery::Matches(const std::vector<std::string>& entity_type_iris) const {
@@ -184,23 +101,9 @@ std::optional<std::vector<std::string>> TypeQuery::AnyOfIris() const {
 }
 
 std::string TypeQuery::DebugString() const {
-  if (nodes_.empty()) return {};
-  std::string out;
-  auto emit = [&](auto&& self, std::uint32_t n) -> void {
-    const Node& node = nodes_[n];
-    if (node.kind == Node::Kind::kName) {
-      out += names_[node.name].text;
-      return;
-    }
-    out += '(';
-    for (std::size_t i = 0; i < node.children.size(); ++i) {
-      if (i > 0) out += node.kind == Node::Kind::kAnd ? ';' : '|';
-      self(self, node.children[i]);
-    }
-    out += ')';
-  };
-  emit(emit, root_);
-  return out;
+  return BoolTreeDebugString(nodes_, root_, [this](const Node& leaf) -> const std::string& {
+    return names_[leaf.name].text;
+  });
 }
 
 }  // namespace dothi::domain
