@@ -312,7 +312,6 @@ namespace {
 // Rows handed from the scanning thread to the indexing thread during Load.
 struct LoadedRow {
   std::string tenant;
-  Entity entity;
   std::string bytes;
 };
 
@@ -357,23 +356,26 @@ constexpr std::size_t kLoadQueueBatches = 8;  // batches in flight during Load
 Status EntityService::Load() {
   std::unique_lock lock(mu_);
   tenants_.clear();
-  // Two stages on two threads: this one scans the store and decodes, the other indexes.
-  // Only the indexer touches tenants_ until it is joined; the lock above keeps others out.
+  // Two stages on two threads: this one scans the store, the other decodes and indexes
+  // (decoded trees are made and freed on one thread). Only the indexer touches tenants_
+  // until it is joined; the lock above keeps everyone else out.
   BatchQueue queue(kLoadQueueBatches);
+  Status decode_error;
   std::thread indexer([&] {
     while (std::optional<std::vector<LoadedRow>> batch = queue.Pop()) {
-      for (LoadedRow& row : *batch) IndexPut(TenantFor(row.tenant), row.entity, std::move(row.bytes));
+      for (LoadedRow& row : *batch) {
+        Result<Entity> e = Entity::Decode(row.bytes);
+        if (!e.ok()) {
+          decode_error = e.status();
+          continue;
+        }
+        IndexPut(TenantFor(row.tenant), *e, std::move(row.bytes));
+      }
     }
   });
-  Status decode_error;
   std::vector<LoadedRow> batch;
   Status s = store_.ScanAll([&](std::string_view tenant, std::string_view, std::string_view bytes) {
-    Result<Entity> e = Entity::Decode(bytes);
-    if (!e.ok()) {
-      decode_error = e.status();
-      return;
-    }
-    batch.push_back({std::string(tenant), std::move(*e), std::string(bytes)});
+    batch.push_back({std::string(tenant), std::string(bytes)});
     if (batch.size() == kLoadBatchRows) {
       queue.Push(std::move(batch));
       batch.clear();
