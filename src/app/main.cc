@@ -1,5 +1,8 @@
 // dothi: the smart-city platform server. Subcommands: serve, version.
 #include <signal.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -79,6 +82,9 @@ bool ApplyConfigFile(CLI::App& serve, const std::string& path) {
 
 int Serve(dothi::app::Config config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+#if defined(__GLIBC__)
+  if (config.malloc_arenas > 0) mallopt(M_ARENA_MAX, config.malloc_arenas);  // before any thread
+#endif
   // SIGINT/SIGTERM are taken by this thread with sigwait; every other thread blocks them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
   Bind(*serve, "data-dir", config.data_dir, "Directory of the embedded store");
   Bind(*serve, "io-threads", config.io_threads, "Threads running the HTTP event loop");
   Bind(*serve, "worker-threads", config.worker_threads, "Threads running request handlers");
+  Bind(*serve, "malloc-arenas", config.malloc_arenas, "glibc malloc arenas (0: glibc's default)");
   Bind(*serve, "max-body-bytes", config.max_body_bytes, "Largest request body in bytes (413 beyond)");
   Bind(*serve, "max-header-bytes", config.max_header_bytes, "Largest request headers in bytes (431 beyond)");
   Bind(*serve, "request-timeout-ms", config.request_timeout_ms, "Time to read a request or write a response");
