@@ -4,9 +4,9 @@
 #include <condition_variable>
 #include <deque>
 #include <thread>
-#include <regex>
 #include <set>
 
+#include "domain/query/safe_regex.h"
 #include "geo/geometry.h"
 #include "geo/spatial_index.h"
 
@@ -17,7 +17,8 @@ namespace attr = domain::attr;
 
 namespace {
 
-constexpr std::size_t kMaxIdPatternLength = 256;  // characters; longer idPattern is refused
+constexpr std::size_t kMaxIdPatternLength = 256;    // characters; longer idPattern is refused
+constexpr std::size_t kMaxIdPatternSubject = 4096;  // bytes; longer ids never match idPattern
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // NGSI-LD's "delete this" value
 
 std::size_t StripeOf(std::string_view tenant, std::string_view id, std::size_t stripes) {
@@ -421,16 +422,14 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
   if (query.offset > options_.max_offset) {
     return Status::BadRequestData("offset exceeds the maximum", std::to_string(options_.max_offset));
   }
-  std::optional<std::regex> id_re;
+  std::optional<domain::SafeRegex> id_re;
   if (query.id_pattern) {
     if (query.id_pattern->size() > kMaxIdPatternLength) {
       return Status::BadRequestData("idPattern too long");
     }
-    try {
-      id_re.emplace(*query.id_pattern, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return Status::BadRequestData("invalid idPattern", *query.id_pattern);
-    }
+    Result<domain::SafeRegex> re = domain::SafeRegex::Compile(*query.id_pattern);
+    if (!re.ok()) return Status::BadRequestData("invalid idPattern", re.status().message());
+    id_re = std::move(*re);
   }
 
   QueryResult result;
@@ -477,7 +476,7 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
     const TenantIndex::Slot& s = t->slots[slot];
     if (!s.live) return true;
     if (!type_ok[s.shape]) return true;
-    if (id_re && !std::regex_search(s.id, *id_re)) return true;
+    if (id_re && !id_re->Search(s.id, kMaxIdPatternSubject)) return true;
     std::optional<Entity> decoded;
     if (needs_entity || (matched >= query.offset && matched < end)) {
       Result<Entity> e = Entity::Decode(s.bytes);

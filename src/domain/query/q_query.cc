@@ -5,25 +5,21 @@
 #include <cmath>
 #include <exception>
 #include <optional>
-#include <regex>
 
 #include "core/time.h"
 #include "domain/query/bool_expr.h"
+#include "domain/query/safe_regex.h"
 
 namespace dothi::domain {
 
-// A compiled regular expression; shared between copies of a QQuery. It holds the user's
-// pattern P as "[\s\S]*(?:P)[\s\S]*" for regex_match: the same answer as regex_search(P),
-// but in one linear pass (libstdc++ restarts the search at every offset otherwise).
+// A compiled "~=" pattern; shared between copies of a QQuery.
 struct QPattern {
-  std::regex re;
+  SafeRegex re;
 };
 
 namespace {
 
 constexpr std::string_view kErrorKind = "invalid q";
-constexpr std::uint64_t kMaxPatternStates = 512;  // rough automaton size accepted for "~="
-constexpr std::uint64_t kMaxRepeatCount = 1000;    // largest {n,m} bound looked at
 constexpr int kIncomparable = 2;              // Compare result for values of different kinds
 constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000;
 
@@ -165,91 +161,6 @@ bool IsComparable(const QValue& v) {
   return v.kind != QValue::Kind::kBool && v.kind != QValue::Kind::kUri;
 }
 
-std::uint64_t SatMul(std::uint64_t a, std::uint64_t b) {
-  if (a != 0 && b > (kMaxPatternStates + 1) / a + 1) return kMaxPatternStates + 1;
-  const std::uint64_t r = a * b;
-  return r > kMaxPatternStates + 1 ? kMaxPatternStates + 1 : r;
-}
-
-// Rough size of the automaton std::regex builds: bounded repetition copies its operand.
-// Refusing big ones keeps compile time, memory and per-entity matching time bounded.
-bool PatternSizeAcceptable(std::string_view p) {
-  struct Frame {
-    std::uint64_t total = 0;
-    std::uint64_t last = 0;  // size of the last atom, the operand of a quantifier
-  };
-  std::vector<Frame> stack(1);
-  auto add_atom = [&](std::uint64_t w) {
-    stack.back().last = w;
-    stack.back().total = std::min(stack.back().total + w, kMaxPatternStates + 1);
-  };
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    const char c = p[i];
-    if (c == '\\') {
-      ++i;
-      add_atom(1);
-    } else if (c == '[') {
-      ++i;
-      if (i < p.size() && p[i] == '^') ++i;
-      if (i < p.size() && p[i] == ']') ++i;
-      while (i < p.size() && p[i] != ']') {
-        if (p[i] == '\\') ++i;
-        ++i;
-      }
-      add_atom(1);
-    } else if (c == '(') {
-      stack.emplace_back();
-    } else if (c == ')') {
-      if (stack.size() > 1) {
-        const std::uint64_t w = stack.back().total + 1;
-        stack.pop_back();
-        add_atom(w);
-      }
-    } else if (c == '|') {
-      stack.back().last = 0;
-    } else if (c == '+') {
-      Frame& f = stack.back();  // x+ is compiled as x x*
-      f.total = std::min(f.total + f.last + 1, kMaxPatternStates + 1);
-    } else if (c == '*' || c == '?') {
-      stack.back().total += 1;
-    } else if (c == '{') {
-      std::size_t j = i + 1;
-      std::uint64_t n = 0, m = 0;
-      bool has_n = false, has_comma = false, has_m = false;
-      while (j < p.size() && IsDigit(p[j])) {
-        n = std::min<std::uint64_t>(n * 10 + (p[j] - '0'), kMaxRepeatCount + 1);
-        has_n = true;
-        ++j;
-      }
-      if (j < p.size() && p[j] == ',') {
-        has_comma = true;
-        ++j;
-        while (j < p.size() && IsDigit(p[j])) {
-          m = std::min<std::uint64_t>(m * 10 + (p[j] - '0'), kMaxRepeatCount + 1);
-          has_m = true;
-          ++j;
-        }
-      }
-      if (!has_n || j >= p.size() || p[j] != '}') {
-        add_atom(1);  // a literal brace; std::regex decides whether that is valid
-        continue;
-      }
-      const std::uint64_t copies = std::max<std::uint64_t>(
-          1, has_comma ? (has_m ? std::max(n, m) : n + 1) : n);
-      Frame& f = stack.back();
-      const std::uint64_t extra = SatMul(f.last, copies);
-      f.total = std::min(f.total + extra, kMaxPatternStates + 1);
-      f.last = extra;
-      i = j;
-    } else {
-      add_atom(1);
-    }
-    if (stack.back().total > kMaxPatternStates) return false;
-  }
-  std::uint64_t total = 0;
-  for (const Frame& f : stack) total += f.total;
-  return total <= kMaxPatternStates;
-}
 
 const Json& Unwrap(const Json& v) {
   if (v.is_object()) {
@@ -308,12 +219,7 @@ bool PatternMatches(const Json& raw, const QTerm& t) {
   const Json& v = Unwrap(raw);
   if (!v.is_string() || t.pattern == nullptr) return false;
   const std::string& s = v.AsString();
-  if (s.size() > t.max_pattern_subject) return false;
-  try {
-    return std::regex_match(s.data(), s.data() + s.size(), t.pattern->re);
-  } catch (const std::exception&) {
-    return false;  // std::regex may give up on complexity; treat as no match
-  }
+  return t.pattern->re.Search(s, t.max_pattern_subject);
 }
 
 // The positive form of the term's operator on one scalar (or object) value.
@@ -690,29 +596,9 @@ class QParser {
                        std::to_string(limits_.max_pattern_length) + " bytes",
                    b);
     }
-    auto flags = std::regex_constants::ECMAScript;
-#ifdef __GLIBCXX__
-    // Thompson-style matching: linear in the subject and no deep recursion, at the cost
-    // of back-references.
-    flags |= std::regex_constants::__polynomial;
-#endif
-    std::string_view body = pattern;
-    if (body.substr(0, 4) == "(?i)") {
-      flags |= std::regex_constants::icase;
-      body.remove_prefix(4);
-    }
-    if (!PatternSizeAcceptable(body)) return Error("regular expression too complex", b);
-    auto compiled = std::make_shared<QPattern>();
-    try {
-      // Compiling P alone first proves its parentheses balance, so wrapping cannot change it.
-      compiled->re.assign(body.data(), body.size(), flags);
-      std::string wrapped = "[\\s\\S]*(?:";
-      wrapped += body;
-      wrapped += ")[\\s\\S]*";
-      compiled->re.assign(wrapped, flags);
-    } catch (const std::exception&) {
-      return Error("invalid regular expression", b);
-    }
+    Result<SafeRegex> re = SafeRegex::Compile(pattern);
+    if (!re.ok()) return Error(re.status().message(), b);  // the reason alone
+    auto compiled = std::make_shared<QPattern>(QPattern{std::move(*re)});
     QValue text;
     text.kind = QValue::Kind::kString;
     text.s = std::move(pattern);

@@ -342,3 +342,32 @@ TEST_F(EntityServiceTest, DiscoveryCountsFollowWrites) {
 
 }  // namespace
 }  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+TEST_F(EntityServiceTest, IdPatternIsMatchedSafelyAndBadPatternsAreRefused) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:" + std::string(200, 'a') + std::to_string(i),
+                                              "Sensor", i))
+                    .ok());
+  }
+  EntityQuery q;
+  q.limit = 100;
+  // A pattern that backtracking matchers take exponential time on: answered, no match.
+  q.id_pattern = "^urn:x:(a|a)*$";
+  Result<QueryResult> r = service_.Query(Ctx(""), q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->entities.empty());
+  q.id_pattern = "a1[0-9]$";  // ids ending in 10..19
+  r = service_.Query(Ctx(""), q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->entities.size(), 10u);
+  q.id_pattern = "(unclosed";
+  EXPECT_EQ(service_.Query(Ctx(""), q).status().code(), ErrorCode::kBadRequestData);
+  q.id_pattern = "(a)\\1";  // back-references are not supported by the safe matcher
+  EXPECT_EQ(service_.Query(Ctx(""), q).status().code(), ErrorCode::kBadRequestData);
+}
+
+}  // namespace
+}  // namespace dothi::service
