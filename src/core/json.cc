@@ -384,6 +384,17 @@ void Json::EncodeBinary(std::string& out) const {
   EncodeValue(out);
 }
 
+void Json::EncodeObjectBinary(
+    std::string& out, std::initializer_list<std::pair<std::string_view, const Json*>> members) {
+  out.push_back(static_cast<char>(kFormatVersion));
+  out.push_back(kTObject);
+  PutVarint(out, members.size());
+  for (const auto& [key, value] : members) {
+    PutString(out, key);
+    value->EncodeValue(out);
+  }
+}
+
 void Json::EncodeValue(std::string& out) const {
   switch (type()) {
     case Type::kNull: out.push_back(kTNull); break;

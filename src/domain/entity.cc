@@ -89,8 +89,21 @@ Result<Entity> Entity::FromStorageJson(const Json& j) {
 }
 
 std::string Entity::Encode() const {
+  // The same bytes as ToStorageJson().EncodeBinary(), without copying attrs.
+  Json type = Json::MakeArray();
+  for (const auto& s : types) type.Push(s);
+  const Json id_json(id);
+  const Json created(created_at.micros);
+  const Json modified(modified_at.micros);
   std::string out;
-  ToStorageJson().EncodeBinary(out);
+  if (scope.is_null()) {
+    Json::EncodeObjectBinary(out, {{"id", &id_json}, {"type", &type}, {"createdAt", &created},
+                                   {"modifiedAt", &modified}, {"attrs", &attrs}});
+  } else {
+    Json::EncodeObjectBinary(out, {{"id", &id_json}, {"type", &type}, {"scope", &scope},
+                                   {"createdAt", &created}, {"modifiedAt", &modified},
+                                   {"attrs", &attrs}});
+  }
   return out;
 }
 

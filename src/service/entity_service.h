@@ -39,8 +39,7 @@ struct EntityServiceOptions {
   std::size_t default_page_size = 20;
   // Most entities in one batch operation; more gets 413.
   std::size_t max_batch_entities = 1000;
-  // A query without any filter on a tenant with more entities than this is refused
-  // with TooManyResults unless it is paged (limit) — it is always paged, so this caps offset.
+  // Largest offset a query may ask for; larger offsets get 400.
   std::size_t max_offset = 1000000;
 };
 

@@ -99,3 +99,19 @@ TEST(JsonBinaryTest, RefusesUnknownVersionAndOutOfRangeIndexes) {
 
 }  // namespace
 }  // namespace dothi
+
+namespace dothi {
+namespace {
+
+TEST(JsonBinaryTest, EncodeObjectBinaryEqualsEncodingTheBuiltObject) {
+  const Json a = Json::MakeObject({{"k", "v"}, {"n", 3}});
+  const Json b("urn:ngsi-ld:x");
+  std::string direct;
+  Json::EncodeObjectBinary(direct, {{"first", &b}, {"second", &a}});
+  std::string built;
+  Json::MakeObject({{"first", b}, {"second", a}}).EncodeBinary(built);
+  EXPECT_EQ(direct, built);
+}
+
+}  // namespace
+}  // namespace dothi

@@ -371,3 +371,25 @@ TEST_F(EntityServiceTest, IdPatternIsMatchedSafelyAndBadPatternsAreRefused) {
 
 }  // namespace
 }  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+TEST(EntityEncodeTest, EncodeRoundTripsWithAndWithoutScope) {
+  Entity e = Make("urn:x:1", "Sensor", 21.5);
+  e.created_at = Timestamp{1000};
+  e.modified_at = Timestamp{2000};
+  for (bool with_scope : {false, true}) {
+    if (with_scope) e.scope = Json(Json::Array{Json("/Hanoi/HoanKiem")});
+    std::string bytes = e.Encode();
+    std::string reference;
+    e.ToStorageJson().EncodeBinary(reference);
+    EXPECT_EQ(bytes, reference);
+    Result<Entity> back = Entity::Decode(bytes);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->ToStorageJson(), e.ToStorageJson());
+  }
+}
+
+}  // namespace
+}  // namespace dothi::service
