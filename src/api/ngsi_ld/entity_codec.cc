@@ -353,26 +353,10 @@ Json CompactVocab(const Json& v, const LdContext& context) {
   return v;
 }
 
-// The language string to show for a languageMap under lang ("vi,en;q=0.8" or "*").
-Json PickLanguage(const Json& map, const std::string& lang) {
-  if (!map.is_object() || map.size() == 0) return Json();
-  std::size_t start = 0;
-  while (start <= lang.size()) {
-    std::size_t end = lang.find(',', start);
-    if (end == std::string::npos) end = lang.size();
-    std::string tag = lang.substr(start, end - start);
-    if (auto semi = tag.find(';'); semi != std::string::npos) tag.resize(semi);
-    while (!tag.empty() && tag.front() == ' ') tag.erase(tag.begin());
-    while (!tag.empty() && tag.back() == ' ') tag.pop_back();
-    if (const Json* s = map.Find(tag)) return *s;
-    start = end + 1;
-  }
-  if (const Json* s = map.Find("@none")) return *s;
-  return map.AsObject().front().second;
-}
-
+// The language of map to show under lang ("vi,en;q=0.8" or "*"): the first listed tag the
+// map has, else "@none", else the map's first language. Empty for an empty map.
 std::string LanguageShown(const Json& map, const std::string& lang) {
-  if (!map.is_object()) return {};
+  if (!map.is_object() || map.size() == 0) return {};
   std::size_t start = 0;
   while (start <= lang.size()) {
     std::size_t end = lang.find(',', start);
@@ -385,7 +369,14 @@ std::string LanguageShown(const Json& map, const std::string& lang) {
     start = end + 1;
   }
   if (map.Contains("@none")) return "@none";
-  return map.size() ? map.AsObject().front().first : std::string();
+  return map.AsObject().front().first;
+}
+
+// The string shown for a languageMap under lang (null for an empty map).
+Json PickLanguage(const Json& map, const std::string& lang) {
+  const std::string tag = LanguageShown(map, lang);
+  const Json* s = tag.empty() ? nullptr : map.Find(tag);
+  return s != nullptr ? *s : Json();
 }
 
 Json KeyValue(const Json& inst, const LdContext& context, const RenderOptions& o) {
