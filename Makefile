@@ -21,7 +21,7 @@ run: build
 # (node --test, including the ngsijs client), then each fuzz target for a short run.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
-	DOTHI_BIN=$(abspath $(DOTHI)) node --test --test-concurrency=1 tests/e2e/
+	DOTHI_BIN=$(abspath $(DOTHI)) node --test tests/e2e/
 	$(MAKE) fuzz
 
 FUZZ_TIME ?= 20
