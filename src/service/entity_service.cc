@@ -653,6 +653,7 @@ Result<std::optional<Entity>> DoCreate(const RequestContext& ctx, Entity entity,
 Result<std::optional<Entity>> DoReplace(const RequestContext& ctx, Entity entity,
                                         const std::optional<Entity>& cur) {
   if (!cur) return Status::NotFound("entity not found", entity.id);
+  if (entity.types.empty()) entity.types = cur->types;  // a replacement may omit the type
   StampEntity(entity, NowIso(ctx), WriteTime(ctx), nullptr);
   entity.created_at = cur->created_at;
   return std::optional<Entity>(std::move(entity));

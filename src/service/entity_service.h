@@ -112,7 +112,8 @@ class EntityService {
 
   // Writes; each returns once durable.
   Status Create(const RequestContext& ctx, domain::Entity entity);
-  Status Replace(const RequestContext& ctx, domain::Entity entity);  // PUT: all attributes
+  // PUT: all attributes; an entity without types keeps the current ones.
+  Status Replace(const RequestContext& ctx, domain::Entity entity);
   Status Merge(const RequestContext& ctx, domain::Entity patch);     // PATCH entity
   Status Delete(const RequestContext& ctx, std::string_view id);
   // POST /entities/{id}/attrs. attrs: canonical attrs object.

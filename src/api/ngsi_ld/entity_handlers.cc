@@ -118,12 +118,6 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
 Response NgsiLdApi::ReplaceEntity(const RequestContext& ctx, Request& req) {
   Result<Entity> e = EntityForPath(contexts_, req, options_.limits, false);
   if (!e.ok()) return ProblemResponse(ctx, e.status());
-  if (e->types.empty()) {
-    // The type may be omitted: keep the current one.
-    Result<Entity> cur = entities_.Get(ctx, e->id);
-    if (!cur.ok()) return ProblemResponse(ctx, cur.status());
-    e->types = cur->types;
-  }
   if (Status s = entities_.Replace(ctx, std::move(*e)); !s.ok()) return ProblemResponse(ctx, s);
   return NoContent();
 }

@@ -393,3 +393,22 @@ TEST(EntityEncodeTest, EncodeRoundTripsWithAndWithoutScope) {
 
 }  // namespace
 }  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+TEST_F(EntityServiceTest, ReplaceWithoutTypesKeepsTheCurrentTypes) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  Entity replacement;
+  replacement.id = "urn:x:1";
+  replacement.attrs.Set(Iri("humidity"), Prop(0.4));
+  ASSERT_TRUE(service_.Replace(Ctx(""), replacement).ok());
+  Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->types, std::vector<std::string>{Iri("Sensor")});
+  EXPECT_EQ(e->FindAttr(Iri("temperature")), nullptr);  // replaced, not merged
+  EXPECT_EQ(e->FindInstance(Iri("humidity"))->Find("value")->AsDouble(), 0.4);
+}
+
+}  // namespace
+}  // namespace dothi::service
