@@ -33,9 +33,7 @@ std::optional<geo::BBox> GeometryBox(const Json& v) {
   if (type != nullptr && type->is_string() && type->AsString() == "Point" && coords != nullptr &&
       coords->is_array() && coords->size() >= 2 && coords->AsArray()[0].is_number() &&
       coords->AsArray()[1].is_number()) {
-    const double x = coords->AsArray()[0].AsDouble();
-    const double y = coords->AsArray()[1].AsDouble();
-    return geo::BBox{x, y, x, y};
+    return geo::BBox::OfPoint(coords->AsArray()[0].AsDouble(), coords->AsArray()[1].AsDouble());
   }
   Result<geo::Geometry> g = geo::Geometry::FromGeoJson(v);
   if (!g.ok()) return std::nullopt;
@@ -45,22 +43,13 @@ std::optional<geo::BBox> GeometryBox(const Json& v) {
 std::optional<geo::BBox> LocationBox(const Entity& e) {
   const Json::Array* insts = e.FindAttr(domain::kLocationIri);
   if (insts == nullptr) return std::nullopt;
-  std::optional<geo::BBox> box;
+  geo::BBox box;  // empty
   for (const Json& inst : *insts) {
     const Json* v = inst.Find(attr::kValue);
     if (v == nullptr) continue;
-    std::optional<geo::BBox> g = GeometryBox(*v);
-    if (!g) continue;
-    const geo::BBox b = *g;
-    if (!box) {
-      box = b;
-    } else {
-      box->min_x = std::min(box->min_x, b.min_x);
-      box->min_y = std::min(box->min_y, b.min_y);
-      box->max_x = std::max(box->max_x, b.max_x);
-      box->max_y = std::max(box->max_y, b.max_y);
-    }
+    if (std::optional<geo::BBox> g = GeometryBox(*v)) box.Extend(*g);
   }
+  if (box.empty()) return std::nullopt;
   return box;
 }
 
@@ -895,14 +884,22 @@ Result<std::vector<BatchItemResult>> EntityService::BatchCreate(const RequestCon
 Result<std::vector<BatchItemResult>> EntityService::BatchUpsert(const RequestContext& ctx,
                                                                 std::vector<Entity> entities,
                                                                 UpsertMode mode) {
-  return ApplyBatch(ctx, std::move(entities), [&ctx, mode](Entity e) -> Mutation {
-    return [&ctx, mode, e = std::move(e)](std::optional<Entity> cur)
-               -> Result<std::optional<Entity>> {
-      if (!cur) return DoCreate(ctx, e, cur);
-      if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
-      return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
-    };
-  });
+  // Apply runs the mutations once each, in input order: created[i] belongs to entity i.
+  std::vector<char> created;
+  Result<std::vector<BatchItemResult>> results =
+      ApplyBatch(ctx, std::move(entities), [&ctx, mode, &created](Entity e) -> Mutation {
+        return [&ctx, mode, &created, e = std::move(e)](std::optional<Entity> cur)
+                   -> Result<std::optional<Entity>> {
+          created.push_back(!cur);
+          if (!cur) return DoCreate(ctx, e, cur);
+          if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
+          return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
+        };
+      });
+  if (results.ok() && created.size() == results->size()) {
+    for (std::size_t i = 0; i < created.size(); ++i) (*results)[i].created = created[i];
+  }
+  return results;
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchUpdate(const RequestContext& ctx,
