@@ -72,6 +72,7 @@ struct AttrOutcome {
 struct BatchItemResult {
   std::string id;
   Status status;
+  bool created = false;  // the entity did not exist before (upsert reports it)
 };
 
 enum class UpsertMode { kReplace, kUpdate };

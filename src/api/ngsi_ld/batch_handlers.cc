@@ -55,13 +55,12 @@ Result<Decoded> DecodeBatch(ContextRegistry& registry, const Request& req,
 
 // 201 with ids / 204 when everything worked, else 207 with a BatchOperationResult.
 Response BatchResponse(const Decoded& d, const std::vector<service::BatchItemResult>& results,
-                       const std::vector<char>* created, bool success_201) {
+                       bool only_created, bool success_201) {
   Json success = Json::MakeArray();
   Json errors = Json::MakeArray();
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& r = results[i];
+  for (const auto& r : results) {
     if (r.status.ok()) {
-      if (!created || (*created)[i]) success.Push(r.id);
+      if (!only_created || r.created) success.Push(r.id);
     } else {
       errors.Push(Json::MakeObject({{"entityId", r.id}, {"error", ProblemObject(r.status)}}));
     }
@@ -79,7 +78,7 @@ Response BatchResponse(const Decoded& d, const std::vector<service::BatchItemRes
     }
     return NoContent();
   }
-  if (created) {
+  if (only_created) {
     // In a 207 the success list names every entity that was written.
     success = Json::MakeArray();
     for (const auto& r : results) {
@@ -101,7 +100,7 @@ Response NgsiLdApi::BatchCreate(const RequestContext& ctx, Request& req) {
   if (!d.ok()) return ProblemResponse(ctx, d.status());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchCreate(ctx, d->entities);
   if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return BatchResponse(*d, *r, nullptr, true);
+  return BatchResponse(*d, *r, false, true);
 }
 
 Response NgsiLdApi::BatchUpsert(const RequestContext& ctx, Request& req) {
@@ -112,13 +111,11 @@ Response NgsiLdApi::BatchUpsert(const RequestContext& ctx, Request& req) {
   if (update && HasOption(req, "replace")) {
     return ProblemResponse(ctx, Status::BadRequestData("options update and replace are exclusive"));
   }
-  // Which entities are new decides between 201 (some created) and 204.
-  std::vector<char> created;
-  for (const auto& e : d->entities) created.push_back(!entities_.Get(ctx, e.id).ok());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchUpsert(
       ctx, d->entities, update ? service::UpsertMode::kUpdate : service::UpsertMode::kReplace);
   if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return BatchResponse(*d, *r, &created, true);
+  // Which entities are new decides between 201 (some created) and 204.
+  return BatchResponse(*d, *r, /*only_created=*/true, true);
 }
 
 Response NgsiLdApi::BatchUpdate(const RequestContext& ctx, Request& req) {
@@ -128,7 +125,7 @@ Response NgsiLdApi::BatchUpdate(const RequestContext& ctx, Request& req) {
   Result<std::vector<service::BatchItemResult>> r =
       entities_.BatchUpdate(ctx, d->entities, HasOption(req, "noOverwrite"));
   if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return BatchResponse(*d, *r, nullptr, false);
+  return BatchResponse(*d, *r, false, false);
 }
 
 Response NgsiLdApi::BatchMerge(const RequestContext& ctx, Request& req) {
@@ -137,7 +134,7 @@ Response NgsiLdApi::BatchMerge(const RequestContext& ctx, Request& req) {
   if (!d.ok()) return ProblemResponse(ctx, d.status());
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchMerge(ctx, d->entities);
   if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return BatchResponse(*d, *r, nullptr, false);
+  return BatchResponse(*d, *r, false, false);
 }
 
 Response NgsiLdApi::BatchDelete(const RequestContext& ctx, Request& req) {
@@ -161,7 +158,7 @@ Response NgsiLdApi::BatchDelete(const RequestContext& ctx, Request& req) {
   }
   Result<std::vector<service::BatchItemResult>> r = entities_.BatchDelete(ctx, ids);
   if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return BatchResponse(d, *r, nullptr, false);
+  return BatchResponse(d, *r, false, false);
 }
 
 }  // namespace dothi::api::ngsi_ld

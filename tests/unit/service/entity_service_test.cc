@@ -266,6 +266,9 @@ TEST_F(EntityServiceTest, BatchAppliesDuplicatesInOrderAndReportsEachEntity) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 9);
   EXPECT_TRUE(service_.Get(Ctx(""), "urn:x:3").ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_FALSE((*r)[0].created);  // urn:x:1 existed
+  EXPECT_TRUE((*r)[1].created);   // urn:x:3 is new
   r = service_.BatchDelete(Ctx(""), {"urn:x:1", "urn:x:404"});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE((*r)[0].status.ok());
