@@ -1,5 +1,8 @@
 #include "http/router.h"
 
+#include <future>
+#include <memory>
+
 #include <utility>
 
 #include "core/json.h"
@@ -101,8 +104,15 @@ void Router::Add(Method method, std::string pattern, std::string name, Handler h
   r.name = std::move(name);
   r.handler = std::move(handler);
   r.run_inline = options.run_inline;
-  has_inline_ = has_inline_ || options.run_inline;
+  has_special_ = has_special_ || options.run_inline;
   routes_.push_back(std::move(r));
+}
+
+void Router::AddAsync(Method method, std::string pattern, std::string name,
+                      AsyncHandler handler) {
+  Add(method, std::move(pattern), std::move(name), nullptr);
+  routes_.back().async_handler = std::move(handler);
+  has_special_ = true;
 }
 
 void Router::SetErrorRenderer(std::string prefix, ErrorRenderer renderer) {
@@ -149,15 +159,43 @@ Router::Resolution Router::Resolve(Method method, const std::vector<std::string>
   return res;
 }
 
-Response Router::Dispatch(const RequestContext& ctx, Request& req, std::string* route_name) const {
+const Router::Route* Router::Find(Request& req, Resolution* found) const {
   std::vector<std::string> segs = SplitPath(RawPath(req));
-  Resolution found = Resolve(req.method, segs);
-  if (found.route != nullptr) {
-    Match(*found.route, segs, &req);
-    if (route_name != nullptr) *route_name = found.route->name;
-    return found.route->handler(ctx, req);
+  *found = Resolve(req.method, segs);
+  if (found->route != nullptr) Match(*found->route, segs, &req);
+  return found->route;
+}
+
+Response Router::Dispatch(const RequestContext& ctx, Request& req, std::string* route_name) const {
+  Resolution found;
+  const Route* route = Find(req, &found);
+  if (route_name != nullptr) *route_name = route != nullptr ? route->name : "unmatched";
+  if (route == nullptr) return Unrouted(ctx, req, found);
+  if (route->async_handler) {
+    // A plain caller of an asynchronous route: run it and wait for its answer here.
+    auto done = std::make_shared<std::promise<Response>>();
+    std::future<Response> answer = done->get_future();
+    AsyncCall call;
+    call.respond = [done](Response r) { done->set_value(std::move(r)); };
+    call.offload = [](std::function<void()> fn) { fn(); };
+    route->async_handler(ctx, req, std::move(call));
+    return answer.get();
   }
-  if (route_name != nullptr) *route_name = "unmatched";
+  return route->handler(ctx, req);
+}
+
+void Router::DispatchAsync(const RequestContext& ctx, Request& req, std::string* route_name,
+                           AsyncCall call) const {
+  Resolution found;
+  const Route* route = Find(req, &found);
+  if (route_name != nullptr) *route_name = route != nullptr ? route->name : "unmatched";
+  if (route == nullptr) return call.respond(Unrouted(ctx, req, found));
+  if (route->async_handler) return route->async_handler(ctx, req, std::move(call));
+  call.respond(route->handler(ctx, req));
+}
+
+Response Router::Unrouted(const RequestContext& ctx, const Request& req,
+                          const Resolution& found) const {
   if (found.allowed == 0) {
     return RenderError(ctx, req, Status::NotFound("no such resource", req.path));
   }
@@ -192,10 +230,12 @@ Response Router::RenderError(const RequestContext& ctx, const Request& req,
   return (*best)(ctx, req, s);
 }
 
-bool Router::RunsInline(const Request& req) const {
-  if (!has_inline_) return false;
+Router::Execution Router::ExecutionOf(const Request& req) const {
+  if (!has_special_) return Execution::kPool;
   Resolution found = Resolve(req.method, SplitPath(RawPath(req)));
-  return found.route != nullptr && found.route->run_inline;
+  if (found.route == nullptr) return Execution::kPool;
+  if (found.route->async_handler) return Execution::kAsync;
+  return found.route->run_inline ? Execution::kInline : Execution::kPool;
 }
 
 }  // namespace dothi::http

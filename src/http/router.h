@@ -24,6 +24,18 @@
 namespace dothi::http {
 
 using Handler = std::function<Response(const RequestContext&, Request&)>;
+
+// How an asynchronous handler finishes. respond: call exactly once, from any thread, with
+// the response; ctx and req stay valid until then (and must not be touched after). offload:
+// runs a function on the server's worker pool, for work that may block.
+struct AsyncCall {
+  std::function<void(Response)> respond;
+  std::function<void(std::function<void()>)> offload;
+};
+// An asynchronous handler runs on an I/O thread and must not block there: it starts its
+// work (offloading anything that may block) and returns; the request is answered when it
+// calls respond. Used for writes that wait for a durable commit without holding a thread.
+using AsyncHandler = std::function<void(const RequestContext&, Request&, AsyncCall)>;
 // Turns a Status into the protocol's error response (status code and body).
 using ErrorRenderer = std::function<Response(const RequestContext&, const Request&, const Status&)>;
 
@@ -39,19 +51,25 @@ class Router {
   // name: a stable route label for metrics ("ngsi_ld.get_entity").
   void Add(Method method, std::string pattern, std::string name, Handler handler,
            RouteOptions options = {});
+  void AddAsync(Method method, std::string pattern, std::string name, AsyncHandler handler);
   void SetErrorRenderer(std::string prefix, ErrorRenderer renderer);
 
   // Finds the route, fills req.path_params, calls the handler. Sets *route_name to the
   // matched route's name ("unmatched" otherwise) for metrics. Exceptions from the handler
   // propagate to the caller (the server's last-resort catch).
   Response Dispatch(const RequestContext& ctx, Request& req, std::string* route_name) const;
+  // Dispatch for any route: an asynchronous handler gets call; a plain one (and every 404,
+  // 405 or OPTIONS answer) runs here and passes its response to call.respond.
+  void DispatchAsync(const RequestContext& ctx, Request& req, std::string* route_name,
+                     AsyncCall call) const;
 
   // The error response for s under the renderer of req.path's prefix. Without a renderer,
   // a small JSON problem body {"type","title","status","detail"} is used.
   Response RenderError(const RequestContext& ctx, const Request& req, const Status& s) const;
 
-  // True when the route that would handle req is marked run_inline.
-  bool RunsInline(const Request& req) const;
+  // Where the server runs the route that would handle req.
+  enum class Execution { kPool, kInline, kAsync };
+  Execution ExecutionOf(const Request& req) const;
 
  private:
   struct Route {
@@ -59,7 +77,8 @@ class Router {
     std::vector<std::string> segments;  // "{x}" marks a parameter
     std::vector<bool> is_param;         // per segment
     std::string name;
-    Handler handler;
+    Handler handler;             // empty for an asynchronous route
+    AsyncHandler async_handler;  // set for an asynchronous route
     bool run_inline = false;
   };
   struct Resolution {
@@ -72,7 +91,11 @@ class Router {
 
   std::vector<Route> routes_;
   std::vector<std::pair<std::string, ErrorRenderer>> renderers_;
-  bool has_inline_ = false;
+  // Resolves req to its route and fills req.path_params; nullptr when no route handles it.
+  const Route* Find(Request& req, Resolution* found) const;
+  Response Unrouted(const RequestContext& ctx, const Request& req, const Resolution& found) const;
+
+  bool has_special_ = false;  // any route that is inline or asynchronous
 };
 
 // "GET, HEAD, POST" for a bit set of Methods (bit i = static_cast<int>(Method)); HEAD is

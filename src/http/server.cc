@@ -128,6 +128,9 @@ struct Server::Impl {
                               bool keep_alive, bool head_only, boost::system::error_code& ec);
   asio::awaitable<void> LingeringClose(beast::tcp_stream& stream);
   Response SafeDispatch(const RequestContext& ctx, Request& req, std::string* route) const;
+  // Runs an asynchronous route on this I/O thread and resumes when it responds.
+  asio::awaitable<Response> DispatchAsync(const RequestContext& ctx, Request& req,
+                                          std::string* route);
   std::string NextRequestId();
   void CloseConnections(bool force);
   void Release(const std::shared_ptr<Connection>& conn);
@@ -177,6 +180,45 @@ Response Server::Impl::SafeDispatch(const RequestContext& ctx, Request& req,
                   *route);
   }
   return InternalErrorResponse(ctx.request_id);
+}
+
+asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx, Request& req,
+                                                      std::string* route) {
+  auto executor = co_await asio::this_coro::executor;
+  auto initiate = [&, executor](auto handler) {
+    using Handler = decltype(handler);
+    auto resume = std::make_shared<Handler>(std::move(handler));
+    auto responded = std::make_shared<std::atomic<bool>>(false);
+    AsyncCall call;
+    // From any thread: hands the response to this session's coroutine on its executor.
+    call.respond = [resume, responded, executor](Response res) {
+      if (responded->exchange(true)) return;  // a second answer would be a handler bug
+      asio::post(executor, [resume, res = std::move(res)]() mutable {
+        std::move (*resume)(std::move(res));
+      });
+    };
+    call.offload = [this, respond = call.respond, id = ctx.request_id,
+                    name = route](std::function<void()> fn) {
+      asio::post(*pool, [fn = std::move(fn), respond, id, name] {
+        try {
+          fn();
+        } catch (const std::exception& e) {
+          spdlog::error("unhandled exception request_id={} route={} what={}", id, *name, e.what());
+          respond(InternalErrorResponse(id));
+        }
+      });
+    };
+    // The one last-resort catch (STYLE.md 2.4) for the part that runs here.
+    try {
+      router.DispatchAsync(ctx, req, route, call);
+    } catch (const std::exception& e) {
+      spdlog::error("unhandled exception request_id={} route={} what={}", ctx.request_id, *route,
+                    e.what());
+      call.respond(InternalErrorResponse(ctx.request_id));
+    }
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      std::move(initiate), asio::use_awaitable);
 }
 
 void Server::Impl::Release(const std::shared_ptr<Connection>& conn) {
@@ -342,7 +384,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       res = router.RenderError(ctx, req, Status::InvalidRequest("malformed percent-escape in path"));
     } else {
       req.body = std::move(msg.body());
-      if (router.RunsInline(req)) {
+      const Router::Execution where = router.ExecutionOf(req);
+      if (where == Router::Execution::kAsync) {
+        res = co_await DispatchAsync(ctx, req, &route);
+      } else if (where == Router::Execution::kInline) {
         res = SafeDispatch(ctx, req, &route);
       } else {
         res = co_await asio::co_spawn(

@@ -14,7 +14,9 @@
 // an io_context run by io_threads threads. Each request is read under size and time limits,
 // converted to http::Request, given a request id and a RequestContext, dispatched through
 // the Router on a worker pool (handlers may block on storage; routes marked run_inline run on
-// the I/O thread), and answered with keep-alive per HTTP/1.1. Beast stays inside server.cc.
+// the I/O thread; asynchronous routes start on the I/O thread and the session resumes when
+// they respond, from whatever thread), and answered with keep-alive per HTTP/1.1. Beast
+// stays inside server.cc.
 //
 // Threading: Start and Stop are called from one controlling thread; the Router must not be
 // changed while the server runs. Router and Metrics must outlive the Server.

@@ -235,7 +235,7 @@ struct EntityService::TenantIndex {
 };
 
 EntityService::EntityService(storage::EntityStore& store, EntityServiceOptions options)
-    : store_(store), options_(options), stripes_(new std::mutex[kLockStripes]) {}
+    : store_(store), options_(options) {}
 
 EntityService::~EntityService() = default;
 
@@ -549,83 +549,110 @@ Result<std::vector<AttributeInfo>> EntityService::Attributes(const RequestContex
   return out;
 }
 
-Result<std::vector<Status>> EntityService::Apply(const RequestContext& ctx,
-                                                 std::vector<PendingWrite> writes) {
-  // Entity locks in a fixed order, so two batches never wait on each other in a cycle.
+// One ApplyAsync call on its way: the writes, their entity locks, and what the mutations
+// made, kept until the commit reports back.
+struct EntityService::ApplyOp {
+  std::string tenant;
+  std::vector<PendingWrite> writes;
   std::vector<std::size_t> stripes;
-  for (const auto& w : writes) stripes.push_back(StripeOf(ctx.tenant, w.id, kLockStripes));
-  std::sort(stripes.begin(), stripes.end());
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  std::vector<std::unique_lock<std::mutex>> held;
-  held.reserve(stripes.size());
-  for (std::size_t s : stripes) held.emplace_back(stripes_[s]);
+  ApplyCallback done;
+  std::vector<Status> statuses;
+  std::map<std::string, std::optional<Entity>> working;  // id -> new state (nullopt: deleted)
+  std::vector<std::pair<const Entity*, std::string>> puts;  // into working, encoded
+  std::vector<std::string> deletes;
+};
 
+void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWrite> writes,
+                               ApplyCallback done) {
+  auto op = std::make_shared<ApplyOp>();
+  op->tenant = ctx.tenant;
+  op->writes = std::move(writes);
+  op->done = std::move(done);
+  // Entity locks in ascending order, so two batches never wait on each other in a cycle.
+  for (const auto& w : op->writes) op->stripes.push_back(StripeOf(ctx.tenant, w.id, kLockStripes));
+  std::sort(op->stripes.begin(), op->stripes.end());
+  op->stripes.erase(std::unique(op->stripes.begin(), op->stripes.end()), op->stripes.end());
+  locks_.Acquire(op->stripes, [this, op] { RunLocked(op); });
+}
+
+void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
   // Current states, then each mutation in input order over a working copy.
-  std::map<std::string, std::optional<Entity>> working;
+  std::map<std::string, std::optional<Entity>>& working = op->working;
   {
     std::shared_lock lock(mu_);
-    const TenantIndex* t = FindTenant(ctx.tenant);
-    for (const auto& w : writes) {
+    const TenantIndex* t = FindTenant(op->tenant);
+    for (const auto& w : op->writes) {
       if (working.count(w.id)) continue;
       std::optional<Entity> cur;
       if (t != nullptr) {
         auto it = t->by_id.find(w.id);
         if (it != t->by_id.end()) {
           Result<Entity> e = Entity::Decode(t->slots[it->second].bytes);
-          if (!e.ok()) return e.status();
+          if (!e.ok()) {
+            lock.unlock();
+            return Finish(op, e.status());
+          }
           cur = std::move(*e);
         }
       }
       working.emplace(w.id, std::move(cur));
     }
   }
-  std::vector<Status> statuses;
   std::set<std::string> touched;
-  for (auto& w : writes) {
+  for (auto& w : op->writes) {
     Result<std::optional<Entity>> next = w.mutate(working[w.id]);
     if (!next.ok()) {
-      statuses.push_back(next.status());
+      op->statuses.push_back(next.status());
       continue;
     }
     working[w.id] = std::move(*next);
     touched.insert(w.id);
-    statuses.push_back(Status::OK());
+    op->statuses.push_back(Status::OK());
   }
-  if (touched.empty()) return statuses;
+  if (touched.empty()) return Finish(op, std::move(op->statuses));
 
   std::vector<storage::EntityWrite> store_writes;
-  std::vector<std::pair<const Entity*, std::string>> puts;
-  std::vector<std::string> deletes;
   for (const auto& id : touched) {
     const std::optional<Entity>& e = working[id];
     storage::EntityWrite w;
-    w.tenant = ctx.tenant;
+    w.tenant = op->tenant;
     w.id = id;
     if (e) {
       w.kind = storage::EntityWrite::Kind::kPut;
       w.bytes = e->Encode();
-      puts.emplace_back(&*e, w.bytes);
+      op->puts.emplace_back(&*e, w.bytes);
     } else {
       w.kind = storage::EntityWrite::Kind::kDelete;
-      deletes.push_back(id);
+      op->deletes.push_back(id);
     }
     store_writes.push_back(std::move(w));
   }
-  if (Status s = store_.Commit(std::move(store_writes)); !s.ok()) return s;
-
-  std::unique_lock lock(mu_);
-  TenantIndex& t = TenantFor(ctx.tenant);
-  for (auto& [e, bytes] : puts) IndexPut(t, *e, std::move(bytes));
-  for (const auto& id : deletes) IndexRemove(t, id);
-  return statuses;
+  store_.CommitAsync(std::move(store_writes), [this, op](Status s) {
+    if (!s.ok()) return Finish(op, std::move(s));
+    {
+      std::unique_lock lock(mu_);
+      TenantIndex& t = TenantFor(op->tenant);
+      for (auto& [e, bytes] : op->puts) IndexPut(t, *e, std::move(bytes));
+      for (const auto& id : op->deletes) IndexRemove(t, id);
+    }
+    Finish(op, std::move(op->statuses));
+  });
 }
 
-Status EntityService::ApplyOne(const RequestContext& ctx, std::string id, Mutation mutate) {
+void EntityService::Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vector<Status>> result) {
+  // The next writer of these entities may start (on this thread) before done runs.
+  locks_.Release(op->stripes);
+  ApplyCallback done = std::move(op->done);
+  done(std::move(result));
+}
+
+void EntityService::ApplyOneAsync(const RequestContext& ctx, std::string id, Mutation mutate,
+                                  StatusCallback done) {
   std::vector<PendingWrite> writes;
   writes.push_back({std::move(id), std::move(mutate)});
-  Result<std::vector<Status>> r = Apply(ctx, std::move(writes));
-  if (!r.ok()) return r.status();
-  return std::move(r->front());
+  ApplyAsync(ctx, std::move(writes), [done = std::move(done)](Result<std::vector<Status>> r) {
+    done(r.ok() ? std::move(r->front()) : r.status());
+  });
 }
 
 namespace {
@@ -734,67 +761,86 @@ Result<std::optional<Entity>> DoUpdate(const RequestContext& ctx, std::string_vi
 
 }  // namespace
 
-Status EntityService::Create(const RequestContext& ctx, Entity entity) {
+void EntityService::CreateAsync(const RequestContext& ctx, Entity entity, StatusCallback done) {
   std::string id = entity.id;
-  return ApplyOne(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
+  ApplyOneAsync(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
     return DoCreate(ctx, e, cur);
-  });
+  }, std::move(done));
 }
 
-Status EntityService::Replace(const RequestContext& ctx, Entity entity) {
+void EntityService::ReplaceAsync(const RequestContext& ctx, Entity entity, StatusCallback done) {
   std::string id = entity.id;
-  return ApplyOne(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
+  ApplyOneAsync(ctx, std::move(id), [&ctx, e = std::move(entity)](std::optional<Entity> cur) {
     return DoReplace(ctx, e, cur);
-  });
+  }, std::move(done));
 }
 
-Status EntityService::Merge(const RequestContext& ctx, Entity patch) {
+void EntityService::MergeAsync(const RequestContext& ctx, Entity patch, StatusCallback done) {
   std::string id = patch.id;
-  return ApplyOne(ctx, std::move(id), [&ctx, p = std::move(patch)](std::optional<Entity> cur) {
+  ApplyOneAsync(ctx, std::move(id), [&ctx, p = std::move(patch)](std::optional<Entity> cur) {
     return DoMerge(ctx, p, std::move(cur));
-  });
+  }, std::move(done));
 }
 
-Status EntityService::Delete(const RequestContext& ctx, std::string_view id) {
-  if (!TenantExists(ctx.tenant)) return Status::NonexistentTenant("tenant not found", ctx.tenant);
-  return ApplyOne(ctx, std::string(id),
-                  [id = std::string(id)](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
-                    if (!cur) return Status::NotFound("entity not found", id);
-                    return std::optional<Entity>();
-                  });
-}
-
-Result<AttrOutcome> EntityService::AppendAttrs(const RequestContext& ctx, std::string_view id,
-                                               Json attrs, bool no_overwrite,
-                                               const Json* type_patch) {
-  AttrOutcome outcome;
-  std::vector<std::string> types;
-  if (type_patch != nullptr && type_patch->is_array()) {
-    for (const auto& t : type_patch->AsArray()) {
-      if (t.is_string()) types.push_back(t.AsString());
-    }
+void EntityService::DeleteAsync(const RequestContext& ctx, std::string id, StatusCallback done) {
+  if (!TenantExists(ctx.tenant)) {
+    return done(Status::NonexistentTenant("tenant not found", ctx.tenant));
   }
-  Status s = ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur) {
-    return DoAppend(ctx, id, attrs, types, no_overwrite, &outcome, std::move(cur));
-  });
-  if (!s.ok()) return s;
-  return outcome;
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key),
+                [id = std::move(id)](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
+                  if (!cur) return Status::NotFound("entity not found", id);
+                  return std::optional<Entity>();
+                },
+                std::move(done));
 }
 
-Result<AttrOutcome> EntityService::UpdateAttrs(const RequestContext& ctx, std::string_view id,
-                                               Json attrs) {
-  AttrOutcome outcome;
-  Status s = ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur) {
-    return DoUpdate(ctx, id, attrs, &outcome, std::move(cur));
-  });
-  if (!s.ok()) return s;
-  return outcome;
+namespace {
+
+// The outcome a mutation fills in, reported once the write is durable.
+EntityService::StatusCallback ReportOutcome(std::shared_ptr<AttrOutcome> outcome,
+                                            EntityService::OutcomeCallback done) {
+  return [outcome = std::move(outcome), done = std::move(done)](Status s) {
+    if (!s.ok()) return done(std::move(s));
+    done(std::move(*outcome));
+  };
 }
 
-Status EntityService::PartialAttrUpdate(const RequestContext& ctx, std::string_view id,
-                                        std::string_view attr_iri, Json instance) {
-  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
-                                            -> Result<std::optional<Entity>> {
+}  // namespace
+
+void EntityService::AppendAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
+                                     bool no_overwrite, std::vector<std::string> types,
+                                     OutcomeCallback done) {
+  auto outcome = std::make_shared<AttrOutcome>();
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key),
+                [&ctx, id = std::move(id), attrs = std::move(attrs), types = std::move(types),
+                 no_overwrite, outcome](std::optional<Entity> cur) {
+                  return DoAppend(ctx, id, attrs, types, no_overwrite, outcome.get(),
+                                  std::move(cur));
+                },
+                ReportOutcome(outcome, std::move(done)));
+}
+
+void EntityService::UpdateAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
+                                     OutcomeCallback done) {
+  auto outcome = std::make_shared<AttrOutcome>();
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key),
+                [&ctx, id = std::move(id), attrs = std::move(attrs),
+                 outcome](std::optional<Entity> cur) {
+                  return DoUpdate(ctx, id, attrs, outcome.get(), std::move(cur));
+                },
+                ReportOutcome(outcome, std::move(done)));
+}
+
+void EntityService::PartialAttrUpdateAsync(const RequestContext& ctx, std::string id,
+                                           std::string attr_iri, Json instance,
+                                           StatusCallback done) {
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key), [&ctx, id = std::move(id), attr_iri = std::move(attr_iri),
+                                      instance = std::move(instance)](std::optional<Entity> cur)
+                                         -> Result<std::optional<Entity>> {
     if (!cur) return Status::NotFound("entity not found", id);
     Json* existing = cur->attrs.Find(attr_iri);
     if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
@@ -805,27 +851,32 @@ Status EntityService::PartialAttrUpdate(const RequestContext& ctx, std::string_v
     MergeInstance(target, instance, NowIso(ctx));
     cur->modified_at = WriteTime(ctx);
     return std::optional<Entity>(std::move(*cur));
-  });
+  }, std::move(done));
 }
 
-Status EntityService::ReplaceAttr(const RequestContext& ctx, std::string_view id,
-                                  std::string_view attr_iri, Json instances) {
-  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
-                                            -> Result<std::optional<Entity>> {
+void EntityService::ReplaceAttrAsync(const RequestContext& ctx, std::string id,
+                                     std::string attr_iri, Json instances, StatusCallback done) {
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key), [&ctx, id = std::move(id), attr_iri = std::move(attr_iri),
+                                      instances = std::move(instances)](std::optional<Entity> cur)
+                                         -> Result<std::optional<Entity>> {
     if (!cur) return Status::NotFound("entity not found", id);
     Json* existing = cur->attrs.Find(attr_iri);
     if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
-    PutInstances(*cur, std::string(attr_iri), instances, NowIso(ctx));
+    PutInstances(*cur, attr_iri, instances, NowIso(ctx));
     cur->modified_at = WriteTime(ctx);
     return std::optional<Entity>(std::move(*cur));
-  });
+  }, std::move(done));
 }
 
-Status EntityService::DeleteAttr(const RequestContext& ctx, std::string_view id,
-                                 std::string_view attr_iri, std::optional<std::string> dataset_id,
-                                 bool delete_all) {
-  return ApplyOne(ctx, std::string(id), [&](std::optional<Entity> cur)
-                                            -> Result<std::optional<Entity>> {
+void EntityService::DeleteAttrAsync(const RequestContext& ctx, std::string id,
+                                    std::string attr_iri, std::optional<std::string> dataset_id,
+                                    bool delete_all, StatusCallback done) {
+  std::string key = id;
+  ApplyOneAsync(ctx, std::move(key), [id = std::move(id), attr_iri = std::move(attr_iri),
+                                      dataset_id = std::move(dataset_id), delete_all,
+                                      &ctx](std::optional<Entity> cur)
+                                         -> Result<std::optional<Entity>> {
     if (!cur) return Status::NotFound("entity not found", id);
     Json* existing = cur->attrs.Find(attr_iri);
     if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
@@ -842,7 +893,7 @@ Status EntityService::DeleteAttr(const RequestContext& ctx, std::string_view id,
     }
     cur->modified_at = WriteTime(ctx);
     return std::optional<Entity>(std::move(*cur));
-  });
+  }, std::move(done));
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "domain/query/q_query.h"
 #include "domain/query/scope_query.h"
 #include "domain/query/type_query.h"
+#include "service/stripe_locks.h"
 #include "storage/entity_store.h"
 
 // EntityService applies the NGSI-LD entity use cases (create, replace, merge, append,
@@ -28,8 +30,11 @@
 // location, rebuilt from the store by Load() and updated only after the store commits.
 // Tenant isolation lives here: every call is scoped to ctx.tenant and no index is shared
 // between tenants.
-// Thread-safe: writes to one entity are serialised by a striped lock held across the
-// durable commit; writes to different entities commit together (group commit).
+// Thread-safe: writes to one entity are serialised by a striped lock (StripeLocks) held from
+// reading the entity until its commit is durable and indexed; writes to different entities
+// commit together (group commit). The *Async writes never block the calling thread: their
+// callback runs once the write is durable and visible to reads (or has failed), on the
+// store's writer thread or on the calling thread. The plain writes wait for that callback.
 namespace dothi::service {
 
 struct EntityServiceOptions {
@@ -111,26 +116,76 @@ class EntityService {
   // Entities per tenant, for /metrics.
   std::vector<std::pair<std::string, std::size_t>> EntityCounts() const;
 
-  // Writes; each returns once durable.
-  Status Create(const RequestContext& ctx, domain::Entity entity);
+  // Asynchronous writes. done is called exactly once, after the write is durable and
+  // visible to reads or has failed, on the store's writer thread or on this thread; it must
+  // not block. ctx must stay valid until done is called.
+  using StatusCallback = std::function<void(Status)>;
+  using OutcomeCallback = std::function<void(Result<AttrOutcome>)>;
+  void CreateAsync(const RequestContext& ctx, domain::Entity entity, StatusCallback done);
   // PUT: all attributes; an entity without types keeps the current ones.
-  Status Replace(const RequestContext& ctx, domain::Entity entity);
-  Status Merge(const RequestContext& ctx, domain::Entity patch);     // PATCH entity
-  Status Delete(const RequestContext& ctx, std::string_view id);
-  // POST /entities/{id}/attrs. attrs: canonical attrs object.
-  Result<AttrOutcome> AppendAttrs(const RequestContext& ctx, std::string_view id, Json attrs,
-                                  bool no_overwrite, const Json* type_patch = nullptr);
+  void ReplaceAsync(const RequestContext& ctx, domain::Entity entity, StatusCallback done);
+  void MergeAsync(const RequestContext& ctx, domain::Entity patch, StatusCallback done);
+  void DeleteAsync(const RequestContext& ctx, std::string id, StatusCallback done);
+  // POST /entities/{id}/attrs. attrs: canonical attrs object; types: expanded types to add.
+  void AppendAttrsAsync(const RequestContext& ctx, std::string id, Json attrs, bool no_overwrite,
+                        std::vector<std::string> types, OutcomeCallback done);
   // PATCH /entities/{id}/attrs: only attributes that exist are updated.
-  Result<AttrOutcome> UpdateAttrs(const RequestContext& ctx, std::string_view id, Json attrs);
+  void UpdateAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
+                        OutcomeCallback done);
   // PATCH /entities/{id}/attrs/{attrId}: merge the fragment into the instance.
-  Status PartialAttrUpdate(const RequestContext& ctx, std::string_view id,
-                           std::string_view attr_iri, Json instance);
+  void PartialAttrUpdateAsync(const RequestContext& ctx, std::string id, std::string attr_iri,
+                              Json instance, StatusCallback done);
   // PUT /entities/{id}/attrs/{attrId}
-  Status ReplaceAttr(const RequestContext& ctx, std::string_view id, std::string_view attr_iri,
-                     Json instances);
+  void ReplaceAttrAsync(const RequestContext& ctx, std::string id, std::string attr_iri,
+                        Json instances, StatusCallback done);
   // DELETE /entities/{id}/attrs/{attrId}?datasetId=&deleteAll=
+  void DeleteAttrAsync(const RequestContext& ctx, std::string id, std::string attr_iri,
+                       std::optional<std::string> dataset_id, bool delete_all,
+                       StatusCallback done);
+
+  // The same writes, returning once durable (or failed).
+  Status Create(const RequestContext& ctx, domain::Entity entity) {
+    return Wait<Status>([&](StatusCallback cb) { CreateAsync(ctx, std::move(entity), cb); });
+  }
+  Status Replace(const RequestContext& ctx, domain::Entity entity) {
+    return Wait<Status>([&](StatusCallback cb) { ReplaceAsync(ctx, std::move(entity), cb); });
+  }
+  Status Merge(const RequestContext& ctx, domain::Entity patch) {
+    return Wait<Status>([&](StatusCallback cb) { MergeAsync(ctx, std::move(patch), cb); });
+  }
+  Status Delete(const RequestContext& ctx, std::string_view id) {
+    return Wait<Status>([&](StatusCallback cb) { DeleteAsync(ctx, std::string(id), cb); });
+  }
+  Result<AttrOutcome> AppendAttrs(const RequestContext& ctx, std::string_view id, Json attrs,
+                                  bool no_overwrite, std::vector<std::string> types = {}) {
+    return Wait<Result<AttrOutcome>>([&](OutcomeCallback cb) {
+      AppendAttrsAsync(ctx, std::string(id), std::move(attrs), no_overwrite, std::move(types), cb);
+    });
+  }
+  Result<AttrOutcome> UpdateAttrs(const RequestContext& ctx, std::string_view id, Json attrs) {
+    return Wait<Result<AttrOutcome>>([&](OutcomeCallback cb) {
+      UpdateAttrsAsync(ctx, std::string(id), std::move(attrs), cb);
+    });
+  }
+  Status PartialAttrUpdate(const RequestContext& ctx, std::string_view id,
+                           std::string_view attr_iri, Json instance) {
+    return Wait<Status>([&](StatusCallback cb) {
+      PartialAttrUpdateAsync(ctx, std::string(id), std::string(attr_iri), std::move(instance), cb);
+    });
+  }
+  Status ReplaceAttr(const RequestContext& ctx, std::string_view id, std::string_view attr_iri,
+                     Json instances) {
+    return Wait<Status>([&](StatusCallback cb) {
+      ReplaceAttrAsync(ctx, std::string(id), std::string(attr_iri), std::move(instances), cb);
+    });
+  }
   Status DeleteAttr(const RequestContext& ctx, std::string_view id, std::string_view attr_iri,
-                    std::optional<std::string> dataset_id, bool delete_all);
+                    std::optional<std::string> dataset_id, bool delete_all) {
+    return Wait<Status>([&](StatusCallback cb) {
+      DeleteAttrAsync(ctx, std::string(id), std::string(attr_iri), std::move(dataset_id),
+                      delete_all, cb);
+    });
+  }
 
   // Batch operations: one result per input entity, in input order; one durable commit.
   Result<std::vector<BatchItemResult>> BatchCreate(const RequestContext& ctx,
@@ -158,9 +213,27 @@ class EntityService {
   };
 
   // Runs the mutations of one tenant under their entity locks and commits all successful
-  // ones in one durable step. Returns one Status per write.
-  Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes);
-  Status ApplyOne(const RequestContext& ctx, std::string id, Mutation mutate);
+  // ones in one durable step; then done gets one Status per write (or the commit's error).
+  using ApplyCallback = std::function<void(Result<std::vector<Status>>)>;
+  struct ApplyOp;
+  void ApplyAsync(const RequestContext& ctx, std::vector<PendingWrite> writes, ApplyCallback done);
+  void RunLocked(const std::shared_ptr<ApplyOp>& op);
+  void Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vector<Status>> result);
+  Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes) {
+    return Wait<Result<std::vector<Status>>>(
+        [&](ApplyCallback cb) { ApplyAsync(ctx, std::move(writes), cb); });
+  }
+  void ApplyOneAsync(const RequestContext& ctx, std::string id, Mutation mutate,
+                     StatusCallback done);
+
+  // Starts an asynchronous call with a callback and waits for the value it reports.
+  template <typename T, typename Start>
+  static T Wait(Start start) {
+    auto promise = std::make_shared<std::promise<T>>();  // owned by the callback too
+    std::future<T> result = promise->get_future();
+    start([promise](T value) { promise->set_value(std::move(value)); });
+    return result.get();
+  }
   // One mutation per entity, made by make, applied in one durable step (batch operations).
   Result<std::vector<BatchItemResult>> ApplyBatch(const RequestContext& ctx,
                                                   std::vector<domain::Entity> entities,
@@ -176,7 +249,7 @@ class EntityService {
   mutable std::shared_mutex mu_;  // guards tenants_ and every TenantIndex
   std::map<std::string, std::unique_ptr<TenantIndex>, std::less<>> tenants_;
   static constexpr std::size_t kLockStripes = 1024;  // entity write locks
-  std::unique_ptr<std::mutex[]> stripes_;
+  StripeLocks locks_{kLockStripes};
 };
 
 }  // namespace dothi::service

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,8 +16,8 @@
 // bytes (domain::Entity::Encode). It is the store of record: services keep in-memory
 // indexes and rebuild them from ScanAll on start.
 // Implementations are safe to call from several threads; each Commit is atomic and durable
-// when it returns OK (it survives kill -9). Implementations batch concurrent commits into
-// one transaction (group commit).
+// when it returns (or reports, for CommitAsync) OK: it survives kill -9. Implementations
+// batch concurrent commits into one transaction (group commit).
 namespace dothi::storage {
 
 struct EntityWrite {
@@ -39,8 +41,15 @@ class EntityStore {
 
   // Creates or migrates the schema. Call once before anything else.
   virtual Status Open() = 0;
-  // Applies all writes in one atomic, durable step. Blocks until committed.
-  virtual Status Commit(std::vector<EntityWrite> writes) = 0;
+  // Applies all writes in one atomic, durable step and then calls done exactly once with
+  // the outcome, from the store's writer thread (or from the calling thread when the store
+  // refuses at once, e.g. when closed). Commits are applied in the order they were made:
+  // of two CommitAsync calls, the later one never lands before the earlier one.
+  // done must not block for long (it delays the next group) and must not call Close().
+  using CommitCallback = std::function<void(Status)>;
+  virtual void CommitAsync(std::vector<EntityWrite> writes, CommitCallback done) = 0;
+  // CommitAsync, waiting for the outcome.
+  Status Commit(std::vector<EntityWrite> writes);
   // The stored bytes of one entity, or nullopt.
   virtual Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) = 0;
   // Calls fn for every stored entity of every tenant, in no particular order.
@@ -56,5 +65,13 @@ class EntityStore {
   // Flushes and closes; later calls return kUnavailable.
   virtual void Close() = 0;
 };
+
+inline Status EntityStore::Commit(std::vector<EntityWrite> writes) {
+  // The promise is owned by the callback, so it outlives the writer's set_value.
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  CommitAsync(std::move(writes), [done](Status s) { done->set_value(std::move(s)); });
+  return result.get();
+}
 
 }  // namespace dothi::storage

@@ -30,20 +30,11 @@ class MemoryEntityStore final : public storage::EntityStore {
     return Status::OK();
   }
 
-  Status Commit(std::vector<storage::EntityWrite> writes) override {
-    std::lock_guard lock(mu_);
-    DOTHI_RETURN_IF_ERROR(CheckOpen());
-    for (storage::EntityWrite& w : writes) {
-      Key key{std::move(w.tenant), std::move(w.id)};
-      if (w.kind == storage::EntityWrite::Kind::kPut) {
-        entities_[std::move(key)] = std::move(w.bytes);
-      } else {
-        entities_.erase(key);
-      }
-    }
-    ++stats_.commits;
-    if (!writes.empty()) ++stats_.transactions;
-    return Status::OK();
+  // Applies the writes at once and calls done on the calling thread, after the lock is
+  // released (so done may commit again).
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
+    Status s = CommitNow(std::move(writes));
+    done(std::move(s));
   }
 
   Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) override {
@@ -107,6 +98,22 @@ class MemoryEntityStore final : public storage::EntityStore {
   }
 
  private:
+  Status CommitNow(std::vector<storage::EntityWrite> writes) {
+    std::lock_guard lock(mu_);
+    DOTHI_RETURN_IF_ERROR(CheckOpen());
+    for (storage::EntityWrite& w : writes) {
+      Key key{std::move(w.tenant), std::move(w.id)};
+      if (w.kind == storage::EntityWrite::Kind::kPut) {
+        entities_[std::move(key)] = std::move(w.bytes);
+      } else {
+        entities_.erase(key);
+      }
+    }
+    ++stats_.commits;
+    if (!writes.empty()) ++stats_.transactions;
+    return Status::OK();
+  }
+
   using Key = std::pair<std::string, std::string>;  // (tenant, id) or (kind, key)
 
   Status CheckOpen() const {

@@ -95,6 +95,8 @@ class ContextRegistry {
   // context_value: a URL string (Link header), or an inline @context (URL, object, array);
   // null means none was given. The core context is always in effect underneath.
   Result<std::shared_ptr<const LdContext>> Resolve(const Json& context_value);
+  // True when Resolve may fetch a remote document (and so block on the network).
+  bool MayFetch() const { return options_.allow_remote && fetcher_ != nullptr; }
   // The core context alone.
   const std::shared_ptr<const LdContext>& Core() const { return core_; }
 

@@ -79,18 +79,20 @@ NgsiLdApi::NgsiLdApi(service::EntityService& entities, ContextRegistry& contexts
                      NgsiLdOptions options)
     : entities_(entities), contexts_(contexts), options_(options) {}
 
-Response NgsiLdApi::CreateEntity(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::CreateEntity(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
-  if (!body.ok()) return ProblemResponse(ctx, body.status());
+  if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   Result<Entity> e = DecodeEntity(body->body, *body->context, DecodeMode::kCreate, options_.limits);
-  if (!e.ok()) return ProblemResponse(ctx, e.status());
-  const std::string id = e->id;
-  if (Status s = entities_.Create(ctx, std::move(*e)); !s.ok()) return ProblemResponse(ctx, s);
-  Response r;
-  r.status = 201;
-  r.SetHeader("Location", "/ngsi-ld/v1/entities/" + id);
-  if (!ctx.tenant.empty()) r.SetHeader("NGSILD-Tenant", ctx.tenant);
-  return r;
+  if (!e.ok()) return call.respond(ProblemResponse(ctx, e.status()));
+  std::string id = e->id;
+  entities_.CreateAsync(ctx, std::move(*e), [&ctx, id = std::move(id), respond = call.respond](Status s) {
+    if (!s.ok()) return respond(ProblemResponse(ctx, s));
+    Response r;
+    r.status = 201;
+    r.SetHeader("Location", "/ngsi-ld/v1/entities/" + id);
+    if (!ctx.tenant.empty()) r.SetHeader("NGSILD-Tenant", ctx.tenant);
+    respond(std::move(r));
+  });
 }
 
 Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
@@ -115,136 +117,147 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
   return JsonResponse(200, RenderEntity(*e, **context, *opts), *media, **context);
 }
 
-Response NgsiLdApi::ReplaceEntity(const RequestContext& ctx, Request& req) {
+namespace {
+
+// The answer of a write that reports only success or failure: 204 or a ProblemDetails.
+service::EntityService::StatusCallback NoContentOr(const RequestContext& ctx,
+                                                  const http::AsyncCall& call) {
+  return [&ctx, respond = call.respond](Status s) {
+    respond(s.ok() ? NoContent() : ProblemResponse(ctx, s));
+  };
+}
+
+// The answer of append and update: 204, a 207 UpdateResult, or a ProblemDetails.
+service::EntityService::OutcomeCallback UpdateResultOr(const RequestContext& ctx,
+                                                       const http::AsyncCall& call,
+                                                       std::shared_ptr<const LdContext> context) {
+  return [&ctx, respond = call.respond, context = std::move(context)](
+             Result<service::AttrOutcome> r) {
+    respond(r.ok() ? UpdateResultResponse(*r, *context) : ProblemResponse(ctx, r.status()));
+  };
+}
+
+}  // namespace
+
+void NgsiLdApi::ReplaceEntity(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<Entity> e = EntityForPath(contexts_, req, options_.limits, false);
-  if (!e.ok()) return ProblemResponse(ctx, e.status());
-  if (Status s = entities_.Replace(ctx, std::move(*e)); !s.ok()) return ProblemResponse(ctx, s);
-  return NoContent();
+  if (!e.ok()) return call.respond(ProblemResponse(ctx, e.status()));
+  entities_.ReplaceAsync(ctx, std::move(*e), NoContentOr(ctx, call));
 }
 
-Response NgsiLdApi::MergeEntity(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::MergeEntity(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<Entity> e = EntityForPath(contexts_, req, options_.limits, true);
-  if (!e.ok()) return ProblemResponse(ctx, e.status());
-  if (Status s = entities_.Merge(ctx, std::move(*e)); !s.ok()) return ProblemResponse(ctx, s);
-  return NoContent();
+  if (!e.ok()) return call.respond(ProblemResponse(ctx, e.status()));
+  entities_.MergeAsync(ctx, std::move(*e), NoContentOr(ctx, call));
 }
 
-Response NgsiLdApi::DeleteEntity(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::DeleteEntity(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
-  if (Status s = entities_.Delete(ctx, *id); !s.ok()) return ProblemResponse(ctx, s);
-  return NoContent();
+  if (!id.ok()) return call.respond(ProblemResponse(ctx, id.status()));
+  entities_.DeleteAsync(ctx, std::move(*id), NoContentOr(ctx, call));
 }
 
-Response NgsiLdApi::AppendAttrs(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::AppendAttrs(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
+  if (!id.ok()) return call.respond(ProblemResponse(ctx, id.status()));
   // merge-patch+json is accepted here too: the ngsijs client sends it for append.
   Result<JsonLdBody> body = ReadBody(contexts_, req, true);
-  if (!body.ok()) return ProblemResponse(ctx, body.status());
+  if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, false);
-  if (!attrs.ok()) return ProblemResponse(ctx, attrs.status());
-  Json types = Json::MakeArray();
+  if (!attrs.ok()) return call.respond(ProblemResponse(ctx, attrs.status()));
+  std::vector<std::string> types;
   if (const Json* t = body->body.Find("type")) {
-    if (t->is_string()) types.Push(body->context->ExpandTerm(t->AsString()));
+    if (t->is_string()) types.push_back(body->context->ExpandTerm(t->AsString()));
     if (t->is_array()) {
       for (const auto& x : t->AsArray()) {
-        if (x.is_string()) types.Push(body->context->ExpandTerm(x.AsString()));
+        if (x.is_string()) types.push_back(body->context->ExpandTerm(x.AsString()));
       }
     }
   }
-  Result<service::AttrOutcome> r = entities_.AppendAttrs(ctx, *id, std::move(*attrs),
-                                                         HasOption(req, "noOverwrite"), &types);
-  if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return UpdateResultResponse(*r, *body->context);
+  entities_.AppendAttrsAsync(ctx, std::move(*id), std::move(*attrs), HasOption(req, "noOverwrite"),
+                             std::move(types), UpdateResultOr(ctx, call, body->context));
 }
 
-Response NgsiLdApi::UpdateAttrs(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::UpdateAttrs(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
+  if (!id.ok()) return call.respond(ProblemResponse(ctx, id.status()));
   Result<JsonLdBody> body = ReadBody(contexts_, req, true);
-  if (!body.ok()) return ProblemResponse(ctx, body.status());
+  if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, false);
-  if (!attrs.ok()) return ProblemResponse(ctx, attrs.status());
-  Result<service::AttrOutcome> r = entities_.UpdateAttrs(ctx, *id, std::move(*attrs));
-  if (!r.ok()) return ProblemResponse(ctx, r.status());
-  return UpdateResultResponse(*r, *body->context);
+  if (!attrs.ok()) return call.respond(ProblemResponse(ctx, attrs.status()));
+  entities_.UpdateAttrsAsync(ctx, std::move(*id), std::move(*attrs),
+                             UpdateResultOr(ctx, call, body->context));
 }
 
-Response NgsiLdApi::PartialAttrUpdate(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::PartialAttrUpdate(const RequestContext& ctx, Request& req, http::AsyncCall call) {
+  const auto fail = [&](const Status& s) { call.respond(ProblemResponse(ctx, s)); };
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
+  if (!id.ok()) return fail(id.status());
   Result<JsonLdBody> body = ReadBody(contexts_, req, true);
-  if (!body.ok()) return ProblemResponse(ctx, body.status());
-  if (!body->body.is_object()) return ProblemResponse(ctx, Status::BadRequestData("body must be a JSON object"));
-  const std::string attr_iri = body->context->ExpandTerm(req.PathParam("attrId"));
+  if (!body.ok()) return fail(body.status());
+  if (!body->body.is_object()) return fail(Status::BadRequestData("body must be a JSON object"));
+  std::string attr_iri = body->context->ExpandTerm(req.PathParam("attrId"));
   // The fragment holds members of the instance; sub-attribute names are expanded.
   Json fragment = Json::MakeObject();
   for (const auto& [k, v] : body->body.AsObject()) {
     if (k == "@context") continue;
     if (domain::attr::IsReservedMember(k)) {
       if (k == domain::attr::kType && !(v.is_string())) {
-        return ProblemResponse(ctx, Status::BadRequestData("attribute type must be a string"));
+        return fail(Status::BadRequestData("attribute type must be a string"));
       }
       if (k == domain::attr::kDatasetId && (!v.is_string() || !domain::IsValidUri(v.AsString()))) {
-        return ProblemResponse(ctx, Status::BadRequestData("datasetId must be a URI"));
+        return fail(Status::BadRequestData("datasetId must be a URI"));
       }
-      if (v.is_null()) return ProblemResponse(ctx, Status::BadRequestData("null member", k));
+      if (v.is_null()) return fail(Status::BadRequestData("null member", k));
       fragment.Set(k, v);
       continue;
     }
     Result<Json> sub = DecodeAttribute(k, v, *body->context, options_.limits, true);
-    if (!sub.ok()) return ProblemResponse(ctx, sub.status());
+    if (!sub.ok()) return fail(sub.status());
     fragment.Set(body->context->ExpandTerm(k), sub->AsArray().front());
   }
-  if (Status s = entities_.PartialAttrUpdate(ctx, *id, attr_iri, std::move(fragment)); !s.ok()) {
-    return ProblemResponse(ctx, s);
-  }
-  return NoContent();
+  entities_.PartialAttrUpdateAsync(ctx, std::move(*id), std::move(attr_iri), std::move(fragment),
+                                   NoContentOr(ctx, call));
 }
 
-Response NgsiLdApi::ReplaceAttr(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::ReplaceAttr(const RequestContext& ctx, Request& req, http::AsyncCall call) {
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
+  if (!id.ok()) return call.respond(ProblemResponse(ctx, id.status()));
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
-  if (!body.ok()) return ProblemResponse(ctx, body.status());
+  if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   const std::string_view name = req.PathParam("attrId");
   Json value = body->body;
   if (value.is_object()) value.Erase("@context");
   Result<Json> instances = DecodeAttribute(name, value, *body->context, options_.limits, false);
-  if (!instances.ok()) return ProblemResponse(ctx, instances.status());
-  if (Status s = entities_.ReplaceAttr(ctx, *id, body->context->ExpandTerm(name), std::move(*instances));
-      !s.ok()) {
-    return ProblemResponse(ctx, s);
-  }
-  return NoContent();
+  if (!instances.ok()) return call.respond(ProblemResponse(ctx, instances.status()));
+  entities_.ReplaceAttrAsync(ctx, std::move(*id), body->context->ExpandTerm(name),
+                             std::move(*instances), NoContentOr(ctx, call));
 }
 
-Response NgsiLdApi::DeleteAttr(const RequestContext& ctx, Request& req) {
+void NgsiLdApi::DeleteAttr(const RequestContext& ctx, Request& req, http::AsyncCall call) {
+  const auto fail = [&](const Status& s) { call.respond(ProblemResponse(ctx, s)); };
   Result<std::string> id = EntityIdParam(req);
-  if (!id.ok()) return ProblemResponse(ctx, id.status());
+  if (!id.ok()) return fail(id.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
-  if (!context.ok()) return ProblemResponse(ctx, context.status());
+  if (!context.ok()) return fail(context.status());
   std::optional<std::string> dataset;
   if (const std::string* ds = req.Query("datasetId")) {
-    if (!domain::IsValidUri(*ds)) return ProblemResponse(ctx, Status::BadRequestData("datasetId must be a URI", *ds));
+    if (!domain::IsValidUri(*ds)) return fail(Status::BadRequestData("datasetId must be a URI", *ds));
     dataset = *ds;
   }
   bool delete_all = false;
   if (const std::string* all = req.Query("deleteAll")) {
     if (*all != "true" && *all != "false") {
-      return ProblemResponse(ctx, Status::BadRequestData("deleteAll must be true or false", *all));
+      return fail(Status::BadRequestData("deleteAll must be true or false", *all));
     }
     delete_all = *all == "true";
   }
   if (delete_all && dataset) {
-    return ProblemResponse(ctx, Status::BadRequestData("deleteAll and datasetId cannot be combined"));
+    return fail(Status::BadRequestData("deleteAll and datasetId cannot be combined"));
   }
-  const std::string attr_iri = (*context)->ExpandTerm(req.PathParam("attrId"));
-  if (Status s = entities_.DeleteAttr(ctx, *id, attr_iri, dataset, delete_all); !s.ok()) {
-    return ProblemResponse(ctx, s);
-  }
-  return NoContent();
+  std::string attr_iri = (*context)->ExpandTerm(req.PathParam("attrId"));
+  entities_.DeleteAttrAsync(ctx, std::move(*id), std::move(attr_iri), std::move(dataset),
+                            delete_all, NoContentOr(ctx, call));
 }
 
 }  // namespace dothi::api::ngsi_ld

@@ -26,29 +26,30 @@ class NgsiLdApi {
   // Adds every NGSI-LD route and the ProblemDetails error renderer for /ngsi-ld/.
   void RegisterRoutes(http::Router& router);
 
-  // Entities (clause 5.6 / 5.7).
+  // Entities (clause 5.6 / 5.7). The writes are asynchronous handlers (http::AsyncCall):
+  // they answer once the write is durable, without holding a thread while it commits.
   // POST /entities -> 201 + Location. Errors: 400, 409, 415.
-  http::Response CreateEntity(const RequestContext& ctx, http::Request& req);
+  void CreateEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // GET /entities?type=&id=&idPattern=&q=&georel=&geometry=&coordinates=&attrs=&limit=&offset=
   http::Response QueryEntities(const RequestContext& ctx, http::Request& req);
   // GET /entities/{entityId}?attrs=&pick=&omit=&options=&lang= -> 200. Errors: 400, 404, 406.
   http::Response RetrieveEntity(const RequestContext& ctx, http::Request& req);
   // PUT /entities/{entityId} -> 204. Errors: 400, 404.
-  http::Response ReplaceEntity(const RequestContext& ctx, http::Request& req);
+  void ReplaceEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // PATCH /entities/{entityId} (merge) -> 204. Errors: 400, 404.
-  http::Response MergeEntity(const RequestContext& ctx, http::Request& req);
+  void MergeEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // DELETE /entities/{entityId} -> 204. Errors: 400, 404.
-  http::Response DeleteEntity(const RequestContext& ctx, http::Request& req);
+  void DeleteEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // POST /entities/{entityId}/attrs?options=noOverwrite -> 204 or 207 UpdateResult.
-  http::Response AppendAttrs(const RequestContext& ctx, http::Request& req);
+  void AppendAttrs(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // PATCH /entities/{entityId}/attrs -> 204 or 207 UpdateResult.
-  http::Response UpdateAttrs(const RequestContext& ctx, http::Request& req);
+  void UpdateAttrs(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // PATCH /entities/{entityId}/attrs/{attrId} -> 204. Errors: 400, 404.
-  http::Response PartialAttrUpdate(const RequestContext& ctx, http::Request& req);
+  void PartialAttrUpdate(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // PUT /entities/{entityId}/attrs/{attrId} -> 204. Errors: 400, 404.
-  http::Response ReplaceAttr(const RequestContext& ctx, http::Request& req);
+  void ReplaceAttr(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // DELETE /entities/{entityId}/attrs/{attrId}?datasetId=&deleteAll= -> 204. Errors: 400, 404.
-  http::Response DeleteAttr(const RequestContext& ctx, http::Request& req);
+  void DeleteAttr(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
 
   // Batch (clause 5.6.7-5.6.10, 5.6.18, 5.7.2): 201/204 on success, 207 BatchOperationResult.
   http::Response BatchCreate(const RequestContext& ctx, http::Request& req);

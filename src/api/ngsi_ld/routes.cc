@@ -13,17 +13,30 @@ void NgsiLdApi::RegisterRoutes(http::Router& router) {
   auto add = [&](Method m, const std::string& path, const char* name, auto fn) {
     router.Add(m, kBase + path, std::string("ngsi_ld.") + name, bind(fn));
   };
-  add(Method::kPost, "/entities", "create_entity", &NgsiLdApi::CreateEntity);
+  // Writes answer once durable without holding a thread. They start on the I/O thread, or
+  // on the worker pool when resolving a remote @context may block on the network.
+  using AsyncFn = void (NgsiLdApi::*)(const RequestContext&, http::Request&, http::AsyncCall);
+  auto add_async = [&](Method m, const std::string& path, const char* name, AsyncFn fn) {
+    router.AddAsync(m, kBase + path, std::string("ngsi_ld.") + name,
+                    [this, fn](const RequestContext& ctx, http::Request& req, http::AsyncCall call) {
+                      if (!contexts_.MayFetch()) return (this->*fn)(ctx, req, std::move(call));
+                      std::function<void(std::function<void()>)> offload = call.offload;
+                      offload([this, fn, &ctx, &req, call = std::move(call)] {
+                        (this->*fn)(ctx, req, call);
+                      });
+                    });
+  };
+  add_async(Method::kPost, "/entities", "create_entity", &NgsiLdApi::CreateEntity);
   add(Method::kGet, "/entities", "query_entities", &NgsiLdApi::QueryEntities);
   add(Method::kGet, "/entities/{entityId}", "retrieve_entity", &NgsiLdApi::RetrieveEntity);
-  add(Method::kPut, "/entities/{entityId}", "replace_entity", &NgsiLdApi::ReplaceEntity);
-  add(Method::kPatch, "/entities/{entityId}", "merge_entity", &NgsiLdApi::MergeEntity);
-  add(Method::kDelete, "/entities/{entityId}", "delete_entity", &NgsiLdApi::DeleteEntity);
-  add(Method::kPost, "/entities/{entityId}/attrs", "append_attrs", &NgsiLdApi::AppendAttrs);
-  add(Method::kPatch, "/entities/{entityId}/attrs", "update_attrs", &NgsiLdApi::UpdateAttrs);
-  add(Method::kPatch, "/entities/{entityId}/attrs/{attrId}", "partial_attr_update", &NgsiLdApi::PartialAttrUpdate);
-  add(Method::kPut, "/entities/{entityId}/attrs/{attrId}", "replace_attr", &NgsiLdApi::ReplaceAttr);
-  add(Method::kDelete, "/entities/{entityId}/attrs/{attrId}", "delete_attr", &NgsiLdApi::DeleteAttr);
+  add_async(Method::kPut, "/entities/{entityId}", "replace_entity", &NgsiLdApi::ReplaceEntity);
+  add_async(Method::kPatch, "/entities/{entityId}", "merge_entity", &NgsiLdApi::MergeEntity);
+  add_async(Method::kDelete, "/entities/{entityId}", "delete_entity", &NgsiLdApi::DeleteEntity);
+  add_async(Method::kPost, "/entities/{entityId}/attrs", "append_attrs", &NgsiLdApi::AppendAttrs);
+  add_async(Method::kPatch, "/entities/{entityId}/attrs", "update_attrs", &NgsiLdApi::UpdateAttrs);
+  add_async(Method::kPatch, "/entities/{entityId}/attrs/{attrId}", "partial_attr_update", &NgsiLdApi::PartialAttrUpdate);
+  add_async(Method::kPut, "/entities/{entityId}/attrs/{attrId}", "replace_attr", &NgsiLdApi::ReplaceAttr);
+  add_async(Method::kDelete, "/entities/{entityId}/attrs/{attrId}", "delete_attr", &NgsiLdApi::DeleteAttr);
   add(Method::kPost, "/entityOperations/create", "batch_create", &NgsiLdApi::BatchCreate);
   add(Method::kPost, "/entityOperations/upsert", "batch_upsert", &NgsiLdApi::BatchUpsert);
   add(Method::kPost, "/entityOperations/update", "batch_update", &NgsiLdApi::BatchUpdate);

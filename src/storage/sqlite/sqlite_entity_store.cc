@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <iterator>
 #include <string>
 #include <system_error>
@@ -350,47 +351,62 @@ void SqliteEntityStore::ReleaseReader(std::unique_ptr<Connection> conn) {
   // surplus closes here, outside the lock.
 }
 
-Status SqliteEntityStore::Submit(Request& request) {
+void SqliteEntityStore::Submit(std::unique_ptr<Request> request) {
   std::unique_lock lock(mu_);
   if (state_ != State::kOpen || stopping_) {
-    return Status::Unavailable(state_ == State::kNew ? "store is not open" : "store is closed",
-                               options_.path);
+    Status refused = Status::Unavailable(
+        state_ == State::kNew ? "store is not open" : "store is closed", options_.path);
+    lock.unlock();
+    request->done(std::move(refused));
+    return;
   }
-  queue_.push_back(&request);
+  queue_.push_back(std::move(request));
   writer_cv_.notify_one();
   queued_cv_.notify_all();
-  request.cv.wait(lock, [&] { return request.done; });
-  return request.result;
 }
 
-Status SqliteEntityStore::Commit(std::vector<EntityWrite> writes) {
-  Request request;
-  request.writes = std::move(writes);
-  request.is_commit = true;
-  if (request.writes.empty()) {
+Status SqliteEntityStore::SubmitAndWait(std::unique_ptr<Request> request) {
+  auto done = std::make_shared<std::promise<Status>>();
+  std::future<Status> result = done->get_future();
+  request->done = [done](Status s) { done->set_value(std::move(s)); };
+  Submit(std::move(request));
+  return result.get();
+}
+
+void SqliteEntityStore::CommitAsync(std::vector<EntityWrite> writes, CommitCallback done) {
+  if (writes.empty()) {
     // Nothing to write, but a closed store still says so.
-    std::lock_guard lock(mu_);
-    if (state_ != State::kOpen || stopping_) {
-      return Status::Unavailable(state_ == State::kNew ? "store is not open" : "store is closed",
-                                 options_.path);
+    Status s;
+    {
+      std::lock_guard lock(mu_);
+      if (state_ != State::kOpen || stopping_) {
+        s = Status::Unavailable(state_ == State::kNew ? "store is not open" : "store is closed",
+                                options_.path);
+      } else {
+        commits_.fetch_add(1, std::memory_order_relaxed);
+      }
     }
-    commits_.fetch_add(1, std::memory_order_relaxed);
-    return Status::OK();
+    done(std::move(s));
+    return;
   }
-  return Submit(request);
+  auto request = std::make_unique<Request>();
+  request->writes = std::move(writes);
+  request->is_commit = true;
+  request->done = std::move(done);
+  Submit(std::move(request));
 }
 
 Status SqliteEntityStore::PutDocument(std::string_view kind, std::string_view key,
                                       std::string_view bytes) {
-  Request request;
-  request.document = DocumentWrite{false, std::string(kind), std::string(key), std::string(bytes)};
-  return Submit(request);
+  auto request = std::make_unique<Request>();
+  request->document = DocumentWrite{false, std::string(kind), std::string(key), std::string(bytes)};
+  return SubmitAndWait(std::move(request));
 }
 
 Status SqliteEntityStore::DeleteDocument(std::string_view kind, std::string_view key) {
-  Request request;
-  request.document = DocumentWrite{true, std::string(kind), std::string(key), {}};
-  return Submit(request);
+  auto request = std::make_unique<Request>();
+  request->document = DocumentWrite{true, std::string(kind), std::string(key), {}};
+  return SubmitAndWait(std::move(request));
 }
 
 void SqliteEntityStore::WriterLoop() {
@@ -401,13 +417,13 @@ void SqliteEntityStore::WriterLoop() {
     if (queue_.empty()) break;  // stopping_ with nothing left
 
     // Take whole requests in arrival order; the first one goes even if it alone is too big.
-    std::vector<Request*> batch;
+    std::vector<std::unique_ptr<Request>> batch;
     std::size_t batch_writes = 0;
     while (!queue_.empty()) {
-      Request* next = queue_.front();
-      std::size_t n = next->writes.size() + (next->document ? 1 : 0);
+      const Request& next = *queue_.front();
+      std::size_t n = next.writes.size() + (next.document ? 1 : 0);
       if (!batch.empty() && batch_writes + n > options_.max_batch_writes) break;
-      batch.push_back(next);
+      batch.push_back(std::move(queue_.front()));
       batch_writes += n;
       queue_.pop_front();
     }
@@ -421,29 +437,26 @@ void SqliteEntityStore::WriterLoop() {
                       .count();
     if (!s.ok()) spdlog::warn("sqlite store: transaction of {} requests failed: {}", batch.size(),
                               s.message());
-    lock.lock();
-
     commit_micros_sum_.fetch_add(static_cast<std::uint64_t>(micros), std::memory_order_relaxed);
     if (s.ok()) {
       transactions_.fetch_add(1, std::memory_order_relaxed);
       std::uint64_t commits = 0;
-      for (const Request* r : batch) commits += r->is_commit ? 1 : 0;
+      for (const auto& r : batch) commits += r->is_commit ? 1 : 0;
       commits_.fetch_add(commits, std::memory_order_relaxed);
     }
-    // The waiters cannot leave Submit (and free their Request) until we release mu_.
-    for (Request* r : batch) {
-      r->result = s;
-      r->done = true;
-      r->cv.notify_one();
-    }
+    // Outside the lock: a callback may queue the next write of the same entity.
+    for (auto& r : batch) r->done(s);
+    batch.clear();
+    lock.lock();
   }
 }
 
-Status SqliteEntityStore::ApplyBatch(const std::vector<Request*>& batch, bool inject_failure) {
+Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch,
+                                     bool inject_failure) {
   sqlite3* db = write_conn_->db;
   DOTHI_RETURN_IF_ERROR(StepDone(db, write_conn_->begin.get(), "cannot begin transaction"));
   Status s;
-  for (const Request* r : batch) {
+  for (const auto& r : batch) {
     s = ApplyRequest(*r);
     if (!s.ok()) break;
   }

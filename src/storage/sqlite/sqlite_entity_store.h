@@ -18,10 +18,11 @@
 #include "storage/entity_store.h"
 
 // SqliteEntityStore is the EntityStore on one SQLite file in WAL mode.
-// Threading: every public method is safe to call from any thread. Commit() and the document
-// writes queue their work for one writer thread, which commits everything queued (up to
-// max_batch_writes) in a single transaction (group commit) and then wakes the callers; a
-// caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
+// Threading: every public method is safe to call from any thread. CommitAsync() and the
+// document writes queue their work for one writer thread, which commits everything queued
+// (up to max_batch_writes) in a single transaction (group commit) and then calls each
+// request's callback in queue order, outside its lock; a caller's writes are never split
+// across transactions. Reads (Get, ScanAll, ScanDocuments)
 // use a pool of read-only connections and never wait for the writer.
 // ScanAll/ScanDocuments callbacks may call back into the store (a fresh read connection is
 // opened when the pool is empty) but must not call Close().
@@ -54,7 +55,7 @@ class SqliteEntityStore final : public EntityStore {
   // this build knows and starts the writer. Fails on a missing directory, a file that is not a
   // database or a schema newer than this build.
   Status Open() override;
-  Status Commit(std::vector<EntityWrite> writes) override;
+  void CommitAsync(std::vector<EntityWrite> writes, CommitCallback done) override;
   Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) override;
   Status ScanAll(const ScanFn& fn) override;
   Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) override;
@@ -84,20 +85,20 @@ class SqliteEntityStore final : public EntityStore {
     std::string key;
     std::string bytes;
   };
-  // One caller's writes, living on the caller's stack until the writer marks it done.
+  // One caller's writes, owned by the queue until the writer reports their outcome.
   struct Request {
     std::vector<EntityWrite> writes;
     std::optional<DocumentWrite> document;
     bool is_commit = false;  // counts in StoreStats::commits
-    bool done = false;
-    Status result;
-    std::condition_variable cv;
+    CommitCallback done;
   };
   class ReadLease;  // RAII borrow of a read connection
 
-  Status Submit(Request& request);
+  // Queues the request, or reports Unavailable through its callback when closed.
+  void Submit(std::unique_ptr<Request> request);
+  Status SubmitAndWait(std::unique_ptr<Request> request);
   void WriterLoop();
-  Status ApplyBatch(const std::vector<Request*>& batch, bool inject_failure);
+  Status ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch, bool inject_failure);
   Status ApplyRequest(const Request& request);
   Result<std::unique_ptr<Connection>> OpenReadConnection();
   Result<std::unique_ptr<Connection>> AcquireReader();
@@ -109,7 +110,7 @@ class SqliteEntityStore final : public EntityStore {
   std::mutex mu_;
   std::condition_variable writer_cv_;   // work queued, pause lifted or stop requested
   std::condition_variable queued_cv_;   // a request was queued (for WaitUntilQueuedForTesting)
-  std::deque<Request*> queue_;
+  std::deque<std::unique_ptr<Request>> queue_;
   enum class State { kNew, kOpen, kClosed };
   State state_ = State::kNew;
   bool stopping_ = false;

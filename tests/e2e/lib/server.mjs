@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DOTHI_BIN = process.env.DOTHI_BIN
   ? path.resolve(process.env.DOTHI_BIN)
-  : path.resolve(here, '../../../build/src/app/dothi');
+  : path.resolve(here, '../../../build/release/src/app/dothi');
 
 export function freshDataDir() {
   return mkdtempSync(path.join(tmpdir(), 'dothi-e2e-'));

@@ -139,9 +139,10 @@ TEST_F(RouterTest, UsesRendererOfLongestPrefix) {
 }
 
 TEST_F(RouterTest, ReportsInlineRoutes) {
-  EXPECT_TRUE(router_.RunsInline(Make(Method::kGet, "/health")));
-  EXPECT_FALSE(router_.RunsInline(Make(Method::kGet, "/ngsi-ld/v1/entities")));
-  EXPECT_FALSE(router_.RunsInline(Make(Method::kGet, "/nothing")));
+  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/health")), Router::Execution::kInline);
+  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/ngsi-ld/v1/entities")),
+            Router::Execution::kPool);
+  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/nothing")), Router::Execution::kPool);
 }
 
 TEST_F(RouterTest, WorksFromPathWhenTargetIsEmpty) {

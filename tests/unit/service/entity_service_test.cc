@@ -62,12 +62,13 @@ class FailingStore final : public storage::EntityStore {
   explicit FailingStore(storage::EntityStore& inner) : inner_(inner) {}
   bool fail_next = false;
   Status Open() override { return inner_.Open(); }
-  Status Commit(std::vector<storage::EntityWrite> writes) override {
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
     if (fail_next) {
       fail_next = false;
-      return Status::Unavailable("disk full (test)");
+      done(Status::Unavailable("disk full (test)"));
+      return;
     }
-    return inner_.Commit(std::move(writes));
+    inner_.CommitAsync(std::move(writes), std::move(done));
   }
   Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override {
     return inner_.Get(t, id);
@@ -87,6 +88,47 @@ class FailingStore final : public storage::EntityStore {
 
  private:
   storage::EntityStore& inner_;
+};
+
+// A store that holds every CommitAsync until the test lets it through (ReleaseOne), so a
+// test can look at the service while a commit is in flight.
+class GatedStore final : public storage::EntityStore {
+ public:
+  explicit GatedStore(storage::EntityStore& inner) : inner_(inner) {}
+  Status Open() override { return inner_.Open(); }
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
+    held_.push_back({std::move(writes), std::move(done)});
+  }
+  std::size_t held() const { return held_.size(); }
+  // Commits the oldest held write to the inner store and reports it.
+  void ReleaseOne() {
+    Held h = std::move(held_.front());
+    held_.erase(held_.begin());
+    inner_.CommitAsync(std::move(h.writes), std::move(h.done));
+  }
+  Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override {
+    return inner_.Get(t, id);
+  }
+  Status ScanAll(const ScanFn& fn) override { return inner_.ScanAll(fn); }
+  Status PutDocument(std::string_view k, std::string_view key, std::string_view b) override {
+    return inner_.PutDocument(k, key, b);
+  }
+  Status DeleteDocument(std::string_view k, std::string_view key) override {
+    return inner_.DeleteDocument(k, key);
+  }
+  Status ScanDocuments(std::string_view k, const DocFn& fn) override {
+    return inner_.ScanDocuments(k, fn);
+  }
+  storage::StoreStats Stats() const override { return inner_.Stats(); }
+  void Close() override { inner_.Close(); }
+
+ private:
+  struct Held {
+    std::vector<storage::EntityWrite> writes;
+    CommitCallback done;
+  };
+  storage::EntityStore& inner_;
+  std::vector<Held> held_;
 };
 
 class EntityServiceTest : public ::testing::Test {
@@ -178,6 +220,54 @@ TEST_F(EntityServiceTest, FailedCommitChangesNothing) {
   store.fail_next = true;
   EXPECT_FALSE(service.Create(Ctx("t"), Make("urn:x:2", "Sensor", 2)).ok());
   EXPECT_EQ(service.Get(Ctx("t"), "urn:x:2").status().code(), ErrorCode::kNotFound);
+}
+
+// An asynchronous write holds its entity from reading it until its commit is reported: a
+// second write of the same entity waits (and then builds on the first), reads see only
+// committed states, and writes of other entities go ahead meanwhile.
+TEST_F(EntityServiceTest, AsyncWritesOfOneEntityWaitForTheCommitBeforeThem) {
+  testing::MemoryEntityStore inner;
+  ASSERT_TRUE(inner.Open().ok());
+  GatedStore store(inner);
+  EntityService service(store, EntityServiceOptions{});
+  const RequestContext ctx = Ctx("t");
+
+  std::vector<std::string> reported;
+  service.CreateAsync(ctx, Make("urn:x:1", "Sensor", 1), [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    reported.push_back("create 1");
+  });
+  service.CreateAsync(ctx, Make("urn:x:2", "Sensor", 2), [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    reported.push_back("create 2");
+  });
+  ASSERT_EQ(store.held(), 2u) << "different entities do not wait for each other";
+  EXPECT_EQ(service.Get(ctx, "urn:x:1").status().code(), ErrorCode::kNonexistentTenant)
+      << "nothing is visible before its commit";
+
+  Json humidity = Json::MakeObject();
+  humidity.Set(Iri("humidity"), Prop(0.5));
+  service.AppendAttrsAsync(ctx, "urn:x:1", humidity, false, {}, [&](Result<AttrOutcome> r) {
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    reported.push_back("append 1");
+  });
+  EXPECT_EQ(store.held(), 2u) << "the append waits for the create of urn:x:1";
+
+  store.ReleaseOne();  // create 1 lands; the append now reads it and commits in turn
+  EXPECT_EQ(reported, (std::vector<std::string>{"create 1"}));
+  ASSERT_EQ(store.held(), 2u);
+  Result<Entity> mid = service.Get(ctx, "urn:x:1");
+  ASSERT_TRUE(mid.ok());
+  EXPECT_EQ(mid->FindInstance(Iri("humidity")), nullptr) << "the append is not committed yet";
+
+  store.ReleaseOne();  // create 2
+  store.ReleaseOne();  // append 1
+  EXPECT_EQ(reported, (std::vector<std::string>{"create 1", "create 2", "append 1"}));
+  Result<Entity> last = service.Get(ctx, "urn:x:1");
+  ASSERT_TRUE(last.ok());
+  ASSERT_NE(last->FindInstance(Iri("humidity")), nullptr);
+  EXPECT_EQ(last->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1)
+      << "the append built on the created entity";
 }
 
 TEST_F(EntityServiceTest, AppendWithNoOverwriteReportsExistingAttributes) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -286,6 +287,38 @@ TEST_P(EntityStoreContractTest, ConcurrentCommitsFromSixteenThreadsAreAllVisible
   EXPECT_LE(transactions, commits);
 }
 
+// CommitAsync reports exactly once; by then the writes are readable. A callback may commit
+// again (the service queues the next write of an entity from there).
+TEST_P(EntityStoreContractTest, CommitAsyncReportsOnceAfterTheWritesAreVisible) {
+  std::promise<void> finished;
+  std::atomic<int> calls{0};
+  std::optional<std::string> seen_first, seen_second;
+  store_->CommitAsync({Put("t", "a", "1")}, [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ++calls;
+    seen_first = MustGet("t", "a");
+    store_->CommitAsync({Put("t", "a", "2"), Put("t", "b", "2")}, [&](Status s2) {
+      EXPECT_TRUE(s2.ok()) << s2.ToString();
+      ++calls;
+      seen_second = MustGet("t", "b");
+      finished.set_value();
+    });
+  });
+  finished.get_future().wait();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(seen_first, "1");
+  EXPECT_EQ(seen_second, "2");
+  EXPECT_EQ(MustGet("t", "a"), "2");
+}
+
+TEST_P(EntityStoreContractTest, CommitAsyncAfterCloseReportsUnavailable) {
+  store_->Close();
+  std::optional<Status> got;
+  store_->CommitAsync({Put("t", "e", "v")}, [&](Status s) { got = std::move(s); });
+  ASSERT_TRUE(got.has_value()) << "a closed store answers at once, on the calling thread";
+  EXPECT_EQ(got->code(), ErrorCode::kUnavailable);
+}
+
 TEST_P(EntityStoreContractTest, CallsAfterCloseAreUnavailable) {
   ASSERT_TRUE(store_->Commit({Put("t", "e", "v")}).ok());
   store_->Close();
@@ -467,6 +500,41 @@ TEST_F(SqliteEntityStoreTest, CloseCommitsWhatIsQueuedEvenWhilePaused) {
   SqliteEntityStore reopened(Options());
   ASSERT_TRUE(reopened.Open().ok());
   EXPECT_EQ(ScanToMap(reopened).size(), 4u);
+}
+
+// Asynchronous commits land and report in the order they were made, and a callback runs
+// on the writer thread, not on the caller's.
+TEST_F(SqliteEntityStoreTest, AsyncCommitsReportInOrderFromTheWriterThread) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  store.PauseWriterForTesting();
+  constexpr int kCommits = 20;
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::thread::id> threads;
+  std::promise<void> all_done;
+  for (int i = 0; i < kCommits; ++i) {
+    store.CommitAsync({Put("t", "same", std::to_string(i))}, [&, i](Status s) {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      std::lock_guard lock(mu);
+      order.push_back(i);
+      threads.push_back(std::this_thread::get_id());
+      if (static_cast<int>(order.size()) == kCommits) all_done.set_value();
+    });
+  }
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(order.empty()) << "nothing reports before the writer commits";
+  }
+  store.ResumeWriterForTesting();
+  all_done.get_future().wait();
+  std::vector<int> expected(kCommits);
+  for (int i = 0; i < kCommits; ++i) expected[i] = i;
+  EXPECT_EQ(order, expected);
+  for (const auto& id : threads) EXPECT_NE(id, std::this_thread::get_id());
+  Result<std::optional<std::string>> last = store.Get("t", "same");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, std::to_string(kCommits - 1));
 }
 
 TEST_F(SqliteEntityStoreTest, CloseRemovesTheWalFile) {
