@@ -321,6 +321,36 @@ struct Reader {
     pos += 8;
     return true;
   }
+  // Moves past one value without building it.
+  bool Skip(int depth) {
+    std::uint8_t tag;
+    if (depth > kMaxDepth || !Byte(tag)) return false;
+    std::uint64_t n;
+    switch (tag) {
+      case kTNull: case kTFalse: case kTTrue: return true;
+      case kTInt: case kTTime: return Varint(n);
+      case kTDouble: return in.size() - pos >= 8 && (pos += 8, true);
+      case kTString: return Varint(n) && n <= in.size() - pos && (pos += n, true);
+      case kTDict: return Byte(tag);
+      case kTPrefix: return Byte(tag) && Varint(n) && n <= in.size() - pos && (pos += n, true);
+      case kTArray:
+        if (!Varint(n) || n > in.size() - pos) return false;
+        for (std::uint64_t i = 0; i < n; ++i) {
+          if (!Skip(depth + 1)) return false;
+        }
+        return true;
+      case kTObject: {
+        if (!Varint(n) || n > in.size() - pos) return false;
+        std::string key;
+        for (std::uint64_t i = 0; i < n; ++i) {
+          std::uint8_t key_tag;
+          if (!Byte(key_tag) || !StringOf(key_tag, key) || !Skip(depth + 1)) return false;
+        }
+        return true;
+      }
+      default: return false;
+    }
+  }
   bool Value(Json& out, int depth) {
     std::uint8_t tag;
     if (depth > kMaxDepth || !Byte(tag)) return false;
@@ -425,6 +455,48 @@ void Json::EncodeValue(std::string& out) const {
       break;
   }
 }
+
+Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_view bytes,
+                                                                  bool versioned) {
+  std::size_t start = 0;
+  if (versioned) {
+    if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kFormatVersion) {
+      return Status::Internal("corrupt stored value: unknown format");
+    }
+    start = 1;
+  }
+  Reader r{bytes, start};
+  std::uint8_t tag;
+  std::uint64_t n;
+  if (!r.Byte(tag) || tag != kTObject || !r.Varint(n) || n > bytes.size() - r.pos) {
+    return Status::Internal("corrupt stored value: not an object");
+  }
+  std::vector<BinaryMember> members(n);
+  for (BinaryMember& m : members) {
+    std::uint8_t key_tag;
+    if (!r.Byte(key_tag) || !r.StringOf(key_tag, m.key)) return Status::Internal("corrupt stored value");
+    const std::size_t value_start = r.pos;
+    if (!r.Skip(1)) return Status::Internal("corrupt stored value");
+    m.value = bytes.substr(value_start, r.pos - value_start);
+  }
+  if (r.pos != bytes.size()) return Status::Internal("corrupt stored value: trailing bytes");
+  return members;
+}
+
+Result<Json> Json::DecodeBinaryValue(std::string_view value) {
+  Reader r{value, 0};
+  Json out;
+  if (!r.Value(out, 0) || r.pos != value.size()) return Status::Internal("corrupt stored value");
+  return out;
+}
+
+void Json::BeginBinaryObject(std::string& out, std::size_t members, bool versioned) {
+  if (versioned) out.push_back(static_cast<char>(kFormatVersion));
+  out.push_back(kTObject);
+  PutVarint(out, members);
+}
+
+void Json::AppendBinaryKey(std::string& out, std::string_view key) { PutString(out, key); }
 
 Result<Json> Json::DecodeBinary(std::string_view bytes) {
   if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kFormatVersion) {

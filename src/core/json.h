@@ -89,10 +89,25 @@ class Json {
   static void EncodeObjectBinary(std::string& out,
                                  std::initializer_list<std::pair<std::string_view, const Json*>> members);
 
+  // Encoded objects piece by piece, to rewrite a few members of a large stored value
+  // without decoding the others. A value encoding is the binary form of one value without
+  // the leading version byte; an object is written as BeginBinaryObject, then per member
+  // AppendBinaryKey and its value (EncodeValue, or an existing value encoding appended as is).
+  struct BinaryMember {
+    std::string key;
+    std::string_view value;  // the member's value encoding, inside the input bytes
+  };
+  // The members of an encoded object: versioned (EncodeBinary output) or a value encoding.
+  static Result<std::vector<BinaryMember>> BinaryObjectMembers(std::string_view bytes,
+                                                               bool versioned);
+  static Result<Json> DecodeBinaryValue(std::string_view value);
+  static void BeginBinaryObject(std::string& out, std::size_t members, bool versioned);
+  static void AppendBinaryKey(std::string& out, std::string_view key);
+  void EncodeValue(std::string& out) const;
+
   friend bool operator==(const Json& a, const Json& b);
 
  private:
-  void EncodeValue(std::string& out) const;
 
   std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, Array, Object> v_;
 };

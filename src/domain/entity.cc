@@ -64,6 +64,15 @@ Json Entity::ToStorageJson() const {
   return j;
 }
 
+Result<Entity> Entity::FromStorageJson(Json&& j) {
+  Json* a = j.Find("attrs");
+  Json attrs = a != nullptr && a->is_object() ? std::move(*a) : Json();
+  if (a != nullptr) *a = Json::MakeObject();  // keeps j valid for the checks below
+  Result<Entity> e = FromStorageJson(static_cast<const Json&>(j));
+  if (e.ok()) e->attrs = std::move(attrs);
+  return e;
+}
+
 Result<Entity> Entity::FromStorageJson(const Json& j) {
   const Json* id = j.Find("id");
   const Json* type = j.Find("type");
@@ -110,7 +119,83 @@ std::string Entity::Encode() const {
 Result<Entity> Entity::Decode(std::string_view bytes) {
   Result<Json> j = Json::DecodeBinary(bytes);
   if (!j.ok()) return j.status();
-  return FromStorageJson(*j);
+  return FromStorageJson(std::move(*j));
+}
+
+Result<EncodedEntity> EncodedEntity::Open(std::string_view bytes) {
+  Result<std::vector<Json::BinaryMember>> top = Json::BinaryObjectMembers(bytes, true);
+  if (!top.ok()) return top.status();
+  EncodedEntity e;
+  e.top_ = std::move(*top);
+  bool found = false;
+  for (std::size_t i = 0; i < e.top_.size(); ++i) {
+    if (e.top_[i].key == "attrs") {
+      e.attrs_at_ = i;
+      found = true;
+    }
+  }
+  if (!found) return Status::Internal("corrupt stored entity: no attributes");
+  Result<std::vector<Json::BinaryMember>> attrs =
+      Json::BinaryObjectMembers(e.top_[e.attrs_at_].value, false);
+  if (!attrs.ok()) return attrs.status();
+  e.attrs_ = std::move(*attrs);
+  return e;
+}
+
+Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) const {
+  for (const auto& m : attrs_) {
+    if (m.key != iri) continue;
+    Result<Json> v = Json::DecodeBinaryValue(m.value);
+    if (!v.ok()) return v.status();
+    if (!v->is_array()) return Status::Internal("corrupt stored attribute", std::string(iri));
+    return std::optional<Json>(std::move(*v));
+  }
+  return std::optional<Json>();
+}
+
+void EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
+  auto bytes = std::make_unique<std::string>();
+  instances.EncodeValue(*bytes);
+  std::string_view view = *bytes;
+  owned_.push_back(std::move(bytes));
+  for (auto& m : attrs_) {
+    if (m.key == iri) {
+      m.value = view;
+      return;
+    }
+  }
+  attrs_.push_back({std::string(iri), view});
+}
+
+void EncodedEntity::SetModifiedAt(Timestamp t) {
+  auto bytes = std::make_unique<std::string>();
+  Json(t.micros).EncodeValue(*bytes);
+  for (auto& m : top_) {
+    if (m.key == "modifiedAt") m.value = *bytes;
+  }
+  owned_.push_back(std::move(bytes));
+}
+
+std::string EncodedEntity::Encode() const {
+  std::string out;
+  std::size_t size = 16;
+  for (const auto& m : top_) size += m.key.size() + m.value.size();
+  for (const auto& m : attrs_) size += m.key.size() + m.value.size();
+  out.reserve(size);
+  Json::BeginBinaryObject(out, top_.size(), true);
+  for (std::size_t i = 0; i < top_.size(); ++i) {
+    Json::AppendBinaryKey(out, top_[i].key);
+    if (i != attrs_at_) {
+      out.append(top_[i].value);
+      continue;
+    }
+    Json::BeginBinaryObject(out, attrs_.size(), false);
+    for (const auto& m : attrs_) {
+      Json::AppendBinaryKey(out, m.key);
+      out.append(m.value);
+    }
+  }
+  return out;
 }
 
 bool IsValidUri(std::string_view s) {

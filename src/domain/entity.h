@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,9 +83,32 @@ struct Entity {
   // Storage form: one Json object with every field; round-trips exactly.
   Json ToStorageJson() const;
   static Result<Entity> FromStorageJson(const Json& j);
+  static Result<Entity> FromStorageJson(Json&& j);  // moves the attributes out of j
   // Compact binary storage form (Json::EncodeBinary of ToStorageJson).
   std::string Encode() const;
   static Result<Entity> Decode(std::string_view bytes);
+};
+
+// An encoded entity (Entity::Encode bytes) opened to change a few attributes: only those
+// are decoded and re-encoded, the other members are copied as they are. Encode() gives the
+// same bytes as decoding, changing and Entity::Encode would. The input bytes must outlive
+// this object.
+class EncodedEntity {
+ public:
+  static Result<EncodedEntity> Open(std::string_view bytes);
+
+  // The instances of an attribute (expanded IRI), decoded; nullopt when absent.
+  Result<std::optional<Json>> Attr(std::string_view iri) const;
+  // Replaces an attribute's instances, or adds the attribute at the end when absent.
+  void SetAttr(std::string_view iri, const Json& instances);
+  void SetModifiedAt(Timestamp t);
+  std::string Encode() const;
+
+ private:
+  std::vector<Json::BinaryMember> top_;    // id, type, [scope], createdAt, modifiedAt, attrs
+  std::vector<Json::BinaryMember> attrs_;  // views into the input or into owned_
+  std::vector<std::unique_ptr<std::string>> owned_;  // encodings of changed members
+  std::size_t attrs_at_ = 0;  // index of "attrs" in top_
 };
 
 // True when s is an absolute URI as NGSI-LD requires for ids (scheme ":" rest, RFC 3986

@@ -91,23 +91,38 @@ bool IsNullValue(const Json& inst) {
   return v != nullptr && v->is_string() && v->AsString() == kNullValue;
 }
 
-// Writes the instances of one attribute into e, replacing instances with the same
+// Writes instances into an attribute's instance array, replacing instances with the same
 // datasetId. Stamps times.
-void PutInstances(Entity& e, const std::string& iri, const Json& instances, const std::string& now) {
-  Json* existing = e.attrs.Find(iri);
-  if (existing == nullptr) existing = &e.attrs.Set(iri, Json::MakeArray());
+void PutInstancesInto(Json& existing, const Json& instances, const std::string& now) {
   for (const Json& inst : instances.AsArray()) {
     Json copy = inst;
     const std::string ds = DatasetOf(inst);
-    const int at = FindSameDataset(existing->AsArray(), ds);
+    const int at = FindSameDataset(existing.AsArray(), ds);
     if (at >= 0) {
-      StampInstance(copy, now, &existing->AsArray()[at]);
-      existing->AsArray()[at] = std::move(copy);
+      StampInstance(copy, now, &existing.AsArray()[at]);
+      existing.AsArray()[at] = std::move(copy);
     } else {
       StampInstance(copy, now, nullptr);
-      existing->Push(std::move(copy));
+      existing.Push(std::move(copy));
     }
   }
+}
+
+// Writes the instances of one attribute into e (see PutInstancesInto).
+void PutInstances(Entity& e, const std::string& iri, const Json& instances, const std::string& now) {
+  Json* existing = e.attrs.Find(iri);
+  if (existing == nullptr) existing = &e.attrs.Set(iri, Json::MakeArray());
+  PutInstancesInto(*existing, instances, now);
+}
+
+// The kinds ("Property", ...) of an attribute's instances, in order: part of an entity's shape.
+std::vector<std::string> KindsOf(const Json& instances) {
+  std::vector<std::string> kinds;
+  for (const Json& inst : instances.AsArray()) {
+    const Json* k = inst.Find(attr::kType);
+    kinds.push_back(k != nullptr && k->is_string() ? k->AsString() : std::string());
+  }
+  return kinds;
 }
 
 // Merges src into dst (JSON merge patch semantics for one instance): members replace,
@@ -263,6 +278,14 @@ void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
   s = TenantIndex::Slot{};
   t.free_slots.push_back(slot);
   --t.live;
+}
+
+void EntityService::IndexReplaceBytes(TenantIndex& t, std::string_view id, std::string bytes) {
+  auto it = t.by_id.find(id);
+  if (it == t.by_id.end()) return;  // cannot happen: the writer holds the entity's lock
+  std::string& slot_bytes = t.slots[it->second].bytes;
+  slot_bytes = std::move(bytes);
+  slot_bytes.shrink_to_fit();
 }
 
 void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes) {
@@ -562,6 +585,54 @@ struct EntityService::ApplyOp {
   std::vector<std::string> deletes;
 };
 
+bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
+  PendingWrite& w = op->writes.front();
+  std::string current;
+  {
+    std::shared_lock lock(mu_);
+    const TenantIndex* t = FindTenant(op->tenant);
+    if (t == nullptr) return false;
+    auto it = t->by_id.find(w.id);
+    if (it == t->by_id.end()) return false;
+    current = t->slots[it->second].bytes;
+  }
+  std::optional<Result<EncodedChange>> change = w.patch(current);
+  if (!change) return false;
+  if (!change->ok()) {
+    op->statuses.push_back(change->status());
+    Finish(op, std::move(op->statuses));
+    return true;
+  }
+  op->statuses.push_back(Status::OK());
+  if (!(*change)->bytes) {
+    Finish(op, std::move(op->statuses));
+    return true;
+  }
+  std::string bytes = std::move(*(*change)->bytes);
+  const bool same_shape = (*change)->same_shape;
+  std::vector<storage::EntityWrite> store_writes(1);
+  store_writes[0].kind = storage::EntityWrite::Kind::kPut;
+  store_writes[0].tenant = op->tenant;
+  store_writes[0].id = w.id;
+  store_writes[0].bytes = bytes;
+  store_.CommitAsync(std::move(store_writes),
+                     [this, op, bytes = std::move(bytes), same_shape](Status s) mutable {
+    if (!s.ok()) return Finish(op, std::move(s));
+    const std::string& id = op->writes.front().id;
+    if (same_shape) {
+      std::unique_lock lock(mu_);
+      IndexReplaceBytes(TenantFor(op->tenant), id, std::move(bytes));
+    } else {
+      Result<Entity> e = Entity::Decode(bytes);
+      if (!e.ok()) return Finish(op, e.status());  // cannot happen: we just encoded it
+      std::unique_lock lock(mu_);
+      IndexPut(TenantFor(op->tenant), *e, std::move(bytes));
+    }
+    Finish(op, std::move(op->statuses));
+  });
+  return true;
+}
+
 void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWrite> writes,
                                ApplyCallback done) {
   auto op = std::make_shared<ApplyOp>();
@@ -576,6 +647,7 @@ void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWri
 }
 
 void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
+  if (op->writes.size() == 1 && op->writes.front().patch && RunPatch(op)) return;
   // Current states, then each mutation in input order over a working copy.
   std::map<std::string, std::optional<Entity>>& working = op->working;
   {
@@ -647,9 +719,9 @@ void EntityService::Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vecto
 }
 
 void EntityService::ApplyOneAsync(const RequestContext& ctx, std::string id, Mutation mutate,
-                                  StatusCallback done) {
+                                  StatusCallback done, Patch patch) {
   std::vector<PendingWrite> writes;
-  writes.push_back({std::move(id), std::move(mutate)});
+  writes.push_back({std::move(id), std::move(mutate), std::move(patch)});
   ApplyAsync(ctx, std::move(writes), [done = std::move(done)](Result<std::vector<Status>> r) {
     done(r.ok() ? std::move(r->front()) : r.status());
   });
@@ -808,30 +880,98 @@ EntityService::StatusCallback ReportOutcome(std::shared_ptr<AttrOutcome> outcome
 
 }  // namespace
 
+namespace {
+
+// DoAppend and DoUpdate on the encoded entity: only the named attributes are decoded.
+// update_only: DoUpdate (attributes and instances must exist); else DoAppend without types.
+std::optional<Result<EncodedChange>> PatchAttrs(
+    const RequestContext& ctx, std::string_view current, const Json& attrs, bool update_only,
+    bool no_overwrite, AttrOutcome* outcome) {
+  Result<domain::EncodedEntity> e = domain::EncodedEntity::Open(current);
+  if (!e.ok()) return Result<EncodedChange>(e.status());
+  const std::string now = NowIso(ctx);
+  EncodedChange change;
+  change.same_shape = true;
+  bool any = false;
+  for (const auto& [iri, arr] : attrs.AsObject()) {
+    Result<std::optional<Json>> existing = e->Attr(iri);
+    if (!existing.ok()) return Result<EncodedChange>(existing.status());
+    if (update_only) {
+      bool ok = existing->has_value();
+      if (ok) {
+        for (const Json& inst : arr.AsArray()) {
+          if (FindSameDataset((*existing)->AsArray(), DatasetOf(inst)) < 0) ok = false;
+        }
+      }
+      if (!ok) {
+        outcome->not_updated.emplace_back(iri, "attribute not found");
+        continue;
+      }
+    } else if (no_overwrite && existing->has_value()) {
+      bool all_exist = true;
+      for (const Json& inst : arr.AsArray()) {
+        if (FindSameDataset((*existing)->AsArray(), DatasetOf(inst)) < 0) all_exist = false;
+      }
+      if (all_exist) {
+        outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
+        continue;
+      }
+    }
+    Json instances = existing->has_value() ? std::move(**existing) : Json::MakeArray();
+    const std::vector<std::string> kinds_before = KindsOf(instances);
+    PutInstancesInto(instances, arr, now);
+    if (!existing->has_value() || KindsOf(instances) != kinds_before ||
+        iri == domain::kLocationIri) {
+      change.same_shape = false;
+    }
+    e->SetAttr(iri, instances);
+    outcome->updated.push_back(iri);
+    any = true;
+  }
+  // DoUpdate leaves an entity where nothing applied alone; DoAppend always stamps it.
+  if (!any && update_only) return Result<EncodedChange>(std::move(change));
+  e->SetModifiedAt(WriteTime(ctx));
+  change.bytes = e->Encode();
+  return Result<EncodedChange>(std::move(change));
+}
+
+}  // namespace
+
 void EntityService::AppendAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
                                      bool no_overwrite, std::vector<std::string> types,
                                      OutcomeCallback done) {
   auto outcome = std::make_shared<AttrOutcome>();
+  auto shared_attrs = std::make_shared<const Json>(std::move(attrs));
+  Patch patch;
+  if (types.empty()) {
+    patch = [&ctx, shared_attrs, no_overwrite, outcome](std::string_view current) {
+      return PatchAttrs(ctx, current, *shared_attrs, false, no_overwrite, outcome.get());
+    };
+  }
   std::string key = id;
   ApplyOneAsync(ctx, std::move(key),
-                [&ctx, id = std::move(id), attrs = std::move(attrs), types = std::move(types),
+                [&ctx, id = std::move(id), shared_attrs, types = std::move(types),
                  no_overwrite, outcome](std::optional<Entity> cur) {
-                  return DoAppend(ctx, id, attrs, types, no_overwrite, outcome.get(),
+                  return DoAppend(ctx, id, *shared_attrs, types, no_overwrite, outcome.get(),
                                   std::move(cur));
                 },
-                ReportOutcome(outcome, std::move(done)));
+                ReportOutcome(outcome, std::move(done)), std::move(patch));
 }
 
 void EntityService::UpdateAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
                                      OutcomeCallback done) {
   auto outcome = std::make_shared<AttrOutcome>();
+  auto shared_attrs = std::make_shared<const Json>(std::move(attrs));
   std::string key = id;
   ApplyOneAsync(ctx, std::move(key),
-                [&ctx, id = std::move(id), attrs = std::move(attrs),
+                [&ctx, id = std::move(id), shared_attrs,
                  outcome](std::optional<Entity> cur) {
-                  return DoUpdate(ctx, id, attrs, outcome.get(), std::move(cur));
+                  return DoUpdate(ctx, id, *shared_attrs, outcome.get(), std::move(cur));
                 },
-                ReportOutcome(outcome, std::move(done)));
+                ReportOutcome(outcome, std::move(done)),
+                [&ctx, shared_attrs, outcome](std::string_view current) {
+                  return PatchAttrs(ctx, current, *shared_attrs, true, false, outcome.get());
+                });
 }
 
 void EntityService::PartialAttrUpdateAsync(const RequestContext& ctx, std::string id,
@@ -920,7 +1060,7 @@ Result<std::vector<BatchItemResult>> EntityService::ApplyBatch(
   for (auto& e : entities) {
     ids.push_back(e.id);
     std::string id = e.id;
-    writes.push_back({std::move(id), make(std::move(e))});
+    writes.push_back({std::move(id), make(std::move(e)), nullptr});
   }
   return Collect(ids, Apply(ctx, std::move(writes)));
 }
@@ -983,7 +1123,7 @@ Result<std::vector<BatchItemResult>> EntityService::BatchDelete(const RequestCon
     writes.push_back({id, [id](std::optional<Entity> cur) -> Result<std::optional<Entity>> {
                         if (!cur) return Status::NotFound("entity not found", id);
                         return std::optional<Entity>();
-                      }});
+                      }, nullptr});
   }
   return Collect(ids, Apply(ctx, std::move(writes)));
 }

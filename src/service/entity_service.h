@@ -82,6 +82,13 @@ struct BatchItemResult {
 
 enum class UpsertMode { kReplace, kUpdate };
 
+// A write made on an entity's encoded bytes, decoding only the attributes it touches (the
+// fast path of attribute updates; used inside EntityService).
+struct EncodedChange {
+  std::optional<std::string> bytes;  // nullopt: nothing changed, nothing to write
+  bool same_shape = false;  // same types, attribute names and kinds, and location
+};
+
 // Per-type and per-attribute summaries for the discovery endpoints (expanded IRIs).
 struct TypeInfo {
   std::string type;
@@ -207,9 +214,13 @@ class EntityService {
   // new one (nullopt to delete) or an error; nothing is written on error.
   using Mutation =
       std::function<Result<std::optional<domain::Entity>>(std::optional<domain::Entity>)>;
+  // The same change made on the encoded entity, decoding only the attributes it touches
+  // (the fast path of attribute updates). Returns nullopt to leave it to the Mutation.
+  using Patch = std::function<std::optional<Result<EncodedChange>>(std::string_view current)>;
   struct PendingWrite {
     std::string id;
     Mutation mutate;
+    Patch patch;  // optional; used for a single write of an existing entity
   };
 
   // Runs the mutations of one tenant under their entity locks and commits all successful
@@ -218,13 +229,15 @@ class EntityService {
   struct ApplyOp;
   void ApplyAsync(const RequestContext& ctx, std::vector<PendingWrite> writes, ApplyCallback done);
   void RunLocked(const std::shared_ptr<ApplyOp>& op);
+  // The Patch path of RunLocked; false when it does not apply (then the Mutation runs).
+  bool RunPatch(const std::shared_ptr<ApplyOp>& op);
   void Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vector<Status>> result);
   Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes) {
     return Wait<Result<std::vector<Status>>>(
         [&](ApplyCallback cb) { ApplyAsync(ctx, std::move(writes), cb); });
   }
   void ApplyOneAsync(const RequestContext& ctx, std::string id, Mutation mutate,
-                     StatusCallback done);
+                     StatusCallback done, Patch patch = nullptr);
 
   // Starts an asynchronous call with a callback and waits for the value it reports.
   template <typename T, typename Start>
@@ -243,6 +256,8 @@ class EntityService {
   TenantIndex& TenantFor(std::string_view tenant);          // caller holds mu_ exclusive
   void IndexPut(TenantIndex& t, const domain::Entity& e, std::string bytes);
   void IndexRemove(TenantIndex& t, std::string_view id);
+  // New bytes for an indexed entity whose shape and location did not change.
+  void IndexReplaceBytes(TenantIndex& t, std::string_view id, std::string bytes);
 
   storage::EntityStore& store_;
   EntityServiceOptions options_;

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
 
 namespace dothi::api {
@@ -58,7 +59,13 @@ Status Convert(simdjson::dom::element el, Json& out, std::size_t depth, std::siz
 }  // namespace
 
 Result<Json> ParseJson(std::string_view text, std::size_t max_depth) {
-  simdjson::dom::parser parser;
+  // A parser allocates its buffers on first use: each thread keeps one for small documents
+  // (the common request body), and large ones get their own, so no thread holds on to a
+  // large buffer after a large body.
+  constexpr std::size_t kReusedCapacity = 64 * 1024;
+  thread_local simdjson::dom::parser reused(kReusedCapacity);
+  std::optional<simdjson::dom::parser> large;
+  simdjson::dom::parser& parser = text.size() <= kReusedCapacity ? reused : large.emplace();
   simdjson::padded_string padded(text);
   simdjson::dom::element root;
   auto error = parser.parse(padded).get(root);

@@ -47,6 +47,50 @@ TEST(JsonTest, DecodeBinaryRefusesTruncatedInput) {
   }
 }
 
+// An encoded object read member by member and written back from its pieces (one member
+// re-encoded, the others copied as bytes) is the encoding of the changed object.
+TEST(JsonTest, BinaryObjectMembersRebuildTheSameBytes) {
+  Json nested = Json::MakeObject({{"k", Json::MakeArray()}, {"t", "2025-11-23T10:00:00.000Z"}});
+  nested.Find("k")->Push(1.5);
+  nested.Find("k")->Push("https://uri.etsi.org/ngsi-ld/x");
+  Json j = Json::MakeObject({{"a", 1}, {"type", nested}, {"c", "chữ"}});
+  std::string bytes;
+  j.EncodeBinary(bytes);
+  Result<std::vector<Json::BinaryMember>> members = Json::BinaryObjectMembers(bytes, true);
+  ASSERT_TRUE(members.ok()) << members.status().ToString();
+  ASSERT_EQ(members->size(), 3u);
+  EXPECT_EQ((*members)[1].key, "type");
+  Result<Json> type = Json::DecodeBinaryValue((*members)[1].value);
+  ASSERT_TRUE(type.ok());
+  EXPECT_EQ(*type, nested);
+
+  std::string rebuilt;
+  Json::BeginBinaryObject(rebuilt, 3, true);
+  Json::AppendBinaryKey(rebuilt, (*members)[0].key);
+  Json(2).EncodeValue(rebuilt);
+  for (std::size_t i = 1; i < 3; ++i) {
+    Json::AppendBinaryKey(rebuilt, (*members)[i].key);
+    rebuilt.append((*members)[i].value);
+  }
+  j.Set("a", 2);
+  std::string expected;
+  j.EncodeBinary(expected);
+  EXPECT_EQ(rebuilt, expected);
+}
+
+TEST(JsonTest, BinaryObjectMembersRefuseCorruptInput) {
+  Json j = Json::MakeObject({{"key", Json::MakeObject({{"x", "a long enough string"}})}});
+  std::string bytes;
+  j.EncodeBinary(bytes);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(Json::BinaryObjectMembers(std::string_view(bytes).substr(0, n), true).ok()) << n;
+  }
+  std::string not_object;
+  Json::MakeArray().EncodeBinary(not_object);
+  EXPECT_FALSE(Json::BinaryObjectMembers(not_object, true).ok());
+  EXPECT_FALSE(Json::DecodeBinaryValue(std::string_view(bytes).substr(1, 4)).ok());
+}
+
 TEST(JsonTest, NumbersCompareAcrossIntAndDouble) {
   EXPECT_EQ(Json(2), Json(2.0));
   EXPECT_FALSE(Json(2) == Json(2.5));

@@ -205,6 +205,57 @@ TEST_F(EntityServiceTest, LoadRebuildsIndexesFromTheStore) {
   EXPECT_EQ(ids, (std::set<std::string>{"urn:x:8", "urn:x:9", "urn:x:10", "urn:x:11", "urn:x:12"}));
 }
 
+// Attribute updates take the encoded fast path: a changed location moves the entity in the
+// spatial index, an update where nothing applies writes nothing, and Load sees the result.
+TEST_F(EntityServiceTest, AttributeUpdatesKeepTheIndexesTrue) {
+  ASSERT_TRUE(service_.Create(Ctx("t"), Make("urn:x:1", "Sensor", 1, 105.80, 21.0)).ok());
+  const auto near = [&](double lon) {
+    EntityQuery q;
+    Result<domain::GeoQuery> g = domain::ParseGeoQuery(
+        "near;maxDistance==100", "Point", "[" + std::to_string(lon) + ",21.0]", "", {});
+    EXPECT_TRUE(g.ok());
+    q.geo = std::move(*g);
+    Result<QueryResult> r = service_.Query(Ctx("t"), q);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->entities.size() : 0;
+  };
+  EXPECT_EQ(near(105.80), 1u);
+  Json moved = Json::MakeObject();
+  moved.Set(std::string(domain::kLocationIri), Point(105.90, 21.0));
+  moved.Set(Iri("temperature"), Prop(25));
+  Result<AttrOutcome> r = service_.UpdateAttrs(Ctx("t"), "urn:x:1", moved);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->updated.size(), 2u);
+  EXPECT_EQ(near(105.80), 0u);
+  EXPECT_EQ(near(105.90), 1u);
+
+  const std::uint64_t commits = store_.Stats().commits;
+  Json unknown = Json::MakeObject();
+  unknown.Set(Iri("nothing"), Prop(1));
+  Result<AttrOutcome> none = service_.UpdateAttrs(Ctx("t"), "urn:x:1", unknown);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->updated.empty());
+  EXPECT_EQ(store_.Stats().commits, commits) << "nothing applied, nothing written";
+
+  // A new attribute through append changes the shape: /attributes must show it.
+  Json added = Json::MakeObject();
+  added.Set(Iri("humidity"), Prop(0.7));
+  ASSERT_TRUE(service_.AppendAttrs(Ctx("t"), "urn:x:1", added, false).ok());
+  Result<std::vector<AttributeInfo>> infos = service_.Attributes(Ctx("t"));
+  ASSERT_TRUE(infos.ok());
+  bool has_humidity = false;
+  for (const auto& a : *infos) has_humidity = has_humidity || a.attribute == Iri("humidity");
+  EXPECT_TRUE(has_humidity);
+
+  EntityService reloaded(store_, EntityServiceOptions{});
+  ASSERT_TRUE(reloaded.Load().ok());
+  Result<Entity> e = reloaded.Get(Ctx("t"), "urn:x:1");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 25);
+  EXPECT_EQ(e->FindInstance(Iri("humidity"))->Find("value")->AsDouble(), 0.7);
+  EXPECT_NE(e->FindInstance(Iri("temperature"))->Find("createdAt"), nullptr);
+}
+
 TEST_F(EntityServiceTest, FailedCommitChangesNothing) {
   testing::MemoryEntityStore inner;
   ASSERT_TRUE(inner.Open().ok());

@@ -1,0 +1,72 @@
+#include "domain/entity.h"
+
+#include <gtest/gtest.h>
+
+namespace dothi::domain {
+namespace {
+
+Json Instances(Json value, std::string_view type = "Property") {
+  Json arr = Json::MakeArray();
+  arr.Push(Json::MakeObject({{"type", std::string(type)}, {"value", std::move(value)}}));
+  return arr;
+}
+
+Entity Sample() {
+  Entity e;
+  e.id = "urn:ngsi-ld:AirQualityObserved:hk-1";
+  e.types = {"https://smartdatamodels.org/dataModel.Environment/AirQualityObserved"};
+  e.created_at = Timestamp{1'700'000'000'000'000};
+  e.modified_at = Timestamp{1'700'000'001'000'000};
+  e.attrs.Set("https://smartdatamodels.org/pm25", Instances(12.5));
+  e.attrs.Set("https://smartdatamodels.org/name", Instances("Hồ Gươm"));
+  e.attrs.Set(std::string(kLocationIri), Instances(Json::MakeObject({{"type", "Point"}}), "GeoProperty"));
+  return e;
+}
+
+// Changing attributes through EncodedEntity gives the bytes of changing the decoded entity.
+TEST(EncodedEntityTest, EditsGiveTheSameBytesAsTheDecodedEntity) {
+  for (bool with_scope : {false, true}) {
+    Entity e = Sample();
+    if (with_scope) {
+      e.scope = Json::MakeArray();
+      e.scope.Push("/HoanKiem");
+    }
+    const std::string bytes = e.Encode();
+    Result<EncodedEntity> enc = EncodedEntity::Open(bytes);
+    ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+
+    Result<std::optional<Json>> pm25 = enc->Attr("https://smartdatamodels.org/pm25");
+    ASSERT_TRUE(pm25.ok());
+    ASSERT_TRUE(pm25->has_value());
+    EXPECT_EQ(**pm25, Instances(12.5));
+    Result<std::optional<Json>> missing = enc->Attr("https://smartdatamodels.org/no2");
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+
+    enc->SetAttr("https://smartdatamodels.org/pm25", Instances(99.25));
+    enc->SetAttr("https://smartdatamodels.org/no2", Instances(7));
+    enc->SetModifiedAt(Timestamp{1'800'000'000'000'000});
+
+    e.attrs.Set("https://smartdatamodels.org/pm25", Instances(99.25));
+    e.attrs.Set("https://smartdatamodels.org/no2", Instances(7));
+    e.modified_at = Timestamp{1'800'000'000'000'000};
+    EXPECT_EQ(enc->Encode(), e.Encode()) << "scope " << with_scope;
+
+    Result<Entity> back = Entity::Decode(enc->Encode());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->attrs, e.attrs);
+    EXPECT_EQ(back->created_at.micros, e.created_at.micros);
+  }
+}
+
+TEST(EncodedEntityTest, RefusesBytesThatAreNotAnEntity) {
+  std::string bytes;
+  Json::MakeObject({{"id", "urn:x:1"}}).EncodeBinary(bytes);
+  EXPECT_FALSE(EncodedEntity::Open(bytes).ok());
+  EXPECT_FALSE(EncodedEntity::Open("").ok());
+  const std::string good = Sample().Encode();
+  EXPECT_FALSE(EncodedEntity::Open(std::string_view(good).substr(0, good.size() - 1)).ok());
+}
+
+}  // namespace
+}  // namespace dothi::domain
