@@ -296,6 +296,7 @@ Status SqliteEntityStore::Open() {
   std::lock_guard lock(mu_);
   write_conn_ = std::move(conn);
   state_ = State::kOpen;
+  reporter_ = std::thread([this] { ReporterLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
   return Status::OK();
 }
@@ -444,9 +445,26 @@ void SqliteEntityStore::WriterLoop() {
       for (const auto& r : batch) commits += r->is_commit ? 1 : 0;
       commits_.fetch_add(commits, std::memory_order_relaxed);
     }
+    {
+      std::lock_guard report_lock(report_mu_);
+      reports_.push_back({std::move(batch), std::move(s)});
+    }
+    report_cv_.notify_one();
+    lock.lock();
+  }
+}
+
+void SqliteEntityStore::ReporterLoop() {
+  std::unique_lock lock(report_mu_);
+  for (;;) {
+    report_cv_.wait(lock, [&] { return reports_closed_ || !reports_.empty(); });
+    if (reports_.empty()) return;  // closed and drained
+    Report report = std::move(reports_.front());
+    reports_.pop_front();
+    lock.unlock();
     // Outside the lock: a callback may queue the next write of the same entity.
-    for (auto& r : batch) r->done(s);
-    batch.clear();
+    for (auto& r : report.batch) r->done(report.status);
+    report.batch.clear();
     lock.lock();
   }
 }
@@ -564,6 +582,12 @@ void SqliteEntityStore::Close() {
     writer_cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();  // the writer drains the queue before it exits
+  {
+    std::lock_guard lock(report_mu_);
+    reports_closed_ = true;
+  }
+  report_cv_.notify_one();
+  if (reporter_.joinable()) reporter_.join();  // every callback has run
 
   {
     std::unique_lock lock(read_mu_);

@@ -20,9 +20,9 @@
 // SqliteEntityStore is the EntityStore on one SQLite file in WAL mode.
 // Threading: every public method is safe to call from any thread. CommitAsync() and the
 // document writes queue their work for one writer thread, which commits everything queued
-// (up to max_batch_writes) in a single transaction (group commit) and then calls each
-// request's callback in queue order, outside its lock; a caller's writes are never split
-// across transactions. Reads (Get, ScanAll, ScanDocuments)
+// (up to max_batch_writes) in a single transaction (group commit) and hands the batch to a
+// reporter thread, which calls each request's callback in queue order while the writer
+// runs the next transaction; a caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
 // use a pool of read-only connections and never wait for the writer.
 // ScanAll/ScanDocuments callbacks may call back into the store (a fresh read connection is
 // opened when the pool is empty) but must not call Close().
@@ -99,6 +99,9 @@ class SqliteEntityStore final : public EntityStore {
   Status SubmitAndWait(std::unique_ptr<Request> request);
   void WriterLoop();
   Status ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch, bool inject_failure);
+  // Runs the callbacks of committed batches, in commit order, so the writer can start the
+  // next transaction at once.
+  void ReporterLoop();
   Status ApplyRequest(const Request& request);
   Result<std::unique_ptr<Connection>> OpenReadConnection();
   Result<std::unique_ptr<Connection>> AcquireReader();
@@ -117,6 +120,16 @@ class SqliteEntityStore final : public EntityStore {
   bool paused_ = false;
   bool fail_next_ = false;  // FailNextTransactionForTesting
   std::thread writer_;
+  // Committed batches waiting for their callbacks, guarded by report_mu_.
+  struct Report {
+    std::vector<std::unique_ptr<Request>> batch;
+    Status status;
+  };
+  std::mutex report_mu_;
+  std::condition_variable report_cv_;
+  std::deque<Report> reports_;
+  bool reports_closed_ = false;
+  std::thread reporter_;
   std::unique_ptr<Connection> write_conn_;  // used by the writer thread only once it runs
 
   // Read pool, guarded by read_mu_.

@@ -503,8 +503,8 @@ TEST_F(SqliteEntityStoreTest, CloseCommitsWhatIsQueuedEvenWhilePaused) {
 }
 
 // Asynchronous commits land and report in the order they were made, and a callback runs
-// on the writer thread, not on the caller's.
-TEST_F(SqliteEntityStoreTest, AsyncCommitsReportInOrderFromTheWriterThread) {
+// on the store's own thread, not on the caller's.
+TEST_F(SqliteEntityStoreTest, AsyncCommitsReportInOrderOffTheCallersThread) {
   SqliteEntityStore store(Options());
   ASSERT_TRUE(store.Open().ok());
   store.PauseWriterForTesting();
