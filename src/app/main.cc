@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   Bind(*serve, "port", config.port, "TCP port to listen on (0: any free port)");
   Bind(*serve, "data-dir", config.data_dir, "Directory of the embedded store");
   Bind(*serve, "io-threads", config.io_threads, "Threads running the HTTP event loop");
-  Bind(*serve, "worker-threads", config.worker_threads, "Threads running request handlers");
+  Bind(*serve, "worker-threads", config.worker_threads, "Threads running queries and batch operations (single-entity writes need none while they commit)");
   Bind(*serve, "malloc-arenas", config.malloc_arenas, "glibc malloc arenas (0: glibc's default)");
   Bind(*serve, "max-body-bytes", config.max_body_bytes, "Largest request body in bytes (413 beyond)");
   Bind(*serve, "max-header-bytes", config.max_header_bytes, "Largest request headers in bytes (431 beyond)");
