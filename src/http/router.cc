@@ -129,7 +129,8 @@ bool Router::Match(const Route& r, const std::vector<std::string>& segs, Request
   if (r.segments.size() != segs.size()) return false;
   for (std::size_t i = 0; i < segs.size(); ++i) {
     if (r.is_param[i]) {
-      if (segs[i].empty()) return false;
+      // An empty segment ("/entities//attrs") still reaches the route, whose handler
+      // refuses the empty value in its API's terms (a 400, not a 404 for the path).
     } else if (r.segments[i] != segs[i]) {
       return false;
     }

@@ -15,7 +15,8 @@
 // renderer registered for the longest matching mount prefix, so each API answers in its
 // own error format. Build the table before serving; Dispatch is then safe from many threads.
 //
-// Matching is by path segment. A "{name}" segment matches any one non-empty segment, whose
+// Matching is by path segment. A "{name}" segment matches any one segment, even an empty
+// one (the handler validates the value), whose
 // percent-decoded value becomes a path parameter ("urn%3Angsi-ld%3ABus%3A1" and
 // "urn:ngsi-ld:Bus:1" both give "urn:ngsi-ld:Bus:1"). When several patterns fit, the one
 // with a literal segment at the first place where they differ wins. A trailing slash is

@@ -84,11 +84,31 @@ int FindSameDataset(const Json::Array& arr, const std::string& ds) {
   return -1;
 }
 
+// True when the instance's value is NGSI-LD Null ("urn:ngsi-ld:null"; for a LanguageProperty
+// {"@none": null}; for a list, [null]): in merge and update it deletes the instance.
 bool IsNullValue(const Json& inst) {
   const Json* t = inst.Find(attr::kType);
   const std::string_view member = attr::ValueMemberFor(t && t->is_string() ? t->AsString() : "");
   const Json* v = inst.Find(member);
-  return v != nullptr && v->is_string() && v->AsString() == kNullValue;
+  if (v == nullptr) return false;
+  const auto is_null = [](const Json& x) { return x.is_string() && x.AsString() == kNullValue; };
+  if (v->is_object()) {
+    const Json* none = v->Find("@none");
+    return v->size() == 1 && none != nullptr && is_null(*none);
+  }
+  if (v->is_array()) return v->size() == 1 && is_null(v->AsArray().front());
+  return is_null(*v);
+}
+
+// Removes the instance with inst's datasetId from attribute iri; false when there is none.
+bool RemoveInstance(Entity& e, const std::string& iri, const Json& inst) {
+  Json* existing = e.attrs.Find(iri);
+  if (existing == nullptr) return false;
+  const int at = FindSameDataset(existing->AsArray(), DatasetOf(inst));
+  if (at < 0) return false;
+  existing->AsArray().erase(existing->AsArray().begin() + at);
+  if (existing->AsArray().empty()) e.attrs.Erase(iri);
+  return true;
 }
 
 // Writes instances into an attribute's instance array, replacing instances with the same
@@ -166,10 +186,26 @@ void StampEntity(Entity& e, const std::string& now_iso, Timestamp now, const Ent
   }
 }
 
-void AddTypes(Entity& e, const std::vector<std::string>& types) {
+// Adds types the entity does not have yet; true when any was added.
+bool AddTypes(Entity& e, const std::vector<std::string>& types) {
+  bool added = false;
   for (const auto& t : types) {
-    if (!e.HasType(t)) e.types.push_back(t);
+    if (!e.HasType(t)) {
+      e.types.push_back(t);
+      added = true;
+    }
   }
+  return added;
+}
+
+// Scopes of b not in a, appended to a (both arrays of strings).
+Json JoinScopes(Json a, const Json& b) {
+  for (const Json& s : b.AsArray()) {
+    bool have = false;
+    for (const Json& x : a.AsArray()) have = have || x == s;
+    if (!have) a.Push(s);
+  }
+  return a;
 }
 
 Timestamp WriteTime(const RequestContext& ctx) {
@@ -779,13 +815,25 @@ Result<std::optional<Entity>> DoMerge(const RequestContext& ctx, const Entity& p
   return std::optional<Entity>(std::move(*cur));
 }
 
+// The types and scope a batch entity brings to an append.
+EntityMembers MembersOf(const Entity& e) {
+  EntityMembers m;
+  m.types = e.types;
+  if (!e.scope.is_null()) m.scope = e.scope;
+  return m;
+}
+
 Result<std::optional<Entity>> DoAppend(const RequestContext& ctx, std::string_view id,
-                                       const Json& attrs, const std::vector<std::string>& types,
+                                       const Json& attrs, const EntityMembers& members,
                                        bool no_overwrite, AttrOutcome* outcome,
                                        std::optional<Entity> cur) {
   if (!cur) return Status::NotFound("entity not found", id);
   const std::string now = NowIso(ctx);
-  AddTypes(*cur, types);
+  AddTypes(*cur, members.types);
+  if (members.scope) {
+    cur->scope = no_overwrite && !cur->scope.is_null() ? JoinScopes(cur->scope, *members.scope)
+                                                       : *members.scope;
+  }
   for (const auto& [iri, arr] : attrs.AsObject()) {
     Json* existing = cur->attrs.Find(iri);
     if (no_overwrite && existing != nullptr) {
@@ -806,25 +854,35 @@ Result<std::optional<Entity>> DoAppend(const RequestContext& ctx, std::string_vi
 }
 
 Result<std::optional<Entity>> DoUpdate(const RequestContext& ctx, std::string_view id,
-                                       const Json& attrs, AttrOutcome* outcome,
-                                       std::optional<Entity> cur) {
+                                       const Json& attrs, const EntityMembers& members,
+                                       AttrOutcome* outcome, std::optional<Entity> cur) {
   if (!cur) return Status::NotFound("entity not found", id);
   const std::string now = NowIso(ctx);
-  bool any = false;
+  bool any = AddTypes(*cur, members.types);
+  if (members.scope) {
+    if (cur->scope.is_null()) {
+      outcome->not_updated.emplace_back("scope", "entity has no scope");
+    } else {
+      cur->scope = *members.scope;
+      any = true;
+    }
+  }
   for (const auto& [iri, arr] : attrs.AsObject()) {
-    Json* existing = cur->attrs.Find(iri);
-    bool ok = existing != nullptr;
-    if (ok) {
-      for (const Json& inst : arr.AsArray()) {
-        if (FindSameDataset(existing->AsArray(), DatasetOf(inst)) < 0) ok = false;
+    bool missing = false;
+    Json puts = Json::MakeArray();
+    for (const Json& inst : arr.AsArray()) {
+      if (IsNullValue(inst)) {
+        missing = !RemoveInstance(*cur, iri, inst) || missing;
+      } else {
+        puts.Push(inst);
       }
     }
-    if (!ok) {
-      if (outcome) outcome->not_updated.emplace_back(iri, "attribute not found");
-      continue;
+    if (puts.size() > 0) PutInstances(*cur, iri, puts, now);
+    if (missing) {
+      outcome->not_updated.emplace_back(iri, "attribute not found");
+      if (puts.size() == 0) continue;
     }
-    PutInstances(*cur, iri, arr, now);
-    if (outcome) outcome->updated.push_back(iri);
+    outcome->updated.push_back(iri);
     any = true;
   }
   if (any) cur->modified_at = WriteTime(ctx);
@@ -882,32 +940,29 @@ EntityService::StatusCallback ReportOutcome(std::shared_ptr<AttrOutcome> outcome
 
 namespace {
 
-// DoAppend and DoUpdate on the encoded entity: only the named attributes are decoded.
-// update_only: DoUpdate (attributes and instances must exist); else DoAppend without types.
-std::optional<Result<EncodedChange>> PatchAttrs(
-    const RequestContext& ctx, std::string_view current, const Json& attrs, bool update_only,
-    bool no_overwrite, AttrOutcome* outcome) {
+// DoAppend and DoUpdate on the encoded entity, decoding only the named attributes, for
+// the common case: attributes only (no types, no scope) and no NGSI-LD Null. Both then
+// replace or append every attribute (DoAppend skips existing ones under noOverwrite).
+// nullopt when the case is not that one.
+std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
+                                                std::string_view current, const Json& attrs,
+                                                const EntityMembers& members, bool no_overwrite,
+                                                AttrOutcome* outcome) {
+  if (!members.types.empty() || members.scope) return std::nullopt;
+  for (const auto& [iri, arr] : attrs.AsObject()) {
+    for (const Json& inst : arr.AsArray()) {
+      if (IsNullValue(inst)) return std::nullopt;
+    }
+  }
   Result<domain::EncodedEntity> e = domain::EncodedEntity::Open(current);
   if (!e.ok()) return Result<EncodedChange>(e.status());
   const std::string now = NowIso(ctx);
   EncodedChange change;
   change.same_shape = true;
-  bool any = false;
   for (const auto& [iri, arr] : attrs.AsObject()) {
     Result<std::optional<Json>> existing = e->Attr(iri);
     if (!existing.ok()) return Result<EncodedChange>(existing.status());
-    if (update_only) {
-      bool ok = existing->has_value();
-      if (ok) {
-        for (const Json& inst : arr.AsArray()) {
-          if (FindSameDataset((*existing)->AsArray(), DatasetOf(inst)) < 0) ok = false;
-        }
-      }
-      if (!ok) {
-        outcome->not_updated.emplace_back(iri, "attribute not found");
-        continue;
-      }
-    } else if (no_overwrite && existing->has_value()) {
+    if (no_overwrite && existing->has_value()) {
       bool all_exist = true;
       for (const Json& inst : arr.AsArray()) {
         if (FindSameDataset((*existing)->AsArray(), DatasetOf(inst)) < 0) all_exist = false;
@@ -926,10 +981,9 @@ std::optional<Result<EncodedChange>> PatchAttrs(
     }
     e->SetAttr(iri, instances);
     outcome->updated.push_back(iri);
-    any = true;
   }
   // DoUpdate leaves an entity where nothing applied alone; DoAppend always stamps it.
-  if (!any && update_only) return Result<EncodedChange>(std::move(change));
+  if (outcome->updated.empty() && attrs.size() == 0) return Result<EncodedChange>(std::move(change));
   e->SetModifiedAt(WriteTime(ctx));
   change.bytes = e->Encode();
   return Result<EncodedChange>(std::move(change));
@@ -938,39 +992,39 @@ std::optional<Result<EncodedChange>> PatchAttrs(
 }  // namespace
 
 void EntityService::AppendAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
-                                     bool no_overwrite, std::vector<std::string> types,
+                                     bool no_overwrite, EntityMembers members,
                                      OutcomeCallback done) {
   auto outcome = std::make_shared<AttrOutcome>();
-  auto shared_attrs = std::make_shared<const Json>(std::move(attrs));
-  Patch patch;
-  if (types.empty()) {
-    patch = [&ctx, shared_attrs, no_overwrite, outcome](std::string_view current) {
-      return PatchAttrs(ctx, current, *shared_attrs, false, no_overwrite, outcome.get());
-    };
-  }
+  auto shared = std::make_shared<const std::pair<Json, EntityMembers>>(std::move(attrs),
+                                                                       std::move(members));
   std::string key = id;
   ApplyOneAsync(ctx, std::move(key),
-                [&ctx, id = std::move(id), shared_attrs, types = std::move(types),
-                 no_overwrite, outcome](std::optional<Entity> cur) {
-                  return DoAppend(ctx, id, *shared_attrs, types, no_overwrite, outcome.get(),
-                                  std::move(cur));
+                [&ctx, id = std::move(id), shared, no_overwrite, outcome](std::optional<Entity> cur) {
+                  return DoAppend(ctx, id, shared->first, shared->second, no_overwrite,
+                                  outcome.get(), std::move(cur));
                 },
-                ReportOutcome(outcome, std::move(done)), std::move(patch));
+                ReportOutcome(outcome, std::move(done)),
+                [&ctx, shared, no_overwrite, outcome](std::string_view current) {
+                  return PatchAttrs(ctx, current, shared->first, shared->second, no_overwrite,
+                                    outcome.get());
+                });
 }
 
 void EntityService::UpdateAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
-                                     OutcomeCallback done) {
+                                     EntityMembers members, OutcomeCallback done) {
   auto outcome = std::make_shared<AttrOutcome>();
-  auto shared_attrs = std::make_shared<const Json>(std::move(attrs));
+  auto shared = std::make_shared<const std::pair<Json, EntityMembers>>(std::move(attrs),
+                                                                       std::move(members));
   std::string key = id;
   ApplyOneAsync(ctx, std::move(key),
-                [&ctx, id = std::move(id), shared_attrs,
-                 outcome](std::optional<Entity> cur) {
-                  return DoUpdate(ctx, id, *shared_attrs, outcome.get(), std::move(cur));
+                [&ctx, id = std::move(id), shared, outcome](std::optional<Entity> cur) {
+                  return DoUpdate(ctx, id, shared->first, shared->second, outcome.get(),
+                                  std::move(cur));
                 },
                 ReportOutcome(outcome, std::move(done)),
-                [&ctx, shared_attrs, outcome](std::string_view current) {
-                  return PatchAttrs(ctx, current, *shared_attrs, true, false, outcome.get());
+                [&ctx, shared, outcome](std::string_view current) {
+                  return PatchAttrs(ctx, current, shared->first, shared->second, false,
+                                    outcome.get());
                 });
 }
 
@@ -987,7 +1041,19 @@ void EntityService::PartialAttrUpdateAsync(const RequestContext& ctx, std::strin
     const int at = FindSameDataset(existing->AsArray(), DatasetOf(instance));
     if (at < 0) return Status::NotFound("attribute instance not found", DatasetOf(instance));
     Json& target = existing->AsArray()[at];
-    // A partial update keeps the attribute's type unless the fragment names one.
+    if (IsNullValue(instance)) {
+      // NGSI-LD Null deletes the instance (and the attribute with its last instance).
+      RemoveInstance(*cur, attr_iri, instance);
+      cur->modified_at = WriteTime(ctx);
+      return std::optional<Entity>(std::move(*cur));
+    }
+    // A partial update keeps the attribute's type; naming another one is an error.
+    const Json* new_type = instance.Find(attr::kType);
+    const Json* old_type = target.Find(attr::kType);
+    if (new_type != nullptr && old_type != nullptr && !(*new_type == *old_type)) {
+      return Status::BadRequestData("a partial update cannot change the attribute type",
+                                    new_type->is_string() ? new_type->AsString() : attr_iri);
+    }
     MergeInstance(target, instance, NowIso(ctx));
     cur->modified_at = WriteTime(ctx);
     return std::optional<Entity>(std::move(*cur));
@@ -1084,7 +1150,7 @@ Result<std::vector<BatchItemResult>> EntityService::BatchUpsert(const RequestCon
           created.push_back(!cur);
           if (!cur) return DoCreate(ctx, e, cur);
           if (mode == UpsertMode::kReplace) return DoReplace(ctx, e, cur);
-          return DoAppend(ctx, e.id, e.attrs, e.types, false, nullptr, std::move(cur));
+          return DoAppend(ctx, e.id, e.attrs, MembersOf(e), false, nullptr, std::move(cur));
         };
       });
   if (results.ok() && created.size() == results->size()) {
@@ -1098,7 +1164,7 @@ Result<std::vector<BatchItemResult>> EntityService::BatchUpdate(const RequestCon
                                                                 bool no_overwrite) {
   return ApplyBatch(ctx, std::move(entities), [&ctx, no_overwrite](Entity e) -> Mutation {
     return [&ctx, no_overwrite, e = std::move(e)](std::optional<Entity> cur) {
-      return DoAppend(ctx, e.id, e.attrs, e.types, no_overwrite, nullptr, std::move(cur));
+      return DoAppend(ctx, e.id, e.attrs, MembersOf(e), no_overwrite, nullptr, std::move(cur));
     };
   });
 }

@@ -73,6 +73,12 @@ struct AttrOutcome {
   std::vector<std::pair<std::string, std::string>> not_updated;  // IRI, reason
 };
 
+// Entity-level members an attribute write (append, update) may carry besides attributes.
+struct EntityMembers {
+  std::vector<std::string> types;  // expanded type IRIs to add
+  std::optional<Json> scope;       // array of scopes: replaces (or, with noOverwrite, joins)
+};
+
 // One entity's outcome in a batch operation.
 struct BatchItemResult {
   std::string id;
@@ -133,12 +139,14 @@ class EntityService {
   void ReplaceAsync(const RequestContext& ctx, domain::Entity entity, StatusCallback done);
   void MergeAsync(const RequestContext& ctx, domain::Entity patch, StatusCallback done);
   void DeleteAsync(const RequestContext& ctx, std::string id, StatusCallback done);
-  // POST /entities/{id}/attrs. attrs: canonical attrs object; types: expanded types to add.
+  // POST /entities/{id}/attrs. attrs: canonical attrs object.
   void AppendAttrsAsync(const RequestContext& ctx, std::string id, Json attrs, bool no_overwrite,
-                        std::vector<std::string> types, OutcomeCallback done);
-  // PATCH /entities/{id}/attrs: only attributes that exist are updated.
+                        EntityMembers members, OutcomeCallback done);
+  // PATCH /entities/{id}/attrs: attributes are replaced or appended (as the ETSI conformance
+  // suite expects); an instance whose value is NGSI-LD Null deletes that instance; a scope
+  // replaces the entity's scope (not updated when it has none).
   void UpdateAttrsAsync(const RequestContext& ctx, std::string id, Json attrs,
-                        OutcomeCallback done);
+                        EntityMembers members, OutcomeCallback done);
   // PATCH /entities/{id}/attrs/{attrId}: merge the fragment into the instance.
   void PartialAttrUpdateAsync(const RequestContext& ctx, std::string id, std::string attr_iri,
                               Json instance, StatusCallback done);
@@ -164,14 +172,16 @@ class EntityService {
     return Wait<Status>([&](StatusCallback cb) { DeleteAsync(ctx, std::string(id), cb); });
   }
   Result<AttrOutcome> AppendAttrs(const RequestContext& ctx, std::string_view id, Json attrs,
-                                  bool no_overwrite, std::vector<std::string> types = {}) {
+                                  bool no_overwrite, EntityMembers members = {}) {
     return Wait<Result<AttrOutcome>>([&](OutcomeCallback cb) {
-      AppendAttrsAsync(ctx, std::string(id), std::move(attrs), no_overwrite, std::move(types), cb);
+      AppendAttrsAsync(ctx, std::string(id), std::move(attrs), no_overwrite, std::move(members),
+                       cb);
     });
   }
-  Result<AttrOutcome> UpdateAttrs(const RequestContext& ctx, std::string_view id, Json attrs) {
+  Result<AttrOutcome> UpdateAttrs(const RequestContext& ctx, std::string_view id, Json attrs,
+                                  EntityMembers members = {}) {
     return Wait<Result<AttrOutcome>>([&](OutcomeCallback cb) {
-      UpdateAttrsAsync(ctx, std::string(id), std::move(attrs), cb);
+      UpdateAttrsAsync(ctx, std::string(id), std::move(attrs), std::move(members), cb);
     });
   }
   Status PartialAttrUpdate(const RequestContext& ctx, std::string_view id,

@@ -118,6 +118,12 @@ test('delete: 204 on success, 207 for missing ids', async () => {
   assertBatchResult(p, ['urn:ngsi-ld:Car:42'], ['urn:ngsi-ld:Car:40']);
   assert.equal(p.body.errors[0].error.type, 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound');
   assert.equal((await c.get(E('urn:ngsi-ld:Car:42'))).status, 404);
+
+  // An array of ids is not JSON-LD: application/ld+json needs no @context for it (006_01_01).
+  assert.equal((await c.post(`${OPS}/create`, [car(43)])).status, 201);
+  const ld = await c.post(`${OPS}/delete`, ['urn:ngsi-ld:Car:43'],
+    { headers: { 'Content-Type': 'application/ld+json' } });
+  assert.equal(ld.status, 204, ld.text);
 });
 
 test('query: POST Query body selects like GET', async () => {

@@ -10,6 +10,7 @@ before(async () => { server = await startServer(); c = client(server.url); });
 after(async () => { await server?.stop(); });
 
 const E = (id) => `${LD}/entities/${enc(id)}`;
+const DEFAULT_VOCAB = 'https://uri.etsi.org/ngsi-ld/default-context/';
 
 function sensor(id, extra = {}) {
   return {
@@ -83,9 +84,10 @@ test('append attributes: noOverwrite gives a 207 UpdateResult and keeps the old 
     pressure: { type: 'Property', value: 1013 },
   });
   assert.equal(r.status, 207, r.text);
-  assert.deepEqual(r.body.updated, ['pressure']);
+  // UpdateResult names attributes by expanded IRI, as the ETSI suite checks (010_04_01).
+  assert.deepEqual(r.body.updated, [`${DEFAULT_VOCAB}pressure`]);
   assert.equal(r.body.notUpdated.length, 1);
-  assert.equal(r.body.notUpdated[0].attributeName, 'temperature');
+  assert.equal(r.body.notUpdated[0].attributeName, `${DEFAULT_VOCAB}temperature`);
   assert.equal(typeof r.body.notUpdated[0].reason, 'string');
   const got = await c.get(E(id));
   assert.equal(got.body.temperature.value, 21.5);
@@ -100,21 +102,51 @@ test('append attributes: noOverwrite gives a 207 UpdateResult and keeps the old 
     404, 'ResourceNotFound');
 });
 
-test('update attributes: 204 when all exist, 207 naming the missing ones', async () => {
+test('update attributes: replaces, appends absent ones, NGSI-LD Null deletes, type and scope', async () => {
   const id = 'urn:ngsi-ld:Sensor:update';
   assert.equal((await c.post(`${LD}/entities`, sensor(id))).status, 201);
   const ok = await c.patch(`${E(id)}/attrs`, { temperature: { type: 'Property', value: 30 } });
   assert.equal(ok.status, 204, ok.text);
-  const partial = await c.patch(`${E(id)}/attrs`, {
+  // An attribute the entity lacks is appended (ETSI 011_01_03): still 204.
+  const more = await c.patch(`${E(id)}/attrs`, {
     temperature: { type: 'Property', value: 31 },
     notThere: { type: 'Property', value: 1 },
   });
-  assert.equal(partial.status, 207, partial.text);
-  assert.deepEqual(partial.body.updated, ['temperature']);
-  assert.deepEqual(partial.body.notUpdated.map((n) => n.attributeName), ['notThere']);
-  const got = await c.get(E(id));
+  assert.equal(more.status, 204, more.text);
+  let got = await c.get(E(id));
   assert.equal(got.body.temperature.value, 31);
+  assert.equal(got.body.notThere.value, 1);
+
+  // NGSI-LD Null deletes; deleting what is not there is reported (207).
+  const del = await c.patch(`${E(id)}/attrs`, {
+    notThere: { type: 'Property', value: 'urn:ngsi-ld:null' },
+    never: { type: 'Property', value: 'urn:ngsi-ld:null' },
+  });
+  assert.equal(del.status, 207, del.text);
+  assert.deepEqual(del.body.notUpdated.map((n) => n.attributeName), [`${DEFAULT_VOCAB}never`]);
+  got = await c.get(E(id));
   assert.equal(got.body.notThere, undefined);
+
+  // A scope on an entity without one is not updated (207); type adds a type.
+  const sc = await c.patch(`${E(id)}/attrs`, { scope: '/HoanKiem' });
+  assert.equal(sc.status, 207, sc.text);
+  assert.deepEqual(sc.body.notUpdated.map((n) => n.attributeName), ['scope']);
+  const ty = await c.patch(`${E(id)}/attrs`, { type: 'Device' });
+  assert.equal(ty.status, 204, ty.text);
+  assert.deepEqual((await c.get(E(id))).body.type, ['Sensor', 'Device']);
+
+  // An empty entity id in the path is a bad request, not an unknown path.
+  assertProblem(await c.patch(`${LD}/entities//attrs`, { a: { type: 'Property', value: 1 } }),
+    400, 'BadRequestData');
+});
+
+test('append attributes carries scope: replaced, or joined under noOverwrite', async () => {
+  const id = 'urn:ngsi-ld:Sensor:scoped';
+  assert.equal((await c.post(`${LD}/entities`, { ...sensor(id), scope: '/Madrid' })).status, 201);
+  assert.equal((await c.post(`${E(id)}/attrs`, { scope: '/HaNoi' })).status, 204);
+  assert.equal((await c.get(E(id))).body.scope, '/HaNoi');
+  assert.equal((await c.post(`${E(id)}/attrs?options=noOverwrite`, { scope: '/Hue' })).status, 204);
+  assert.deepEqual((await c.get(E(id))).body.scope, ['/HaNoi', '/Hue']);
 });
 
 test('partial attribute update, attribute replace and attribute delete', async () => {
@@ -129,6 +161,10 @@ test('partial attribute update, attribute replace and attribute delete', async (
   assert.equal(got.body.temperature.unitCode, 'CEL');
   assert.equal(got.body.temperature.accuracy.value, 0.5);
   assertProblem(await c.patch(`${E(id)}/attrs/nothing`, { value: 1 }), 404, 'ResourceNotFound');
+  // A partial update cannot turn a Property into a Relationship (ETSI 012_02_03).
+  assertProblem(await c.patch(`${E(id)}/attrs/temperature`,
+    { type: 'Relationship', object: 'urn:ngsi-ld:Thing:1' }), 400, 'BadRequestData');
+  assert.equal((await c.get(E(id))).body.temperature.value, 22.5);
 
   // Replace swaps the whole attribute: old sub-attributes are gone.
   const rep = await c.put(`${E(id)}/attrs/temperature`, { type: 'Property', value: 5, unitCode: 'FAH' });
@@ -141,6 +177,17 @@ test('partial attribute update, attribute replace and attribute delete', async (
   got = await c.get(E(id));
   assert.equal(got.body.readings, undefined);
   assertProblem(await c.del(`${E(id)}/attrs/readings`), 404, 'ResourceNotFound');
+
+  // NGSI-LD Null in a partial update deletes the attribute (ETSI 012_05).
+  const nul = await c.patch(`${E(id)}/attrs/temperature`, { type: 'Property', value: 'urn:ngsi-ld:null' });
+  assert.equal(nul.status, 204, nul.text);
+  assert.equal((await c.get(E(id))).body.temperature, undefined);
+});
+
+test('an entity type that expands to a JSON-LD keyword is refused', async () => {
+  assertProblem(await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Thing:kw', type: 'type' }),
+    400, 'BadRequestData');
+  assert.equal((await c.get(E('urn:ngsi-ld:Thing:kw'))).status, 404);
 });
 
 test('multi-attributes: datasetId delete and deleteAll', async () => {

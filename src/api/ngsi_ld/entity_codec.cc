@@ -1,5 +1,6 @@
 #include "api/ngsi_ld/entity_codec.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/time.h"
@@ -252,6 +253,49 @@ Result<Json> DecodeAttribute(std::string_view attr_name, const Json& value,
   return instances;
 }
 
+Result<std::vector<std::string>> DecodeEntityTypes(const Json& type, const LdContext& context) {
+  std::vector<std::string> types;
+  auto add = [&](const Json& t) -> Status {
+    if (!t.is_string() || t.AsString().empty()) return Status::BadRequestData("entity type must be a non-empty string");
+    if (!IsValidName(t.AsString())) return Status::BadRequestData("invalid entity type name", t.AsString());
+    std::string iri = context.ExpandTerm(t.AsString());
+    if (!iri.empty() && iri[0] == '@') {
+      return Status::BadRequestData("entity type names a JSON-LD keyword", t.AsString());
+    }
+    if (std::find(types.begin(), types.end(), iri) == types.end()) types.push_back(std::move(iri));
+    return Status::OK();
+  };
+  if (type.is_array()) {
+    if (type.AsArray().empty()) return Status::BadRequestData("entity type must not be empty");
+    for (const auto& t : type.AsArray()) DOTHI_RETURN_IF_ERROR(add(t));
+  } else {
+    DOTHI_RETURN_IF_ERROR(add(type));
+  }
+  return types;
+}
+
+Result<Json> DecodeScope(const Json& v) {
+  bool ok = v.is_string();
+  if (v.is_array()) {
+    ok = true;
+    for (const auto& s : v.AsArray()) ok = ok && s.is_string();
+  }
+  if (!ok) return Status::BadRequestData("scope must be a string or array of strings");
+  Json scopes = Json::MakeArray();
+  if (v.is_string()) {
+    scopes.Push(v);
+  } else {
+    scopes = v;
+  }
+  for (const auto& s : scopes.AsArray()) {
+    const std::string& str = s.AsString();
+    if (str.empty() || str[0] != '/' || str.find_first_of("#+ ") != std::string::npos) {
+      return Status::BadRequestData("invalid scope", str);
+    }
+  }
+  return scopes;
+}
+
 Result<Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMode mode,
                             const DecodeLimits& limits) {
   if (!body.is_object()) return Status::BadRequestData("entity must be a JSON object");
@@ -269,19 +313,9 @@ Result<Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMo
   const Json* type = body.Find("type");
   if (type == nullptr) type = body.Find("@type");
   if (type != nullptr) {
-    auto add = [&](const Json& t) -> Status {
-      if (!t.is_string() || t.AsString().empty()) return Status::BadRequestData("entity type must be a non-empty string");
-      if (!IsValidName(t.AsString())) return Status::BadRequestData("invalid entity type name", t.AsString());
-      std::string iri = context.ExpandTerm(t.AsString());
-      if (!e.HasType(iri)) e.types.push_back(std::move(iri));
-      return Status::OK();
-    };
-    if (type->is_array()) {
-      if (type->AsArray().empty()) return Status::BadRequestData("entity type must not be empty");
-      for (const auto& t : type->AsArray()) DOTHI_RETURN_IF_ERROR(add(t));
-    } else {
-      DOTHI_RETURN_IF_ERROR(add(*type));
-    }
+    Result<std::vector<std::string>> types = DecodeEntityTypes(*type, context);
+    if (!types.ok()) return types.status();
+    e.types = std::move(*types);
   } else if (mode == DecodeMode::kCreate) {
     return Status::BadRequestData("entity type missing", e.id);
   }
@@ -290,25 +324,9 @@ Result<Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMo
     if (k == "id" || k == "@id" || k == "type" || k == "@type" || k == "@context") continue;
     if (k == "createdAt" || k == "modifiedAt" || k == "deletedAt") continue;  // system-set
     if (k == "scope") {
-      bool ok = v.is_string();
-      if (v.is_array()) {
-        ok = true;
-        for (const auto& s : v.AsArray()) ok = ok && s.is_string();
-      }
-      if (!ok) return Status::BadRequestData("scope must be a string or array of strings");
-      Json scopes = Json::MakeArray();
-      if (v.is_string()) {
-        scopes.Push(v);
-      } else {
-        scopes = v;
-      }
-      for (const auto& s : scopes.AsArray()) {
-        const std::string& str = s.AsString();
-        if (str.empty() || str[0] != '/' || str.find_first_of("#+ ") != std::string::npos) {
-          return Status::BadRequestData("invalid scope", str);
-        }
-      }
-      e.scope = std::move(scopes);
+      Result<Json> scopes = DecodeScope(v);
+      if (!scopes.ok()) return scopes.status();
+      e.scope = std::move(*scopes);
       continue;
     }
     if (++count > limits.max_attributes) {

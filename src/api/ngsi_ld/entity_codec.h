@@ -30,6 +30,11 @@ enum class DecodeMode {
 // Decodes an entity body. "@context" members are ignored here (the caller resolved them).
 Result<domain::Entity> DecodeEntity(const Json& body, const LdContext& context, DecodeMode mode,
                                     const DecodeLimits& limits);
+// An entity's "type" member (a name or an array of names) as expanded IRIs, without
+// duplicates. A name that expands to a JSON-LD keyword ("type" -> "@type") is refused.
+Result<std::vector<std::string>> DecodeEntityTypes(const Json& type, const LdContext& context);
+// An entity's "scope" member (a scope or an array of scopes) as an array of scope strings.
+Result<Json> DecodeScope(const Json& scope);
 // Decodes one attribute's value (an instance, an array of instances, or a concise value)
 // into the canonical array of instances. attr_iri is the expanded name (for messages and
 // for the special handling of location-like GeoProperties).

@@ -23,18 +23,35 @@ Result<std::string> EntityIdParam(const Request& req) {
 }
 
 // A 207 UpdateResult body: {"updated": [...], "notUpdated": [{"attributeName", "reason"}]}.
+// Attribute names are given as expanded IRIs, as the ETSI conformance suite checks them.
 Response UpdateResultResponse(const service::AttrOutcome& o, const LdContext& context) {
   if (o.not_updated.empty()) return NoContent();
   Json body = Json::MakeObject();
   Json updated = Json::MakeArray();
-  for (const auto& iri : o.updated) updated.Push(context.CompactIri(iri));
+  for (const auto& iri : o.updated) updated.Push(iri);
   Json not_updated = Json::MakeArray();
   for (const auto& [iri, reason] : o.not_updated) {
-    not_updated.Push(Json::MakeObject({{"attributeName", context.CompactIri(iri)}, {"reason", reason}}));
+    not_updated.Push(Json::MakeObject({{"attributeName", iri}, {"reason", reason}}));
   }
   body.Set("updated", std::move(updated));
   body.Set("notUpdated", std::move(not_updated));
   return JsonResponse(207, body, MediaType::kJson, context);
+}
+
+// The "type" and "scope" members of an attribute fragment body.
+Result<service::EntityMembers> MembersOf(const Json& body, const LdContext& context) {
+  service::EntityMembers m;
+  if (const Json* t = body.Find("type")) {
+    Result<std::vector<std::string>> types = DecodeEntityTypes(*t, context);
+    if (!types.ok()) return types.status();
+    m.types = std::move(*types);
+  }
+  if (const Json* sc = body.Find("scope")) {
+    Result<Json> scope = DecodeScope(*sc);
+    if (!scope.ok()) return scope.status();
+    m.scope = std::move(*scope);
+  }
+  return m;
 }
 
 // The attributes object of a fragment body (id/type/@context removed) in canonical form.
@@ -165,17 +182,10 @@ void NgsiLdApi::AppendAttrs(const RequestContext& ctx, Request& req, http::Async
   if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, false);
   if (!attrs.ok()) return call.respond(ProblemResponse(ctx, attrs.status()));
-  std::vector<std::string> types;
-  if (const Json* t = body->body.Find("type")) {
-    if (t->is_string()) types.push_back(body->context->ExpandTerm(t->AsString()));
-    if (t->is_array()) {
-      for (const auto& x : t->AsArray()) {
-        if (x.is_string()) types.push_back(body->context->ExpandTerm(x.AsString()));
-      }
-    }
-  }
+  Result<service::EntityMembers> members = MembersOf(body->body, *body->context);
+  if (!members.ok()) return call.respond(ProblemResponse(ctx, members.status()));
   entities_.AppendAttrsAsync(ctx, std::move(*id), std::move(*attrs), HasOption(req, "noOverwrite"),
-                             std::move(types), UpdateResultOr(ctx, call, body->context));
+                             std::move(*members), UpdateResultOr(ctx, call, body->context));
 }
 
 void NgsiLdApi::UpdateAttrs(const RequestContext& ctx, Request& req, http::AsyncCall call) {
@@ -183,9 +193,12 @@ void NgsiLdApi::UpdateAttrs(const RequestContext& ctx, Request& req, http::Async
   if (!id.ok()) return call.respond(ProblemResponse(ctx, id.status()));
   Result<JsonLdBody> body = ReadBody(contexts_, req, true);
   if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
-  Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, false);
+  // NGSI-LD Null values are allowed here: they delete the instance.
+  Result<Json> attrs = AttributesOf(body->body, *body->context, options_.limits, true);
   if (!attrs.ok()) return call.respond(ProblemResponse(ctx, attrs.status()));
-  entities_.UpdateAttrsAsync(ctx, std::move(*id), std::move(*attrs),
+  Result<service::EntityMembers> members = MembersOf(body->body, *body->context);
+  if (!members.ok()) return call.respond(ProblemResponse(ctx, members.status()));
+  entities_.UpdateAttrsAsync(ctx, std::move(*id), std::move(*attrs), std::move(*members),
                              UpdateResultOr(ctx, call, body->context));
 }
 

@@ -163,10 +163,16 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
         }
       }
     }
-    if (inline_ctx == nullptr) {
+    // A body with no JSON-LD object in it (batch delete's array of ids) needs no @context.
+    bool has_object = body->is_object();
+    if (body->is_array()) {
+      for (const auto& e : body->AsArray()) has_object = has_object || e.is_object();
+    }
+    if (inline_ctx == nullptr && has_object) {
       return Status::BadRequestData("application/ld+json body without @context");
     }
-    Result<std::shared_ptr<const LdContext>> c = registry.Resolve(*inline_ctx);
+    Result<std::shared_ptr<const LdContext>> c =
+        inline_ctx != nullptr ? registry.Resolve(*inline_ctx) : registry.Resolve(Json());
     if (!c.ok()) return c.status();
     out.context = std::move(*c);
   } else {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "http/status_mapping.h"
 
 namespace dothi::http {
@@ -73,6 +76,44 @@ TEST_F(RouterTest, EncodedSlashStaysInsideOneParameter) {
 TEST_F(RouterTest, FillsSeveralParameters) {
   EXPECT_EQ(Run(Method::kPatch, "/ngsi-ld/v1/entities/urn:x:1/attrs/speed").body,
             "patch_attr|id=urn:x:1|attr=speed");
+}
+
+// "/entities//attrs/speed" reaches the route with an empty id, for the handler to refuse
+// in its API's terms (NGSI-LD: 400 BadRequestData), rather than a 404 for the path.
+TEST_F(RouterTest, EmptySegmentFillsAParameter) {
+  EXPECT_EQ(Run(Method::kPatch, "/ngsi-ld/v1/entities//attrs/speed").body,
+            "patch_attr|id=|attr=speed");
+}
+
+// An asynchronous route answers through its AsyncCall; a plain Dispatch waits for it.
+TEST_F(RouterTest, AsyncRouteAnswersThroughItsCall) {
+  router_.AddAsync(Method::kPost, "/ngsi-ld/v1/entities/{id}/attrs", "append",
+                   [](const RequestContext&, Request& req, AsyncCall call) {
+                     std::string id(req.PathParam("id"));
+                     std::thread([id, call] {
+                       Response res;
+                       res.status = 204;
+                       res.body = "appended " + id;
+                       call.respond(std::move(res));
+                     }).detach();
+                   });
+  Request req = Make(Method::kPost, "/ngsi-ld/v1/entities/urn:x:1/attrs");
+  EXPECT_EQ(router_.ExecutionOf(req), Router::Execution::kAsync);
+  std::string route;
+  Response res = router_.Dispatch(ctx_, req, &route);
+  EXPECT_EQ(res.status, 204);
+  EXPECT_EQ(res.body, "appended urn:x:1");
+  EXPECT_EQ(route, "append");
+
+  // DispatchAsync of a plain route answers at once through respond.
+  std::optional<Response> got;
+  AsyncCall call;
+  call.respond = [&](Response r) { got = std::move(r); };
+  call.offload = [](std::function<void()> fn) { fn(); };
+  Request get = Make(Method::kGet, "/ngsi-ld/v1/entities/urn:x:2");
+  router_.DispatchAsync(ctx_, get, &route, call);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->body, "get|id=urn:x:2");
 }
 
 TEST_F(RouterTest, PrefersExactMatchOverParameter) {

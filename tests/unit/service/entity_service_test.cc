@@ -230,12 +230,10 @@ TEST_F(EntityServiceTest, AttributeUpdatesKeepTheIndexesTrue) {
   EXPECT_EQ(near(105.90), 1u);
 
   const std::uint64_t commits = store_.Stats().commits;
-  Json unknown = Json::MakeObject();
-  unknown.Set(Iri("nothing"), Prop(1));
-  Result<AttrOutcome> none = service_.UpdateAttrs(Ctx("t"), "urn:x:1", unknown);
+  Result<AttrOutcome> none = service_.UpdateAttrs(Ctx("t"), "urn:x:1", Json::MakeObject());
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->updated.empty());
-  EXPECT_EQ(store_.Stats().commits, commits) << "nothing applied, nothing written";
+  EXPECT_EQ(store_.Stats().commits, commits) << "nothing to apply, nothing written";
 
   // A new attribute through append changes the shape: /attributes must show it.
   Json added = Json::MakeObject();
@@ -336,25 +334,69 @@ TEST_F(EntityServiceTest, AppendWithNoOverwriteReportsExistingAttributes) {
   EXPECT_EQ(e->FindInstance(Iri("humidity"))->Find("value")->AsDouble(), 0.5);
 }
 
-TEST_F(EntityServiceTest, UpdateTouchesOnlyExistingAttributesAndKeepsCreatedAt) {
+// PATCH /attrs replaces existing attributes (keeping their createdAt) and appends absent
+// ones, as the ETSI suite expects (011_01_03); NGSI-LD Null deletes an instance, and one
+// that is not there is reported as not updated.
+TEST_F(EntityServiceTest, UpdateReplacesAppendsAndDeletesWithNull) {
   ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
   const std::string created =
       service_.Get(Ctx(""), "urn:x:1")->FindInstance(Iri("temperature"))->Find("createdAt")->AsString();
   Json attrs = Json::MakeObject();
   attrs.Set(Iri("temperature"), Prop(7));
-  attrs.Set(Iri("missing"), Prop(1));
+  attrs.Set(Iri("added"), Prop(1));
   RequestContext later = Ctx("");
   later.received_at.micros += 5'000'000;
   Result<AttrOutcome> r = service_.UpdateAttrs(later, "urn:x:1", attrs);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->updated, std::vector<std::string>{Iri("temperature")});
-  ASSERT_EQ(r->not_updated.size(), 1u);
+  EXPECT_EQ(r->updated, (std::vector<std::string>{Iri("temperature"), Iri("added")}));
+  EXPECT_TRUE(r->not_updated.empty());
   Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
   EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 7);
-  EXPECT_EQ(e->FindAttr(Iri("missing")), nullptr);
+  EXPECT_EQ(e->FindInstance(Iri("added"))->Find("value")->AsDouble(), 1);
   EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("createdAt")->AsString(), created);
   EXPECT_EQ(e->FindInstance(Iri("temperature"))->Find("modifiedAt")->AsString(),
             FormatIso8601(later.received_at));
+
+  Json nulls = Json::MakeObject();
+  nulls.Set(Iri("added"), Prop("urn:ngsi-ld:null"));
+  nulls.Set(Iri("never"), Prop("urn:ngsi-ld:null"));
+  Result<AttrOutcome> d = service_.UpdateAttrs(Ctx(""), "urn:x:1", nulls);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->updated, std::vector<std::string>{Iri("added")});
+  ASSERT_EQ(d->not_updated.size(), 1u);
+  EXPECT_EQ(d->not_updated[0].first, Iri("never"));
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindAttr(Iri("added")), nullptr);
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindAttr(Iri("never")), nullptr);
+}
+
+// Types are added and a scope replaced by update; a scope cannot be updated on an entity
+// without one. Append with noOverwrite joins scopes.
+TEST_F(EntityServiceTest, AttributeWritesCarryTypesAndScope) {
+  ASSERT_TRUE(service_.Create(Ctx(""), Make("urn:x:1", "Sensor", 1)).ok());
+  EntityMembers scope_only;
+  scope_only.scope = Json::MakeArray();
+  scope_only.scope->Push("/HoanKiem");
+  Result<AttrOutcome> r = service_.UpdateAttrs(Ctx(""), "urn:x:1", Json::MakeObject(), scope_only);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->not_updated.size(), 1u);
+  EXPECT_EQ(r->not_updated[0].first, "scope");
+  EXPECT_TRUE(service_.Get(Ctx(""), "urn:x:1")->scope.is_null());
+
+  ASSERT_TRUE(service_.AppendAttrs(Ctx(""), "urn:x:1", Json::MakeObject(), false, scope_only).ok());
+  EntityMembers more;
+  more.scope = Json::MakeArray();
+  more.scope->Push("/HaNoi");
+  more.types = {Iri("Device")};
+  ASSERT_TRUE(service_.AppendAttrs(Ctx(""), "urn:x:1", Json::MakeObject(), true, more).ok());
+  Result<Entity> e = service_.Get(Ctx(""), "urn:x:1");
+  ASSERT_EQ(e->scope.size(), 2u);
+  EXPECT_TRUE(e->HasType(Iri("Device")));
+  EXPECT_TRUE(e->HasType(Iri("Sensor")));
+
+  Result<AttrOutcome> u = service_.UpdateAttrs(Ctx(""), "urn:x:1", Json::MakeObject(), scope_only);
+  ASSERT_TRUE(u.ok());
+  EXPECT_TRUE(u->not_updated.empty());
+  EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->scope.size(), 1u);
 }
 
 TEST_F(EntityServiceTest, DatasetInstancesAreDeletedOneByOneOrAll) {
