@@ -205,6 +205,9 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
         } catch (const std::exception& e) {
           spdlog::error("unhandled exception request_id={} route={} what={}", id, *name, e.what());
           respond(InternalErrorResponse(id));
+        } catch (...) {
+          spdlog::error("unhandled non-standard exception request_id={} route={}", id, *name);
+          respond(InternalErrorResponse(id));
         }
       });
     };
@@ -214,6 +217,10 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
     } catch (const std::exception& e) {
       spdlog::error("unhandled exception request_id={} route={} what={}", ctx.request_id, *route,
                     e.what());
+      call.respond(InternalErrorResponse(ctx.request_id));
+    } catch (...) {
+      spdlog::error("unhandled non-standard exception request_id={} route={}", ctx.request_id,
+                    *route);
       call.respond(InternalErrorResponse(ctx.request_id));
     }
   };

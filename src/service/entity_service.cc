@@ -20,6 +20,7 @@ namespace {
 constexpr std::size_t kMaxIdPatternLength = 256;    // characters; longer idPattern is refused
 constexpr std::size_t kMaxIdPatternSubject = 4096;  // bytes; longer ids never match idPattern
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // NGSI-LD's "delete this" value
+constexpr std::string_view kScopeIri = "https://uri.etsi.org/ngsi-ld/scope";  // "scope" expanded
 
 std::size_t StripeOf(std::string_view tenant, std::string_view id, std::size_t stripes) {
   const std::size_t h = std::hash<std::string_view>{}(id) * 31 + std::hash<std::string_view>{}(tenant);
@@ -1084,6 +1085,13 @@ void EntityService::DeleteAttrAsync(const RequestContext& ctx, std::string id,
                                       &ctx](std::optional<Entity> cur)
                                          -> Result<std::optional<Entity>> {
     if (!cur) return Status::NotFound("entity not found", id);
+    if (attr_iri == kScopeIri) {
+      // scope is deleted like an attribute (ETSI 013_04).
+      if (cur->scope.is_null()) return Status::NotFound("entity has no scope", id);
+      cur->scope = Json();
+      cur->modified_at = WriteTime(ctx);
+      return std::optional<Entity>(std::move(*cur));
+    }
     Json* existing = cur->attrs.Find(attr_iri);
     if (existing == nullptr) return Status::NotFound("attribute not found", attr_iri);
     if (delete_all) {

@@ -316,6 +316,27 @@ test('representations: concise, keyValues (options and format), pick, omit, attr
   assert.equal(omit.body.name, undefined);
   assert.equal(omit.body.id, id);
   assert.ok(omit.body.isPartOf);
+
+  // Selecting nothing the entity has finds nothing (ETSI 018_03_02, 018_19); a malformed
+  // pick is a bad request (018_18); format names the representation over options.
+  assertProblem(await c.get(`${E(id)}?attrs=notAnAttribute`), 404, 'ResourceNotFound');
+  assertProblem(await c.get(`${E(id)}?pick=notAnAttribute`), 404, 'ResourceNotFound');
+  assertProblem(await c.get(`${E(id)}?pick=${enc('id;name')}`), 400, 'BadRequestData');
+  assertProblem(await c.get(`${E(id)}?omit=name&attrs=temperature`), 400, 'BadRequestData');
+  const fmt = await c.get(`${E(id)}?format=keyValues&options=normalized`);
+  assert.equal(fmt.status, 200, fmt.text);
+  assert.deepEqual(fmt.body, kv.body);
+});
+
+test('pick also selects entities in a query; scope is deleted like an attribute', async () => {
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Pk:1', type: 'Pk', name: { type: 'Property', value: 'a' }, scope: '/HaNoi' })).status, 201);
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Pk:2', type: 'Pk', size: { type: 'Property', value: 2 } })).status, 201);
+  const picked = await c.get(`${LD}/entities?type=Pk&pick=name`);
+  assert.equal(picked.status, 200, picked.text);
+  assert.deepEqual(picked.body, [{ name: { type: 'Property', value: 'a' } }]);
+  assert.equal((await c.del(`${E('urn:ngsi-ld:Pk:1')}/attrs/scope`)).status, 204);
+  assert.equal((await c.get(E('urn:ngsi-ld:Pk:1'))).body.scope, undefined);
+  assertProblem(await c.del(`${E('urn:ngsi-ld:Pk:1')}/attrs/scope`), 404, 'ResourceNotFound');
 });
 
 test('GeoJSON for one entity and for a query', async () => {

@@ -167,9 +167,12 @@ test('415 for an unsupported Content-Type, 406 when nothing is acceptable', asyn
 });
 
 test('405 with Allow on a wrong method, 404 for unknown paths', async () => {
+  // PUT/PATCH/DELETE /entities (or /entities/) lack the id: 400, as ETSI 054_02_02 expects.
+  for (const method of ['PUT', 'PATCH', 'DELETE']) {
+    await expectProblem(await c.req(method, `${LD}/entities/`, { raw: '{}', headers: json }), 400,
+      'BadRequestData');
+  }
   const cases = [
-    ['PUT', `${LD}/entities`, ['GET', 'POST']],
-    ['DELETE', `${LD}/entities`, ['GET', 'POST']],
     ['POST', `${LD}/entities/${enc('urn:ngsi-ld:Thing:seed')}`, ['GET', 'PUT', 'PATCH', 'DELETE']],
     ['GET', `${LD}/entityOperations/create`, ['POST']],
     ['POST', `${LD}/types`, ['GET']],
@@ -184,9 +187,10 @@ test('405 with Allow on a wrong method, 404 for unknown paths', async () => {
   await expectProblem(await c.get(`${LD}/nonsense`), 404);
 });
 
-test('an unknown options value is BadRequestData', async () => {
-  await expectProblem(await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=bogus`), 400, 'BadRequestData');
-  await expectProblem(await c.get(`${LD}/entities?type=Thing&options=keyValues,bogus`), 400, 'BadRequestData');
+test('an unknown options or format value is InvalidRequest (ETSI 018_16)', async () => {
+  await expectProblem(await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=bogus`), 400, 'InvalidRequest');
+  await expectProblem(await c.get(`${LD}/entities?type=Thing&options=keyValues,bogus`), 400, 'InvalidRequest');
+  await expectProblem(await c.get(`${LD}/entities?type=Thing&format=bogus`), 400, 'InvalidRequest');
   const ok = await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=keyValues,sysAttrs`);
   assert.equal(ok.status, 200, ok.text);
 });

@@ -59,7 +59,7 @@ test('queryEntities with q, geoQ, keyValues and count', async () => {
     coordinates: JSON.stringify([[[106, 21], [107, 21], [107, 22], [106, 22], [106, 21]]]),
   });
   assert.deepEqual(w.results.map((e) => e.id), [all[2].id]);
-  const byId = await ld.queryEntities({ id: [all[0].id, all[2].id] });
+  const byId = await ld.queryEntities({ type: 'BikeStation', id: [all[0].id, all[2].id] });
   assert.deepEqual(byId.results.map((e) => e.id).sort(), [all[0].id, all[2].id]);
 });
 

@@ -69,11 +69,15 @@ test('type expressions: list, AND, OR and parentheses', async () => {
 
 test('id lists and idPattern', async () => {
   const pick = [ALL[1].id, ALL[7].id, 'urn:ngsi-ld:Poi:nope'];
-  assert.deepEqual(await queryIds(`id=${pick.map(enc).join(',')}`), [ALL[1].id, ALL[7].id].sort());
+  // id or idPattern alone is too broad (clause 5.7.2, ETSI 019_03_05), unless local=true.
+  assertProblem(await c.get(`${LD}/entities?id=${pick.map(enc).join(',')}`), 400, 'BadRequestData');
+  assert.deepEqual(await queryIds(`local=true&id=${pick.map(enc).join(',')}`), [ALL[1].id, ALL[7].id].sort());
   assert.deepEqual(await queryIds(`type=Shop&id=${pick.map(enc).join(',')}`),
     ids((e) => pick.includes(e.id) && typesOf(e).includes('Shop')));
-  assert.deepEqual(await queryIds(`idPattern=${enc('^urn:ngsi-ld:Poi:01[0-4]$')}`),
+  assert.deepEqual(await queryIds(`local=true&idPattern=${enc('^urn:ngsi-ld:Poi:01[0-4]$')}`),
     ids((e) => /^urn:ngsi-ld:Poi:01[0-4]$/.test(e.id)));
+  // An invalid pattern is a bad request, not an empty result (019_03_02).
+  assertProblem(await c.get(`${LD}/entities?type=Shop&idPattern=${enc('poi**')}`), 400, 'BadRequestData');
 });
 
 test('q: comparisons, ranges, lists, patterns', async () => {

@@ -123,6 +123,14 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
   if (!opts.ok()) return ProblemResponse(ctx, opts.status());
   Result<Entity> e = entities_.Get(ctx, *id);
   if (!e.ok()) return ProblemResponse(ctx, e.status());
+  // Asking only for attributes the entity does not have finds nothing (ETSI 018_03_02).
+  if (const std::string* attrs = req.Query("attrs")) {
+    bool any = false;
+    for (const auto& name : SplitList(*attrs)) {
+      any = any || e->FindAttr((*context)->ExpandTerm(name)) != nullptr;
+    }
+    if (!any) return ProblemResponse(ctx, Status::NotFound("entity has none of the attributes", *attrs));
+  }
   if (*media == MediaType::kGeoJson) {
     const std::string* gp = req.Query("geometryProperty");
     const std::string geometry = gp ? (*context)->ExpandTerm(*gp) : std::string(domain::kLocationIri);
@@ -131,7 +139,12 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
     o.include_context = true;
     return JsonResponse(200, RenderFeature(*e, **context, o, geometry), *media, **context);
   }
-  return JsonResponse(200, RenderEntity(*e, **context, *opts), *media, **context);
+  Json rendered = RenderEntity(*e, **context, *opts);
+  // A pick or omit that leaves nothing of the entity finds nothing (ETSI 018_19).
+  if ((opts->pick || opts->omit) && rendered.size() == (rendered.Contains("@context") ? 1u : 0u)) {
+    return ProblemResponse(ctx, Status::NotFound("nothing of the entity is selected", *id));
+  }
+  return JsonResponse(200, rendered, *media, **context);
 }
 
 namespace {
@@ -166,6 +179,10 @@ void NgsiLdApi::MergeEntity(const RequestContext& ctx, Request& req, http::Async
   Result<Entity> e = EntityForPath(contexts_, req, options_.limits, true);
   if (!e.ok()) return call.respond(ProblemResponse(ctx, e.status()));
   entities_.MergeAsync(ctx, std::move(*e), NoContentOr(ctx, call));
+}
+
+Response NgsiLdApi::EntityIdMissing(const RequestContext& ctx, Request&) {
+  return ProblemResponse(ctx, Status::BadRequestData("entity id missing from the path"));
 }
 
 void NgsiLdApi::DeleteEntity(const RequestContext& ctx, Request& req, http::AsyncCall call) {

@@ -36,6 +36,8 @@ class NgsiLdApi {
   http::Response RetrieveEntity(const RequestContext& ctx, http::Request& req);
   // PUT /entities/{entityId} -> 204. Errors: 400, 404.
   void ReplaceEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
+  // PUT, PATCH and DELETE of /entities without an id (also "/entities/"): 400.
+  http::Response EntityIdMissing(const RequestContext& ctx, http::Request& req);
   // PATCH /entities/{entityId} (merge) -> 204. Errors: 400, 404.
   void MergeEntity(const RequestContext& ctx, http::Request& req, http::AsyncCall call);
   // DELETE /entities/{entityId} -> 204. Errors: 400, 404.

@@ -75,19 +75,28 @@ Response NgsiLdApi::QueryEntities(const RequestContext& ctx, Request& req) {
   Result<service::EntityQuery> q =
       QueryFromParams(req, **context, Limits(entities_, options_.limits), true);
   if (!q.ok()) return ProblemResponse(ctx, q.status());
-  if (const std::string* attrs = req.Query("attrs")) {
-    // attrs also selects entities: only those having at least one of the attributes.
-    std::string exists;
-    for (const auto& name : SplitList(*attrs)) {
-      if (!exists.empty()) exists += '|';
-      exists += name;
-    }
-    if (!exists.empty() && !q->q) {
-      Result<domain::QQuery> aq = domain::ParseQ(exists);
-      if (aq.ok() && aq->Resolve([&](std::string_view t) { return (*context)->ExpandTerm(t); }).ok()) {
-        q->q = std::move(*aq);
-      }
-    }
+  // attrs (and the attributes a pick names) also select entities: only those having at
+  // least one of them (ETSI 019_17_01), on top of q.
+  std::vector<std::string> selecting;
+  if (const std::string* attrs = req.Query("attrs")) selecting = SplitList(*attrs);
+  if (const std::string* pick = req.Query("pick")) {
+    Result<std::vector<std::string>> names = ProjectionNames(*pick, "pick");
+    if (names.ok()) selecting = std::move(*names);  // (RenderOptionsFromQuery checked it)
+  }
+  std::string exists;
+  for (const auto& name : selecting) {
+    if (name.empty() || name == "id" || name == "type" || name == "scope") continue;
+    if (!exists.empty()) exists += '|';
+    exists += name;
+  }
+  if (!exists.empty()) {
+    std::string text = "(" + exists + ")";
+    if (const std::string* qtext = req.Query("q")) text += ";(" + *qtext + ")";
+    Result<domain::QQuery> aq = domain::ParseQ(text);
+    if (!aq.ok()) return ProblemResponse(ctx, aq.status());
+    Status resolved = aq->Resolve([&](std::string_view t) { return (*context)->ExpandTerm(t); });
+    if (!resolved.ok()) return ProblemResponse(ctx, resolved);
+    q->q = std::move(*aq);
   }
   Result<service::QueryResult> result = entities_.Query(ctx, *q);
   if (!result.ok()) return ProblemResponse(ctx, result.status());

@@ -77,11 +77,13 @@ Result<service::EntityQuery> QueryFromParams(const http::Request& req, const LdC
       if (!domain::IsValidUri(id)) return Status::BadRequestData("id is not a URI", id);
       q.ids.push_back(std::move(id));
     }
-    has_filter = true;
   }
-  if (const std::string* p = req.Query("idPattern")) {
-    q.id_pattern = *p;
-    has_filter = true;
+  // id and idPattern alone do not make a query narrow enough (clause 5.7.2; ETSI 019_03_05).
+  if (const std::string* p = req.Query("idPattern")) q.id_pattern = *p;
+  bool local = false;
+  if (const std::string* l = req.Query("local")) {
+    if (*l != "true" && *l != "false") return Status::BadRequestData("local must be true or false", *l);
+    local = *l == "true";
   }
   if (const std::string* t = req.Query("type")) {
     DOTHI_RETURN_IF_ERROR(SetTypes(q, *t, context));
@@ -111,9 +113,9 @@ Result<service::EntityQuery> QueryFromParams(const http::Request& req, const LdC
     q.geo = std::move(*g);
     has_filter = true;
   }
-  if (require_filter && !has_filter) {
+  if (require_filter && !has_filter && !local) {
     return Status::BadRequestData(
-        "query too broad: give at least one of id, idPattern, type, attrs, q, geoQ or scopeQ");
+        "query too broad: give at least one of type, attrs, pick, q, geoQ or scopeQ, or local=true");
   }
   DOTHI_RETURN_IF_ERROR(SetPaging(q, req, limits));
   return q;

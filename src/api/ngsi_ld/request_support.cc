@@ -189,27 +189,84 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
   return out;
 }
 
+namespace {
+
+// Characters of a term or an IRI (";", spaces, quotes and brackets are not among them).
+bool IsNameChar(char ch) {
+  const unsigned char c = static_cast<unsigned char>(ch);
+  return std::isalnum(c) || c >= 0x80 || std::string_view("_:/.#-@~%?=&+").find(ch) != std::string_view::npos;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param) {
+  std::vector<std::string> names;
+  int depth = 0;
+  std::string current;
+  bool after_group = false;  // a "}" closed the current item
+  const auto bad = [&](std::string_view why) {
+    return Status::BadRequestData(std::string("invalid ") + std::string(param) + ": " +
+                                  std::string(why), std::string(list));
+  };
+  const auto end_item = [&]() -> Status {
+    if (current.empty() && !after_group) return bad("empty name");
+    if (depth == 0 && !current.empty()) names.push_back(current);
+    current.clear();
+    after_group = false;
+    return Status::OK();
+  };
+  for (const char c : list) {
+    if (c == ',') {
+      DOTHI_RETURN_IF_ERROR(end_item());
+    } else if (c == '{') {
+      if (current.empty() || after_group) return bad("'{' without a name");
+      if (depth == 0) names.push_back(current);
+      current.clear();
+      ++depth;
+    } else if (c == '}') {
+      if (depth == 0) return bad("unbalanced '}'");
+      if (current.empty() && !after_group) return bad("empty group or name");
+      current.clear();
+      --depth;
+      after_group = true;
+    } else if (after_group || !IsNameChar(c)) {
+      return bad("unexpected character");
+    } else {
+      current += c;
+    }
+  }
+  if (depth != 0) return bad("unbalanced '{'");
+  DOTHI_RETURN_IF_ERROR(end_item());
+  return names;
+}
+
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
                                              MediaType media) {
   RenderOptions o;
   o.include_context = media == MediaType::kLdJson;
-  bool key_values = false, concise = false, normalized = false;
+  // format names the representation and wins over one named in options (018_15_07).
+  bool key_values = false, concise = false, normalized = false, from_format = false;
   for (const auto& [k, v] : req.query) {
     if (k != "options" && k != "format") continue;
     for (const auto& opt : SplitList(v)) {
-      if (opt == "keyValues" || opt == "simplified") {
-        key_values = true;
-      } else if (opt == "concise") {
-        concise = true;
-      } else if (opt == "normalized") {
-        normalized = true;
-      } else if (opt == "sysAttrs") {
-        o.sys_attrs = true;
-      } else if (k == "format") {
-        return Status::BadRequestData("unknown format", opt);
-      } else {
-        return Status::BadRequestData("unknown option", opt);
+      const bool representation = opt == "keyValues" || opt == "simplified" ||
+                                  opt == "concise" || opt == "normalized";
+      if (k == "format" && !representation) {
+        return Status::InvalidRequest("unknown format", opt);
       }
+      if (!representation && opt != "sysAttrs") return Status::InvalidRequest("unknown option", opt);
+      if (opt == "sysAttrs") {
+        o.sys_attrs = true;
+        continue;
+      }
+      if (from_format && k == "options") continue;
+      if (k == "format" && !from_format) {
+        key_values = concise = normalized = false;
+        from_format = true;
+      }
+      if (opt == "keyValues" || opt == "simplified") key_values = true;
+      if (opt == "concise") concise = true;
+      if (opt == "normalized") normalized = true;
     }
   }
   if (int(key_values) + int(concise) + int(normalized) > 1) {
@@ -217,27 +274,34 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
   }
   if (key_values) o.format = Format::kKeyValues;
   if (concise) o.format = Format::kConcise;
-  auto expand_set = [&](std::string_view list) {
-    std::set<std::string> out;
-    for (const auto& name : SplitList(list)) {
-      out.insert(name == "id" || name == "type" || name == "scope" ? name
-                                                                     : context.ExpandTerm(name));
-    }
-    return out;
+  auto expand = [&](const std::string& name) {
+    return name == "id" || name == "type" || name == "scope" ? name : context.ExpandTerm(name);
   };
   if (const std::string* attrs = req.Query("attrs")) {
-    o.pick = expand_set(*attrs);
-    o.pick->insert("id");
-    o.pick->insert("type");
-    o.pick->insert("scope");
+    std::set<std::string> pick{"id", "type", "scope"};
+    for (const auto& name : SplitList(*attrs)) {
+      if (name == "id" || name == "type" || name == "@id" || name == "@type") {
+        return Status::BadRequestData("attrs names attributes; id and type are not", name);
+      }
+      if (name.empty()) return Status::BadRequestData("empty attribute name in attrs");
+      pick.insert(expand(name));
+    }
+    o.pick = std::move(pick);
   }
   if (const std::string* pick = req.Query("pick")) {
     if (o.pick) return Status::BadRequestData("pick and attrs cannot be used together");
-    o.pick = expand_set(*pick);
+    Result<std::vector<std::string>> names = ProjectionNames(*pick, "pick");
+    if (!names.ok()) return names.status();
+    o.pick.emplace();
+    for (const auto& n : *names) o.pick->insert(expand(n));
   }
   if (const std::string* omit = req.Query("omit")) {
     if (req.Query("pick")) return Status::BadRequestData("pick and omit cannot be used together");
-    o.omit = expand_set(*omit);
+    if (req.Query("attrs")) return Status::BadRequestData("omit and attrs cannot be used together");
+    Result<std::vector<std::string>> names = ProjectionNames(*omit, "omit");
+    if (!names.ok()) return names.status();
+    o.omit.emplace();
+    for (const auto& n : *names) o.omit->insert(expand(n));
   }
   if (const std::string* lang = req.Query("lang")) {
     if (lang->empty()) return Status::BadRequestData("empty lang");

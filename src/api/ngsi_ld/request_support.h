@@ -42,6 +42,11 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
                             bool allow_merge_patch);
 
 // Representation options from options=, format=, attrs=, pick=, omit=, lang=.
+// The top-level names of a pick or omit value: "name,name{sub,sub{...}},...". Nested lists
+// (members of linked entities) are checked for syntax but not returned. param names the
+// query parameter in the error.
+Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param);
+
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
                                              MediaType media);
 

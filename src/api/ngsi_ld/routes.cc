@@ -28,6 +28,9 @@ void NgsiLdApi::RegisterRoutes(http::Router& router) {
   };
   add_async(Method::kPost, "/entities", "create_entity", &NgsiLdApi::CreateEntity);
   add(Method::kGet, "/entities", "query_entities", &NgsiLdApi::QueryEntities);
+  for (Method m : {Method::kPut, Method::kPatch, Method::kDelete}) {
+    add(m, "/entities", "entity_id_missing", &NgsiLdApi::EntityIdMissing);
+  }
   add(Method::kGet, "/entities/{entityId}", "retrieve_entity", &NgsiLdApi::RetrieveEntity);
   add_async(Method::kPut, "/entities/{entityId}", "replace_entity", &NgsiLdApi::ReplaceEntity);
   add_async(Method::kPatch, "/entities/{entityId}", "merge_entity", &NgsiLdApi::MergeEntity);

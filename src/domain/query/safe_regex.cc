@@ -21,6 +21,70 @@ std::uint64_t SatMul(std::uint64_t a, std::uint64_t b) {
 
 // Rough size of the automaton std::regex builds: bounded repetition copies its operand.
 // Refusing big ones keeps compile time, memory and per-entity matching time bounded.
+// ECMAScript refuses a quantifier with nothing to repeat ("*a", "(+a)", "a|*") and two
+// quantifiers in a row ("a**", "a+*"; "a*?" is the lazy form and fine). libstdc++ accepts
+// some of these silently, so they are checked here.
+bool QuantifiersWellPlaced(std::string_view p) {
+  enum class Prev { kNothing, kAtom, kQuantifier, kLazy };
+  Prev prev = Prev::kNothing;
+  const auto digits = [&](std::size_t& i) {
+    const std::size_t start = i;
+    while (i < p.size() && p[i] >= '0' && p[i] <= '9') ++i;
+    return i > start;
+  };
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;  // the escaped character is an atom
+      prev = Prev::kAtom;
+    } else if (c == '[') {
+      // A class is one atom; "]" right after "[" or "[^" is a literal.
+      ++i;
+      if (i < p.size() && p[i] == '^') ++i;
+      if (i < p.size() && p[i] == ']') ++i;
+      while (i < p.size() && p[i] != ']') i += p[i] == '\\' ? 2 : 1;
+      prev = Prev::kAtom;
+    } else if (c == '(') {
+      if (i + 1 < p.size() && p[i + 1] == '?') {
+        i += 2;  // "(?:", "(?=", "(?!", "(?<=", "(?<!"
+        if (i < p.size() && p[i] == '<') ++i;
+      }
+      prev = Prev::kNothing;
+    } else if (c == '|') {
+      prev = Prev::kNothing;
+    } else if (c == '*' || c == '+' || c == '?') {
+      if (c == '?' && prev == Prev::kQuantifier) {
+        prev = Prev::kLazy;
+      } else if (prev != Prev::kAtom) {
+        return false;
+      } else {
+        prev = Prev::kQuantifier;
+      }
+    } else if (c == '{') {
+      std::size_t j = i + 1;
+      bool quantifier = digits(j);
+      if (quantifier && j < p.size() && p[j] == ',') {
+        ++j;
+        digits(j);
+      }
+      quantifier = quantifier && j < p.size() && p[j] == '}';
+      if (!quantifier) {
+        prev = Prev::kAtom;  // a literal brace
+      } else if (prev != Prev::kAtom) {
+        return false;
+      } else {
+        i = j;
+        prev = Prev::kQuantifier;
+      }
+    } else if (c == '^' || c == '$') {
+      prev = Prev::kNothing;  // assertions take no quantifier
+    } else {
+      prev = Prev::kAtom;  // ")" closes a group, which may be repeated
+    }
+  }
+  return true;
+}
+
 bool PatternSizeAcceptable(std::string_view p) {
   struct Frame {
     std::uint64_t total = 0;
@@ -114,6 +178,9 @@ Result<SafeRegex> SafeRegex::Compile(std::string_view pattern) {
     body.remove_prefix(4);
   }
   if (!PatternSizeAcceptable(body)) return Status::BadRequestData("regular expression too complex");
+  if (!QuantifiersWellPlaced(body)) {
+    return Status::BadRequestData("invalid regular expression: nothing to repeat");
+  }
   auto re = std::make_shared<std::regex>();
   try {
     // Compiling P alone first proves its parentheses balance, so wrapping cannot change it.

@@ -50,10 +50,10 @@ TEST(QueryFromParamsTest, TypeIsExpandedThroughAUserContext) {
 }
 
 TEST(QueryFromParamsTest, IdsAreSplitAndMustBeUris) {
-  Result<service::EntityQuery> q = FromParams({{"id", "urn:a, urn:b"}});
+  Result<service::EntityQuery> q = FromParams({{"id", "urn:a, urn:b"}, {"type", "T"}});
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ(q->ids, (std::vector<std::string>{"urn:a", "urn:b"}));
-  ExpectBadRequest(FromParams({{"id", "urn:a,not a uri"}}));
+  ExpectBadRequest(FromParams({{"id", "urn:a,not a uri"}, {"type", "T"}}));
 }
 
 TEST(QueryFromParamsTest, PagingDefaultsComeFromTheLimits) {
@@ -157,7 +157,12 @@ TEST(QueryFromParamsTest, QueryWithoutAnyFilterIsRefusedWhenAFilterIsRequired) {
   ExpectBadRequest(FromParams({{"limit", "10"}, {"options", "keyValues"}}));
   EXPECT_TRUE(FromParams({}, /*require_filter=*/false).ok());
   EXPECT_TRUE(FromParams({{"attrs", "speed"}}).ok());
-  EXPECT_TRUE(FromParams({{"idPattern", "urn:ngsi-ld:Vehicle:.*"}}).ok());
+  // id and idPattern alone are not enough (clause 5.7.2, ETSI 019_03_05); local=true is.
+  ExpectBadRequest(FromParams({{"id", "urn:a"}}));
+  ExpectBadRequest(FromParams({{"idPattern", "urn:ngsi-ld:Vehicle:.*"}}));
+  EXPECT_TRUE(FromParams({{"idPattern", "urn:ngsi-ld:Vehicle:.*"}, {"type", "Vehicle"}}).ok());
+  EXPECT_TRUE(FromParams({{"local", "true"}}).ok());
+  ExpectBadRequest(FromParams({{"local", "yes"}, {"type", "T"}}));
 }
 
 // --- POST /entityOperations/query ---

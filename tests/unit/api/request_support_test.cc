@@ -264,14 +264,45 @@ TEST(RenderOptionsFromQueryTest, OptionsAndFormatSelectTheRepresentation) {
   EXPECT_EQ(concise->format, Format::kConcise);
 }
 
+// Unknown values are InvalidRequest and conflicting ones BadRequestData (ETSI 018_16);
+// format names the representation over options (018_15_07).
 TEST(RenderOptionsFromQueryTest, ConflictingOrUnknownFormatsAreBadRequests) {
   const LdContext& core = *LdContext::Core();
-  for (auto query : {std::vector<std::pair<std::string, std::string>>{{"options", "keyValues,concise"}},
-                     std::vector<std::pair<std::string, std::string>>{{"format", "tabular"}}}) {
+  using Query = std::vector<std::pair<std::string, std::string>>;
+  Result<RenderOptions> both = RenderOptionsFromQuery(WithQuery(Query{{"options", "keyValues,concise"}}),
+                                                      core, MediaType::kJson);
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().code(), ErrorCode::kBadRequestData);
+  for (auto query : {Query{{"format", "tabular"}}, Query{{"options", "keyValues,invalid"}},
+                     Query{{"format", "keyValues"}, {"options", "invalid"}}}) {
     Result<RenderOptions> o = RenderOptionsFromQuery(WithQuery(query), core, MediaType::kJson);
-    ASSERT_FALSE(o.ok()) << query[0].second;
-    EXPECT_EQ(o.status().code(), ErrorCode::kBadRequestData);
+    ASSERT_FALSE(o.ok()) << query.back().second;
+    EXPECT_EQ(o.status().code(), ErrorCode::kInvalidRequest);
   }
+  Result<RenderOptions> f = RenderOptionsFromQuery(
+      WithQuery(Query{{"format", "keyValues"}, {"options", "normalized,sysAttrs"}}), core, MediaType::kJson);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->format, Format::kKeyValues);
+  EXPECT_TRUE(f->sys_attrs);
+}
+
+// pick and omit follow their grammar; omit does not go with attrs; attrs names attributes.
+TEST(RenderOptionsFromQueryTest, ProjectionsAreCheckedForSyntax) {
+  const LdContext& core = *LdContext::Core();
+  using Query = std::vector<std::pair<std::string, std::string>>;
+  for (const char* bad : {"id;name", "id,locatedAt{name", "id,locatedAt{{name}", "id,,name",
+                          "id,locatedAt{,name}", "id,locatedAt{}", "a}"}) {
+    Result<RenderOptions> o = RenderOptionsFromQuery(WithQuery(Query{{"pick", bad}}), core, MediaType::kJson);
+    EXPECT_FALSE(o.ok()) << bad;
+    EXPECT_FALSE(RenderOptionsFromQuery(WithQuery(Query{{"omit", bad}}), core, MediaType::kJson).ok()) << bad;
+  }
+  Result<RenderOptions> nested =
+      RenderOptionsFromQuery(WithQuery(Query{{"pick", "id,locatedAt{name,b{c}},name"}}), core, MediaType::kJson);
+  ASSERT_TRUE(nested.ok()) << nested.status().ToString();
+  EXPECT_EQ(*nested->pick, (std::set<std::string>{"id", Default("locatedAt"), Default("name")}));
+  EXPECT_FALSE(RenderOptionsFromQuery(WithQuery(Query{{"omit", "name"}, {"attrs", "category"}}), core,
+                                      MediaType::kJson).ok());
+  EXPECT_FALSE(RenderOptionsFromQuery(WithQuery(Query{{"attrs", "id,type"}}), core, MediaType::kJson).ok());
 }
 
 TEST(RenderOptionsFromQueryTest, AttrsPickExpandedNamesAndKeepsIdAndType) {
