@@ -489,7 +489,10 @@ bool GeosRelate(const GeosContext& ctx, const GEOSGeometry* a, SpatialRelation r
       r = GEOSOverlaps_r(h, a, b);
       break;
     case SpatialRelation::kEquals:
-      r = GEOSEquals_r(h, a, b);
+      // Identical coordinates are equal even when GEOS cannot build the topology of an
+      // invalid (self-intersecting) polygon.
+      r = GEOSEqualsExact_r(h, a, b, 0.0);
+      if (r != 1) r = GEOSEquals_r(h, a, b);
       break;
   }
   return r == 1;
@@ -916,7 +919,8 @@ bool PreparedRelate(PreparedSlot& slot, const Geometry& other, SpatialRelation r
       r = GEOSPreparedOverlaps_r(h, p, o.g);
       break;
     case SpatialRelation::kEquals:
-      r = GEOSEquals_r(h, o.g, slot.geom);
+      r = GEOSEqualsExact_r(h, o.g, slot.geom, 0.0);
+      if (r != 1) r = GEOSEquals_r(h, o.g, slot.geom);
       break;
   }
   return r == 1;

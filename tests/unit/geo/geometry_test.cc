@@ -330,6 +330,18 @@ TEST(RelateTest, PointEqualsAndContainsOnlyTheSamePoint) {
                      Parse(Obj("MultiPoint", Json(Json::Array{Pos(0, 0), Pos(1, 2)})))));
 }
 
+// ETSI 019_11_01 queries "equals" with the very coordinates of a stored polygon whose ring
+// crosses itself; GEOS cannot build its topology, but identical coordinates are equal.
+TEST(RelateTest, IdenticalSelfIntersectingPolygonsAreEqual) {
+  Json ring = Json(Json::Array{Pos(13.2865906, 52.5648645), Pos(13.2879639, 52.5648645),
+                               Pos(13.2797241, 52.4988679), Pos(13.477478, 52.4712703),
+                               Pos(13.5049438, 52.5373084), Pos(13.2865906, 52.5648645)});
+  Geometry a = Parse(Obj("Polygon", Json(Json::Array{ring})));
+  Geometry b = Parse(Obj("Polygon", Json(Json::Array{ring})));
+  EXPECT_TRUE(Relate(a, SpatialRelation::kEquals, b));
+  EXPECT_FALSE(Relate(a, SpatialRelation::kEquals, Box(13.28, 52.47, 13.51, 52.57)));
+}
+
 TEST(RelateTest, PolygonRelationsThroughGeos) {
   Geometry big = Box(0, 0, 10, 10);
   Geometry inner = Box(2, 2, 3, 3);
