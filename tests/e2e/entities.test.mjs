@@ -206,6 +206,14 @@ test('multi-attributes: datasetId delete and deleteAll', async () => {
   const byDs = (arr) => Object.fromEntries(arr.map((i) => [i.datasetId ?? 'default', i.value]));
   assert.deepEqual(byDs(got.body.speed), { default: 10, 'urn:ngsi-ld:Dataset:gps': 20, 'urn:ngsi-ld:Dataset:radar': 30 });
 
+  // datasetId= keeps only those instances ("@none": the default one), in retrieve and query.
+  const one = await c.get(`${E(id)}?datasetId=${enc('urn:ngsi-ld:Dataset:gps')}`);
+  assert.deepEqual(one.body.speed, { type: 'Property', value: 20, datasetId: 'urn:ngsi-ld:Dataset:gps' });
+  const two = await c.get(`${LD}/entities?type=Sensor&id=${enc(id)}&datasetId=@none,${enc('urn:ngsi-ld:Dataset:radar')}`);
+  assert.deepEqual(byDs(two.body[0].speed), { default: 10, 'urn:ngsi-ld:Dataset:radar': 30 });
+  const none = await c.get(`${E(id)}?datasetId=${enc('urn:ngsi-ld:Dataset:other')}`);
+  assert.equal(none.body.speed, undefined);
+
   // Partial update addressed to one instance.
   const pu = await c.patch(`${E(id)}/attrs/speed`, { value: 21, datasetId: 'urn:ngsi-ld:Dataset:gps' });
   assert.equal(pu.status, 204, pu.text);

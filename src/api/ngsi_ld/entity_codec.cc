@@ -488,6 +488,18 @@ Json RenderEntity(const Entity& e, const LdContext& context, const RenderOptions
   }
   for (const auto& [iri, arr] : e.attrs.AsObject()) {
     if (!Selected(iri, o)) continue;
+    if (o.dataset_ids) {
+      // Only the instances with the asked datasetIds ("" is the default instance).
+      Json kept = Json::MakeArray();
+      for (const Json& inst : arr.AsArray()) {
+        const Json* ds = inst.Find(attr::kDatasetId);
+        if (o.dataset_ids->count(ds != nullptr && ds->is_string() ? ds->AsString() : "")) {
+          kept.Push(inst);
+        }
+      }
+      if (kept.size() > 0) out.Set(context.CompactIri(iri), RenderAttribute(kept, context, o));
+      continue;
+    }
     out.Set(context.CompactIri(iri), RenderAttribute(arr, context, o));
   }
   if (o.sys_attrs && o.format != Format::kKeyValues) {

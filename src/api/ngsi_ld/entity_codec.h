@@ -50,6 +50,8 @@ struct RenderOptions {
   std::optional<std::string> lang;          // LanguageProperty -> Property in that language
   std::optional<std::set<std::string>> pick;  // expanded attribute IRIs (and "id", "type")
   std::optional<std::set<std::string>> omit;  // expanded attribute IRIs (and "id", "type")
+  // datasetId=: only instances with these datasetIds ("" for the default one, "@none").
+  std::optional<std::set<std::string>> dataset_ids;
   bool include_context = false;             // add "@context" (application/ld+json)
 };
 

@@ -303,6 +303,18 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
     o.omit.emplace();
     for (const auto& n : *names) o.omit->insert(expand(n));
   }
+  if (const std::string* ds = req.Query("datasetId")) {
+    o.dataset_ids.emplace();
+    for (const auto& id : SplitList(*ds)) {
+      if (id == "@none") {
+        o.dataset_ids->insert("");
+      } else if (domain::IsValidUri(id)) {
+        o.dataset_ids->insert(id);
+      } else {
+        return Status::BadRequestData("datasetId must be a URI or @none", id);
+      }
+    }
+  }
   if (const std::string* lang = req.Query("lang")) {
     if (lang->empty()) return Status::BadRequestData("empty lang");
     o.lang = *lang;
