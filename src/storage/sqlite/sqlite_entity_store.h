@@ -67,7 +67,7 @@ class SqliteEntityStore final : public EntityStore {
   void Close() override;
 
   // The schema version this build creates and reads (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Test hooks: while paused the writer starts no new transaction, so commits queue up.
   void PauseWriterForTesting();

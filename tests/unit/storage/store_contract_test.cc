@@ -1,6 +1,7 @@
 #include "storage/entity_store.h"  // first: proves the header is self-contained
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
@@ -555,6 +556,67 @@ TEST_F(SqliteEntityStoreTest, OpenInMissingDirectoryNamesTheDirectory) {
   EXPECT_NE(s.message().find("directory does not exist"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("no/such/dir"), std::string::npos) << s.message();
   EXPECT_EQ(store.Commit({Put("t", "e", "v")}).code(), ErrorCode::kUnavailable);
+}
+
+// A database written by schema version 1 (entities WITHOUT ROWID) opens, is migrated to
+// the current schema in place, and keeps every entity and document.
+TEST_F(SqliteEntityStoreTest, VersionOneDatabaseIsMigratedKeepingItsData) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE entities (tenant TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL,"
+        "  PRIMARY KEY (tenant, id)) WITHOUT ROWID;"
+        "CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,"
+        "  PRIMARY KEY (kind, key)) WITHOUT ROWID;"
+        "INSERT INTO entities VALUES ('hanoi', 'urn:x:1', x'D10102'), ('', 'urn:x:2', 'two');"
+        "INSERT INTO documents VALUES ('context', 'c1', '{}');"
+        "PRAGMA user_version=1;";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  SqliteEntityStore store(Options());
+  Status s = store.Open();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto rows = ScanToMap(store);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ((rows[{"hanoi", "urn:x:1"}]), std::string("\xD1\x01\x02", 3));
+  EXPECT_EQ((rows[{"", "urn:x:2"}]), "two");
+  EXPECT_EQ(ScanDocsToMap(store, "context").size(), 1u);
+  // Writes after the migration update in place and stay unique per (tenant, id).
+  ASSERT_TRUE(store.Commit({Put("hanoi", "urn:x:1", "new"), Put("hanoi", "urn:x:3", "3")}).ok());
+  rows = ScanToMap(store);
+  EXPECT_EQ(rows.size(), 3u);
+  EXPECT_EQ((rows[{"hanoi", "urn:x:1"}]), "new");
+  store.Close();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), SqliteEntityStore::kSchemaVersion);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+// A new database gets the small pages that make one-row updates cheap.
+TEST_F(SqliteEntityStoreTest, NewDatabaseUsesTwoKibPages) {
+  {
+    SqliteEntityStore store(Options());
+    ASSERT_TRUE(store.Open().ok());
+    ASSERT_TRUE(store.Commit({Put("t", "e", std::string(600, 'x'))}).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2048);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteEntityStoreTest, OpenOfCorruptFileFailsClearly) {
