@@ -61,7 +61,8 @@ Status Convert(simdjson::dom::element el, Json& out, std::size_t depth, std::siz
 Result<Json> ParseJson(std::string_view text, std::size_t max_depth) {
   // A parser allocates its buffers on first use: each thread keeps one for small documents
   // (the common request body), and large ones get their own, so no thread holds on to a
-  // large buffer after a large body.
+  // large buffer after a large body. This is a scratch buffer, not request state (STYLE
+  // 2.8.8): nothing here suspends, and the parsed document is copied out before return.
   constexpr std::size_t kReusedCapacity = 64 * 1024;
   thread_local simdjson::dom::parser reused(kReusedCapacity);
   std::optional<simdjson::dom::parser> large;
