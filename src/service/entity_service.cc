@@ -1170,11 +1170,30 @@ Result<std::vector<BatchItemResult>> EntityService::BatchUpsert(const RequestCon
 Result<std::vector<BatchItemResult>> EntityService::BatchUpdate(const RequestContext& ctx,
                                                                 std::vector<Entity> entities,
                                                                 bool no_overwrite) {
-  return ApplyBatch(ctx, std::move(entities), [&ctx, no_overwrite](Entity e) -> Mutation {
-    return [&ctx, no_overwrite, e = std::move(e)](std::optional<Entity> cur) {
-      return DoAppend(ctx, e.id, e.attrs, MembersOf(e), no_overwrite, nullptr, std::move(cur));
-    };
-  });
+  // Apply runs the mutations once each, in input order: outcomes[i] belongs to entity i.
+  std::vector<AttrOutcome> outcomes;
+  outcomes.reserve(entities.size());
+  Result<std::vector<BatchItemResult>> results = ApplyBatch(
+      ctx, std::move(entities), [&ctx, no_overwrite, &outcomes](Entity e) -> Mutation {
+        return [&ctx, no_overwrite, &outcomes, e = std::move(e)](std::optional<Entity> cur) {
+          outcomes.emplace_back();
+          return DoAppend(ctx, e.id, e.attrs, MembersOf(e), no_overwrite, &outcomes.back(),
+                          std::move(cur));
+        };
+      });
+  if (!results.ok() || outcomes.size() != results->size()) return results;
+  // Attributes kept under noOverwrite make the entity a partial success: a 207 names it
+  // (ETSI 005_02_01), though what could be written was.
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!(*results)[i].status.ok() || outcomes[i].not_updated.empty()) continue;
+    std::string names;
+    for (const auto& [iri, reason] : outcomes[i].not_updated) {
+      if (!names.empty()) names += ", ";
+      names += iri;
+    }
+    (*results)[i].status = Status::BadRequestData("attributes not updated (noOverwrite)", names);
+  }
+  return results;
 }
 
 Result<std::vector<BatchItemResult>> EntityService::BatchMerge(const RequestContext& ctx,

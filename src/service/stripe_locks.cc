@@ -31,6 +31,20 @@ void StripeLocks::Acquire(std::vector<std::size_t> stripes, std::function<void()
   if (ready) a->then();
 }
 
+namespace {
+
+// Continuations made ready by a Release on this thread while an outer Release is running
+// continuations: the outer one runs them too, so a chain of hand-overs (each continuation
+// releasing in turn, as with a store that answers at once) loops instead of recursing.
+// Scheduling state of this thread, not request state.
+struct Trampoline {
+  bool running = false;
+  std::vector<std::function<void()>> pending;
+};
+thread_local Trampoline trampoline;
+
+}  // namespace
+
 void StripeLocks::Release(const std::vector<std::size_t>& stripes) {
   std::vector<std::shared_ptr<Acquisition>> ready;
   {
@@ -48,7 +62,15 @@ void StripeLocks::Release(const std::vector<std::size_t>& stripes) {
       if (Advance(next)) ready.push_back(std::move(next));
     }
   }
-  for (const auto& a : ready) a->then();
+  for (auto& a : ready) trampoline.pending.push_back(std::move(a->then));
+  if (trampoline.running) return;  // the outer Release below runs them
+  trampoline.running = true;
+  while (!trampoline.pending.empty()) {
+    std::function<void()> next = std::move(trampoline.pending.front());
+    trampoline.pending.erase(trampoline.pending.begin());
+    next();
+  }
+  trampoline.running = false;
 }
 
 }  // namespace dothi::service

@@ -126,6 +126,33 @@ test('delete: 204 on success, 207 for missing ids', async () => {
   assert.equal(ld.status, 204, ld.text);
 });
 
+test('each batch entity brings its own @context; a bad one fails alone (ETSI 003_06, 003_08)', async () => {
+  const ctxUrl = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld';
+  const ld = { headers: { 'Content-Type': 'application/ld+json' } };
+  const withCtx = { ...car(60), '@context': ctxUrl };
+  const r = await c.post(`${OPS}/create`, [withCtx, car(61)], ld);
+  assertBatchResult(r, ['urn:ngsi-ld:Car:60'], ['urn:ngsi-ld:Car:61']);
+  assert.equal((await c.get(E('urn:ngsi-ld:Car:60'))).status, 200);
+  assert.equal((await c.get(E('urn:ngsi-ld:Car:61'))).status, 404);
+
+  const j = await c.post(`${OPS}/create`, [{ ...car(62), '@context': ctxUrl }, car(63)]);
+  assertBatchResult(j, ['urn:ngsi-ld:Car:63'], ['urn:ngsi-ld:Car:62']);
+  assert.equal(j.body.errors[0].error.type, 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData');
+});
+
+test('update with noOverwrite names the entities whose attributes were kept (ETSI 005_02)', async () => {
+  assert.equal((await c.post(`${OPS}/create`, [car(70)])).status, 201);
+  const r = await c.post(`${OPS}/update?options=noOverwrite`, [{
+    id: 'urn:ngsi-ld:Car:70', type: 'Car',
+    speed: { type: 'Property', value: 999 },
+    colour: { type: 'Property', value: 'red' },
+  }]);
+  assertBatchResult(r, [], ['urn:ngsi-ld:Car:70']);
+  const got = (await c.get(E('urn:ngsi-ld:Car:70'))).body;
+  assert.notEqual(got.speed.value, 999);
+  assert.equal(got.colour.value, 'red');
+});
+
 test('query: POST Query body selects like GET', async () => {
   const bikes = [1, 2, 3, 4].map((n) => ({
     id: `urn:ngsi-ld:Bike:${n}`, type: 'Bike', gears: { type: 'Property', value: n * 3 },

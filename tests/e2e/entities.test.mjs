@@ -342,6 +342,8 @@ test('pick also selects entities in a query; scope is deleted like an attribute'
   const picked = await c.get(`${LD}/entities?type=Pk&pick=name`);
   assert.equal(picked.status, 200, picked.text);
   assert.deepEqual(picked.body, [{ name: { type: 'Property', value: 'a' } }]);
+  // scope is not an attribute to replace (ETSI 055_03_05).
+  assertProblem(await c.put(`${E('urn:ngsi-ld:Pk:1')}/attrs/scope`, { scope: '/Hue' }), 400, 'BadRequestData');
   assert.equal((await c.del(`${E('urn:ngsi-ld:Pk:1')}/attrs/scope`)).status, 204);
   assert.equal((await c.get(E('urn:ngsi-ld:Pk:1'))).body.scope, undefined);
   assertProblem(await c.del(`${E('urn:ngsi-ld:Pk:1')}/attrs/scope`), 404, 'ResourceNotFound');

@@ -16,7 +16,6 @@ namespace {
 struct Decoded {
   std::vector<Entity> entities;
   std::vector<std::pair<std::string, Status>> errors;  // entity id (or index), decode error
-  std::shared_ptr<const LdContext> context;
 };
 
 Json ProblemObject(const Status& s) {
@@ -28,20 +27,26 @@ Json ProblemObject(const Status& s) {
 
 Result<Decoded> DecodeBatch(ContextRegistry& registry, const Request& req,
                             const DecodeLimits& limits, DecodeMode mode, std::size_t max_entities) {
-  Result<JsonLdBody> body = ReadBody(registry, req, false);
+  Result<BatchBody> body = ReadBatchBody(registry, req);
   if (!body.ok()) return body.status();
-  if (!body->body.is_array()) return Status::BadRequestData("batch body must be a JSON array");
   if (body->body.size() == 0) return Status::BadRequestData("batch body is empty");
   if (body->body.size() > max_entities) {
     return Status::PayloadTooLarge("too many entities in batch", std::to_string(max_entities));
   }
   Decoded out;
-  out.context = body->context;
-  for (const auto& item : body->body.AsArray()) {
-    Result<Entity> e = DecodeEntity(item, *body->context, mode, limits);
+  const Json::Array& items = body->body.AsArray();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Json& item = items[i];
+    const Json* id = item.is_object() ? item.Find("id") : nullptr;
+    const std::string id_text = id && id->is_string() ? id->AsString() : std::string();
+    const Result<std::shared_ptr<const LdContext>>& context = body->contexts[i];
+    if (!context.ok()) {
+      out.errors.emplace_back(id_text, context.status());
+      continue;
+    }
+    Result<Entity> e = DecodeEntity(item, **context, mode, limits);
     if (!e.ok()) {
-      const Json* id = item.is_object() ? item.Find("id") : nullptr;
-      out.errors.emplace_back(id && id->is_string() ? id->AsString() : std::string(), e.status());
+      out.errors.emplace_back(id_text, e.status());
       continue;
     }
     if (mode == DecodeMode::kFragment && e->id.empty()) {

@@ -256,6 +256,11 @@ void NgsiLdApi::ReplaceAttr(const RequestContext& ctx, Request& req, http::Async
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
   if (!body.ok()) return call.respond(ProblemResponse(ctx, body.status()));
   const std::string_view name = req.PathParam("attrId");
+  if (name == "scope" || body->context->ExpandTerm(name) == "https://uri.etsi.org/ngsi-ld/scope") {
+    // scope is not an attribute; it changes with PATCH or POST .../attrs (ETSI 055_03_05).
+    return call.respond(ProblemResponse(ctx, Status::BadRequestData(
+        "scope is not an attribute; use PATCH or POST on .../attrs", std::string(name))));
+  }
   Json value = body->body;
   if (value.is_object()) value.Erase("@context");
   Result<Json> instances = DecodeAttribute(name, value, *body->context, options_.limits, false);

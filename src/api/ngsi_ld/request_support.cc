@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "api/common/json_parse.h"
 
@@ -238,6 +239,68 @@ Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::str
   if (depth != 0) return bad("unbalanced '{'");
   DOTHI_RETURN_IF_ERROR(end_item());
   return names;
+}
+
+Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req) {
+  const std::string* ct = req.Header("Content-Type");
+  const std::string type = ct ? BareType(*ct) : std::string();
+  const bool ld = type == "application/ld+json";
+  if (!ld && type != "application/json") {
+    return Status::UnsupportedMediaType(
+        "Content-Type must be application/json or application/ld+json",
+        type.empty() ? "none" : type);
+  }
+  if (req.body.empty()) return Status::InvalidRequest("empty request body");
+  Result<Json> body = ParseJson(req.body);
+  if (!body.ok()) return body.status();
+  if (!body->is_array()) return Status::BadRequestData("batch body must be a JSON array");
+  BatchBody out;
+  std::shared_ptr<const LdContext> link_context;
+  if (ld) {
+    Result<std::optional<std::string>> link = LinkContextUrl(req);
+    if (!link.ok()) return link.status();
+    if (link->has_value()) {
+      return Status::BadRequestData("JSON-LD Link header together with application/ld+json",
+                                    **link);
+    }
+  } else {
+    Result<std::shared_ptr<const LdContext>> c = ContextFromLink(registry, req);
+    if (!c.ok()) return c.status();
+    link_context = std::move(*c);
+  }
+  // Entities of one batch usually share one @context: resolve each distinct one once.
+  std::vector<std::pair<std::string, Result<std::shared_ptr<const LdContext>>>> resolved;
+  for (const Json& item : body->AsArray()) {
+    const Json* c = item.is_object() ? item.Find("@context") : nullptr;
+    if (!ld) {
+      if (c != nullptr) {
+        out.contexts.push_back(Status::BadRequestData(
+            "@context in an application/json body; send it in a Link header or use "
+            "application/ld+json"));
+      } else {
+        out.contexts.push_back(link_context);
+      }
+      continue;
+    }
+    if (c == nullptr) {
+      // Not an object: decoding reports it. An object needs its @context.
+      out.contexts.push_back(item.is_object()
+                                 ? Result<std::shared_ptr<const LdContext>>(Status::BadRequestData(
+                                       "application/ld+json entity without @context"))
+                                 : Result<std::shared_ptr<const LdContext>>(registry.Core()));
+      continue;
+    }
+    const std::string key = c->Dump();
+    auto it = std::find_if(resolved.begin(), resolved.end(),
+                           [&](const auto& r) { return r.first == key; });
+    if (it == resolved.end()) {
+      resolved.emplace_back(key, registry.Resolve(*c));
+      it = std::prev(resolved.end());
+    }
+    out.contexts.push_back(it->second);
+  }
+  out.body = std::move(*body);
+  return out;
 }
 
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,

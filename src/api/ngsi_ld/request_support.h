@@ -41,6 +41,16 @@ struct JsonLdBody {
 Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
                             bool allow_merge_patch);
 
+// A batch body (entityOperations): a JSON array whose entities each bring their own
+// @context (application/ld+json) or none (application/json, the Link header's context for
+// all). An entity breaking that rule gets its own error, not the whole request
+// (ETSI 003_06_01, 003_08_01).
+struct BatchBody {
+  Json body;  // the array
+  std::vector<Result<std::shared_ptr<const LdContext>>> contexts;  // one per element
+};
+Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req);
+
 // Representation options from options=, format=, attrs=, pick=, omit=, lang=.
 // The top-level names of a pick or omit value: "name,name{sub,sub{...}},...". Nested lists
 // (members of linked entities) are checked for syntax but not returned. param names the

@@ -71,6 +71,29 @@ TEST(StripeLocksTest, SetIsHeldOnlyWhenEveryStripeIs) {
   locks.Release({1});
 }
 
+// A long chain of hand-overs where each holder releases at once (a store that answers on
+// the calling thread does this) runs as a loop on the releasing thread, not as a recursion
+// as deep as the queue.
+TEST(StripeLocksTest, ChainOfImmediateReleasesDoesNotRecurse) {
+  StripeLocks locks(2);
+  constexpr int kWaiters = 200000;
+  int ran = 0;
+  locks.Acquire({0}, [] {});
+  for (int i = 0; i < kWaiters; ++i) {
+    locks.Acquire({0}, [&] {
+      ++ran;
+      locks.Release({0});
+    });
+  }
+  EXPECT_EQ(ran, 0);
+  locks.Release({0});
+  EXPECT_EQ(ran, kWaiters);
+  bool free_again = false;
+  locks.Acquire({0}, [&] { free_again = true; });
+  EXPECT_TRUE(free_again);
+  locks.Release({0});
+}
+
 // Overlapping sets from many threads, each released from the thread that acquired it or the
 // one that handed it over: every acquisition completes (no cycle, nothing lost) and no two
 // holders of a stripe overlap.
