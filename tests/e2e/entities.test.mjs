@@ -402,3 +402,44 @@ test('application/ld+json carries @context in the body, application/json a Link 
     { headers: { 'Content-Type': 'application/ld+json' } });
   assertProblem(noCtx, 400);
 });
+
+test('linked entity retrieval: join inline and flat, joinLevel, pick on linked entities (ETSI 018_10-20)', async () => {
+  const rel = (object) => ({ type: 'Relationship', object });
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Bldg:1', type: 'Bldg', name: { type: 'Property', value: 'Nhà hát Lớn' }, locatedAt: rel('urn:ngsi-ld:City:HaNoi') })).status, 201);
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:City:HaNoi', type: 'City', name: { type: 'Property', value: 'Hà Nội' }, locatedAt: rel('urn:ngsi-ld:Country:VN') })).status, 201);
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Country:VN', type: 'Country', description: { type: 'Property', value: 'Việt Nam' } })).status, 201);
+  const B = E('urn:ngsi-ld:Bldg:1');
+
+  // inline, one level by default: the city inside the relationship, the country not.
+  let r = await c.get(`${B}?join=inline`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.locatedAt.object, 'urn:ngsi-ld:City:HaNoi');
+  assert.equal(r.body.locatedAt.entity.name.value, 'Hà Nội');
+  assert.equal(r.body.locatedAt.entity.locatedAt.entity, undefined);
+  r = await c.get(`${B}?join=inline&joinLevel=2&options=sysAttrs`);
+  assert.equal(r.body.locatedAt.entity.locatedAt.entity.description.value, 'Việt Nam');
+  assert.ok(r.body.locatedAt.entity.createdAt);
+  r = await c.get(`${B}?join=inline&joinLevel=2&options=keyValues`);
+  assert.deepEqual(r.body.locatedAt, { id: 'urn:ngsi-ld:City:HaNoi', type: 'City', name: 'Hà Nội',
+    locatedAt: { id: 'urn:ngsi-ld:Country:VN', type: 'Country', description: 'Việt Nam' } });
+
+  // flat: the entity, then each linked entity once, parents first.
+  r = await c.get(`${B}?join=flat&joinLevel=2`);
+  assert.deepEqual(r.body.map((e) => e.id), ['urn:ngsi-ld:Bldg:1', 'urn:ngsi-ld:City:HaNoi', 'urn:ngsi-ld:Country:VN']);
+  assert.equal(r.body[0].locatedAt.entity, undefined);
+
+  // pick projects the linked entities through rel{...}.
+  r = await c.get(`${B}?join=inline&joinLevel=2&pick=${enc('id,locatedAt{id,name}')}`);
+  assert.deepEqual(r.body, { id: 'urn:ngsi-ld:Bldg:1', locatedAt: { type: 'Relationship', object: 'urn:ngsi-ld:City:HaNoi',
+    entity: { id: 'urn:ngsi-ld:City:HaNoi', name: { type: 'Property', value: 'Hà Nội' } } } });
+
+  // A query joins each result; a missing target leaves the relationship as it is.
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Bldg:2', type: 'Bldg', locatedAt: rel('urn:ngsi-ld:City:Nowhere') })).status, 201);
+  r = await c.get(`${LD}/entities?type=Bldg&join=flat&options=keyValues`);
+  assert.deepEqual(r.body.map((e) => e.id).sort(), ['urn:ngsi-ld:Bldg:1', 'urn:ngsi-ld:Bldg:2', 'urn:ngsi-ld:City:HaNoi']);
+  r = await c.get(`${E('urn:ngsi-ld:Bldg:2')}?join=inline`);
+  assert.deepEqual(r.body.locatedAt, { type: 'Relationship', object: 'urn:ngsi-ld:City:Nowhere' });
+
+  assertProblem(await c.get(`${B}?join=sideways`), 400, 'BadRequestData');
+  assertProblem(await c.get(`${B}?join=inline&joinLevel=0`), 400, 'BadRequestData');
+});

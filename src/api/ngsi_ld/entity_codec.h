@@ -1,5 +1,7 @@
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +55,9 @@ struct RenderOptions {
   // datasetId=: only instances with these datasetIds ("" for the default one, "@none").
   std::optional<std::set<std::string>> dataset_ids;
   bool include_context = false;             // add "@context" (application/ld+json)
+  // How entities reached through a relationship are rendered when they are joined
+  // (pick/omit "rel{...}"), by the relationship's expanded IRI; absent: in full.
+  std::map<std::string, std::shared_ptr<const RenderOptions>> linked;
 };
 
 Json RenderEntity(const domain::Entity& e, const LdContext& context, const RenderOptions& o);

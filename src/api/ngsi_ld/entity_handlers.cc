@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "api/ngsi_ld/errors.h"
+#include "api/ngsi_ld/linked_entities.h"
 #include "api/ngsi_ld/ngsi_ld_api.h"
 #include "api/ngsi_ld/request_support.h"
 #include "api/ngsi_ld/query_params.h"
@@ -138,6 +139,12 @@ Response NgsiLdApi::RetrieveEntity(const RequestContext& ctx, Request& req) {
     RenderOptions o = *opts;
     o.include_context = true;
     return JsonResponse(200, RenderFeature(*e, **context, o, geometry), *media, **context);
+  }
+  Result<std::optional<JoinOptions>> join = JoinFromQuery(req);
+  if (!join.ok()) return ProblemResponse(ctx, join.status());
+  if (*join) {
+    Json all = RenderJoined({*e}, **context, *opts, **join, LookupIn(entities_, ctx));
+    return JsonResponse(200, (*join)->flat ? all : all.AsArray().front(), *media, **context);
   }
   Json rendered = RenderEntity(*e, **context, *opts);
   // A pick or omit that leaves nothing of the entity finds nothing (ETSI 018_19).

@@ -1,6 +1,7 @@
 // Handlers for queries (GET /entities, POST /entityOperations/query) and discovery.
 #include "api/common/json_parse.h"
 #include "api/ngsi_ld/errors.h"
+#include "api/ngsi_ld/linked_entities.h"
 #include "api/ngsi_ld/ngsi_ld_api.h"
 #include "api/ngsi_ld/query_params.h"
 #include "api/ngsi_ld/request_support.h"
@@ -17,7 +18,8 @@ namespace {
 // Renders a page of entities with NGSILD-Results-Count and a Link to the next page.
 Response RenderPage(const Request& req, const service::EntityQuery& q,
                     const service::QueryResult& result, const LdContext& context,
-                    const RenderOptions& opts, MediaType media) {
+                    const RenderOptions& opts, MediaType media,
+                    const std::optional<JoinOptions>& join, const EntityLookup& lookup) {
   Json body;
   if (media == MediaType::kGeoJson) {
     const std::string* gp = req.Query("geometryProperty");
@@ -28,6 +30,8 @@ Response RenderPage(const Request& req, const service::EntityQuery& q,
     for (const auto& e : result.entities) features.Push(RenderFeature(e, context, o, geometry));
     body = Json::MakeObject({{"type", "FeatureCollection"}, {"features", std::move(features)}});
     body.Set("@context", context.source());  // GeoJSON carries its @context in the body
+  } else if (join) {
+    body = RenderJoined(result.entities, context, opts, *join, lookup);
   } else {
     body = Json::MakeArray();
     for (const auto& e : result.entities) body.Push(RenderEntity(e, context, opts));
@@ -100,7 +104,9 @@ Response NgsiLdApi::QueryEntities(const RequestContext& ctx, Request& req) {
   }
   Result<service::QueryResult> result = entities_.Query(ctx, *q);
   if (!result.ok()) return ProblemResponse(ctx, result.status());
-  return RenderPage(req, *q, *result, **context, *opts, *media);
+  Result<std::optional<JoinOptions>> join = JoinFromQuery(req);
+  if (!join.ok()) return ProblemResponse(ctx, join.status());
+  return RenderPage(req, *q, *result, **context, *opts, *media, *join, LookupIn(entities_, ctx));
 }
 
 Response NgsiLdApi::BatchQuery(const RequestContext& ctx, Request& req) {
@@ -124,7 +130,10 @@ Response NgsiLdApi::BatchQuery(const RequestContext& ctx, Request& req) {
   }
   Result<service::QueryResult> result = entities_.Query(ctx, *q);
   if (!result.ok()) return ProblemResponse(ctx, result.status());
-  return RenderPage(req, *q, *result, *body->context, *opts, *media);
+  Result<std::optional<JoinOptions>> join = JoinFromQuery(req);
+  if (!join.ok()) return ProblemResponse(ctx, join.status());
+  return RenderPage(req, *q, *result, *body->context, *opts, *media, *join,
+                    LookupIn(entities_, ctx));
 }
 
 Response NgsiLdApi::ListTypes(const RequestContext& ctx, Request& req) {

@@ -200,45 +200,67 @@ bool IsNameChar(char ch) {
 
 }  // namespace
 
-Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param) {
-  std::vector<std::string> names;
-  int depth = 0;
-  std::string current;
-  bool after_group = false;  // a "}" closed the current item
-  const auto bad = [&](std::string_view why) {
-    return Status::BadRequestData(std::string("invalid ") + std::string(param) + ": " +
-                                  std::string(why), std::string(list));
-  };
-  const auto end_item = [&]() -> Status {
-    if (current.empty() && !after_group) return bad("empty name");
-    if (depth == 0 && !current.empty()) names.push_back(current);
-    current.clear();
-    after_group = false;
-    return Status::OK();
-  };
-  for (const char c : list) {
-    if (c == ',') {
-      DOTHI_RETURN_IF_ERROR(end_item());
-    } else if (c == '{') {
-      if (current.empty() || after_group) return bad("'{' without a name");
-      if (depth == 0) names.push_back(current);
-      current.clear();
-      ++depth;
-    } else if (c == '}') {
-      if (depth == 0) return bad("unbalanced '}'");
-      if (current.empty() && !after_group) return bad("empty group or name");
-      current.clear();
-      --depth;
-      after_group = true;
-    } else if (after_group || !IsNameChar(c)) {
-      return bad("unexpected character");
-    } else {
-      current += c;
+namespace {
+
+constexpr int kMaxProjectionDepth = 8;  // levels of "{...}" in a pick or omit
+
+// list := item ("," item)* ; item := name ("{" list "}")?
+class ProjectionParser {
+ public:
+  ProjectionParser(std::string_view text, std::string_view param) : text_(text), param_(param) {}
+
+  Result<Projection> Parse() {
+    Result<Projection> p = List(0);
+    if (!p.ok()) return p;
+    if (pos_ != text_.size()) return Bad("unbalanced '}'");
+    return p;
+  }
+
+ private:
+  Status Bad(std::string_view why) const {
+    return Status::BadRequestData(
+        "invalid " + std::string(param_) + ": " + std::string(why), std::string(text_));
+  }
+  Result<Projection> List(int depth) {
+    if (depth > kMaxProjectionDepth) return Bad("nested too deeply");
+    Projection out;
+    for (;;) {
+      const std::size_t start = pos_;
+      while (pos_ < text_.size() && IsNameChar(text_[pos_])) ++pos_;
+      if (pos_ == start) return Bad(pos_ < text_.size() ? "unexpected character" : "empty name");
+      std::string name(text_.substr(start, pos_ - start));
+      if (pos_ < text_.size() && text_[pos_] == '{') {
+        ++pos_;
+        Result<Projection> inner = List(depth + 1);
+        if (!inner.ok()) return inner;
+        if (pos_ >= text_.size() || text_[pos_] != '}') return Bad("unbalanced '{'");
+        ++pos_;
+        out.nested.emplace_back(name, std::move(*inner));
+      }
+      out.names.push_back(std::move(name));
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      return out;
     }
   }
-  if (depth != 0) return bad("unbalanced '{'");
-  DOTHI_RETURN_IF_ERROR(end_item());
-  return names;
+
+  std::string_view text_;
+  std::string_view param_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<Projection> ParseProjection(std::string_view list, std::string_view param) {
+  return ProjectionParser(list, param).Parse();
+}
+
+Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param) {
+  Result<Projection> p = ParseProjection(list, param);
+  if (!p.ok()) return p.status();
+  return std::move(p->names);
 }
 
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req) {
@@ -337,6 +359,10 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
   }
   if (key_values) o.format = Format::kKeyValues;
   if (concise) o.format = Format::kConcise;
+  if (const std::string* lang = req.Query("lang")) {
+    if (lang->empty()) return Status::BadRequestData("empty lang");
+    o.lang = *lang;
+  }
   auto expand = [&](const std::string& name) {
     return name == "id" || name == "type" || name == "scope" ? name : context.ExpandTerm(name);
   };
@@ -351,20 +377,37 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
     }
     o.pick = std::move(pick);
   }
+  // pick/omit, with "rel{...}" for the entities a join brings through rel.
+  const auto apply = [&](const Projection& p, bool is_pick, RenderOptions& target,
+                         const auto& self) -> void {
+    std::set<std::string> names;
+    for (const auto& n : p.names) names.insert(expand(n));
+    if (is_pick) {
+      target.pick = std::move(names);
+    } else {
+      target.omit = std::move(names);
+    }
+    for (const auto& [name, inner] : p.nested) {
+      auto linked = std::make_shared<RenderOptions>();
+      linked->format = target.format;
+      linked->sys_attrs = target.sys_attrs;
+      linked->lang = target.lang;
+      self(inner, is_pick, *linked, self);
+      target.linked[expand(name)] = std::move(linked);
+    }
+  };
   if (const std::string* pick = req.Query("pick")) {
     if (o.pick) return Status::BadRequestData("pick and attrs cannot be used together");
-    Result<std::vector<std::string>> names = ProjectionNames(*pick, "pick");
-    if (!names.ok()) return names.status();
-    o.pick.emplace();
-    for (const auto& n : *names) o.pick->insert(expand(n));
+    Result<Projection> p = ParseProjection(*pick, "pick");
+    if (!p.ok()) return p.status();
+    apply(*p, true, o, apply);
   }
   if (const std::string* omit = req.Query("omit")) {
     if (req.Query("pick")) return Status::BadRequestData("pick and omit cannot be used together");
     if (req.Query("attrs")) return Status::BadRequestData("omit and attrs cannot be used together");
-    Result<std::vector<std::string>> names = ProjectionNames(*omit, "omit");
-    if (!names.ok()) return names.status();
-    o.omit.emplace();
-    for (const auto& n : *names) o.omit->insert(expand(n));
+    Result<Projection> p = ParseProjection(*omit, "omit");
+    if (!p.ok()) return p.status();
+    apply(*p, false, o, apply);
   }
   if (const std::string* ds = req.Query("datasetId")) {
     o.dataset_ids.emplace();
@@ -377,10 +420,6 @@ Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdC
         return Status::BadRequestData("datasetId must be a URI or @none", id);
       }
     }
-  }
-  if (const std::string* lang = req.Query("lang")) {
-    if (lang->empty()) return Status::BadRequestData("empty lang");
-    o.lang = *lang;
   }
   return o;
 }

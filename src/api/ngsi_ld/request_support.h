@@ -52,9 +52,14 @@ struct BatchBody {
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req);
 
 // Representation options from options=, format=, attrs=, pick=, omit=, lang=.
-// The top-level names of a pick or omit value: "name,name{sub,sub{...}},...". Nested lists
-// (members of linked entities) are checked for syntax but not returned. param names the
-// query parameter in the error.
+// A pick or omit value: "name,name{sub,sub{...}},...". A nested list projects the entities
+// that a join brings through that relationship. param names the query parameter in errors.
+struct Projection {
+  std::vector<std::string> names;                          // this level's names, as written
+  std::vector<std::pair<std::string, Projection>> nested;  // name -> projection of its links
+};
+Result<Projection> ParseProjection(std::string_view list, std::string_view param);
+// The top-level names of a pick or omit value.
 Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param);
 
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
