@@ -16,10 +16,14 @@ const USER = { Vehicle: 'http://example.org/vocab/Vehicle', speed: 'http://examp
 async function hostContext(ctx) {
   const r = await c.post(`${LD}/jsonldContexts`, { '@context': ctx });
   assert.equal(r.status, 201, r.text);
-  const url = r.headers.get('location');
-  assert.ok(url, 'Location of the hosted context');
-  // The Location is a URL of this very server, which serves the document there.
-  const served = await fetch(url.replace('localhost', '127.0.0.1'));
+  const location = r.headers.get('location');
+  assert.ok(location, 'Location of the hosted context');
+  // The Location is a path on this server (the ETSI suite reads the id from it); resolved
+  // against the URL the client used, it names the context and serves the document.
+  assert.match(location, /^\/ngsi-ld\/v1\/jsonldContexts\/[^/]+$/);
+  const url = new URL(location, server.url).href;
+  const served = await fetch(url);
+  assert.equal(served.headers.get('content-type'), 'application/json');
   assert.equal(served.status, 200, url);
   assert.deepEqual((await served.json())['@context'], ctx);
   return url;
@@ -117,9 +121,11 @@ test('/jsonldContexts: add, list, serve, details, delete', async () => {
   const url = await hostContext(ctx);
   const localId = url.split('/').pop();
 
+  // The listing names it by the server's own base URL (--base-url), the same path.
+  const sameContext = (u) => typeof u === 'string' && u.endsWith(`/ngsi-ld/v1/jsonldContexts/${localId}`);
   const list = await c.get(`${LD}/jsonldContexts`);
   assert.equal(list.status, 200);
-  assert.ok(list.body.includes(url), `list contains ${url}`);
+  assert.ok(list.body.some(sameContext), `list contains ${localId}`);
 
   const served = await c.get(`${LD}/jsonldContexts/${enc(localId)}`);
   assert.equal(served.status, 200, served.text);
@@ -127,12 +133,12 @@ test('/jsonldContexts: add, list, serve, details, delete', async () => {
 
   const details = await c.get(`${LD}/jsonldContexts/${enc(localId)}?details=true`);
   assert.equal(details.status, 200);
-  assert.equal(details.body.URL, url);
+  assert.ok(sameContext(details.body.URL), details.body.URL);
   assert.equal(details.body.localId, localId);
   assert.equal(details.body.kind, 'Hosted');
 
   const hosted = await c.get(`${LD}/jsonldContexts?kind=Hosted&details=true`);
-  assert.ok(hosted.body.some((i) => i.URL === url));
+  assert.ok(hosted.body.some((i) => sameContext(i.URL)));
   assert.ok(hosted.body.every((i) => i.kind === 'Hosted'));
 
   // The hosted URL works in a Link header.
@@ -145,10 +151,15 @@ test('/jsonldContexts: add, list, serve, details, delete', async () => {
   assert.equal(del.status, 204, del.text);
   assertProblem(await c.get(`${LD}/jsonldContexts/${enc(localId)}`), 404, 'ResourceNotFound');
   assertProblem(await c.del(`${LD}/jsonldContexts/${enc(localId)}`), 404, 'ResourceNotFound');
-  assert.ok(!(await c.get(`${LD}/jsonldContexts`)).body.includes(url));
+  assert.ok(!(await c.get(`${LD}/jsonldContexts`)).body.some(sameContext));
 
   assertProblem(await c.post(`${LD}/jsonldContexts`, { notAContext: 1 }), 400);
   assertProblem(await c.post(`${LD}/jsonldContexts`, [1, 2]), 400);
+  // details must be true or false (052_04_02); reloading the core context is a no-op
+  // (051_09_01); reload needs a cached context's URL (051_04_01).
+  assertProblem(await c.get(`${LD}/jsonldContexts?details=other`), 400, 'BadRequestData');
+  assert.equal((await c.del(`${LD}/jsonldContexts/${enc(CORE_CONTEXT)}?reload=true`)).status, 204);
+  assertProblem(await c.del(`${LD}/jsonldContexts/wrong_id_context?reload=true`), 400, 'BadRequestData');
   const coreDel = await c.del(`${LD}/jsonldContexts/${enc(CORE_CONTEXT)}`);
   assert.ok([400, 404].includes(coreDel.status), coreDel.text);
   assertProblem(coreDel, coreDel.status);

@@ -77,7 +77,7 @@ test('GET /attributes and /attributes/{attrId}', async () => {
 test('discovery follows the request @context and deletes', async () => {
   const ctx = { Hydrant: 'http://example.org/city/Hydrant', pressure: 'http://example.org/city/pressure' };
   const h = await c.post(`${LD}/jsonldContexts`, { '@context': ctx });
-  const link = { Link: linkHeader(h.headers.get('location')) };
+  const link = { Link: linkHeader(new URL(h.headers.get('location'), server.url).href) };
   assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Hydrant:1', type: 'Hydrant', pressure: { type: 'Property', value: 3 } }, { headers: link })).status, 201);
   assert.ok((await c.get(`${LD}/types`, { headers: link })).body.typeList.includes('Hydrant'));
   assert.ok((await c.get(`${LD}/types`)).body.typeList.includes(ctx.Hydrant));

@@ -187,6 +187,14 @@ test('405 with Allow on a wrong method, 404 for unknown paths', async () => {
   await expectProblem(await c.get(`${LD}/nonsense`), 404);
 });
 
+test('a query parameter NGSI-LD does not define is InvalidRequest (ETSI 059_01)', async () => {
+  await expectProblem(await c.get(`${LD}/entities?type=Thing&invalidParams=x`), 400, 'InvalidRequest');
+  await expectProblem(await c.get(`${LD}/types?invalidParams=x`), 400, 'InvalidRequest');
+  await expectProblem(await c.post(`${LD}/entities?invalidParams=x`, { id: 'urn:ngsi-ld:Thing:p', type: 'Thing' }),
+    400, 'InvalidRequest');
+  assert.equal((await c.get(`${LD}/entities/${enc('urn:ngsi-ld:Thing:p')}`)).status, 404, 'nothing was created');
+});
+
 test('an unknown options or format value is InvalidRequest (ETSI 018_16)', async () => {
   await expectProblem(await c.get(`${LD}/entities/urn:ngsi-ld:Thing:seed?options=bogus`), 400, 'InvalidRequest');
   await expectProblem(await c.get(`${LD}/entities?type=Thing&options=keyValues,bogus`), 400, 'InvalidRequest');

@@ -20,17 +20,26 @@ Response Plain(int status, const Json& body, const char* type = "application/jso
   return r;
 }
 
+// details=true|false (absent: false); anything else is 400 (ETSI 052_04_02).
+Result<bool> DetailsParam(const Request& req) {
+  const std::string* d = req.Query("details");
+  if (d == nullptr) return false;
+  if (*d != "true" && *d != "false") return Status::BadRequestData("details must be true or false", *d);
+  return *d == "true";
+}
+
 }  // namespace
 
 Response NgsiLdApi::ListContexts(const RequestContext& ctx, Request& req) {
+  Result<bool> details = DetailsParam(req);
+  if (!details.ok()) return ProblemResponse(ctx, details.status());
   std::optional<ContextKind> kind;
   if (const std::string* k = req.Query("kind")) {
     Result<ContextKind> parsed = ParseContextKind(*k);
     if (!parsed.ok()) return ProblemResponse(ctx, parsed.status());
     kind = *parsed;
   }
-  const bool details = req.Query("details") && *req.Query("details") == "true";
-  return Plain(200, contexts_.List(details, kind));
+  return Plain(200, contexts_.List(*details, kind));
 }
 
 Response NgsiLdApi::AddContext(const RequestContext& ctx, Request& req) {
@@ -44,15 +53,24 @@ Response NgsiLdApi::AddContext(const RequestContext& ctx, Request& req) {
   if (!info.ok()) return ProblemResponse(ctx, info.status());
   Response r;
   r.status = 201;
-  r.SetHeader("Location", info->url);
+  // A path, as the ETSI suite reads it (it strips "/ngsi-ld/v1/jsonldContexts/" to get the
+  // id); the context's URL for use in @context is in the listing.
+  r.SetHeader("Location", "/ngsi-ld/v1/jsonldContexts/" + http::PercentEncode(info->local_id));
   return r;
 }
 
 Response NgsiLdApi::ServeContext(const RequestContext& ctx, Request& req) {
-  const bool details = req.Query("details") && *req.Query("details") == "true";
-  Result<Json> doc = contexts_.Get(req.PathParam("contextId"), details);
+  Result<bool> details = DetailsParam(req);
+  if (!details.ok()) return ProblemResponse(ctx, details.status());
+  Result<Json> doc = contexts_.Get(req.PathParam("contextId"), *details);
   if (!doc.ok()) return ProblemResponse(ctx, doc.status());
-  return Plain(200, *doc, details ? "application/json" : "application/ld+json");
+  // application/json (ETSI 053_01), unless the client asks for JSON-LD alone.
+  const std::string* accept = req.Header("Accept");
+  const bool ld_only = !*details && accept != nullptr &&
+                       accept->find("application/ld+json") != std::string::npos &&
+                       accept->find("application/json") == std::string::npos &&
+                       accept->find("*/*") == std::string::npos;
+  return Plain(200, *doc, ld_only ? "application/ld+json" : "application/json");
 }
 
 Response NgsiLdApi::DeleteContext(const RequestContext& ctx, Request& req) {

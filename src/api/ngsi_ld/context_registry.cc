@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "api/common/json_parse.h"
+#include "domain/entity.h"
+#include "http/request.h"
 
 namespace dothi::api::ngsi_ld {
 namespace {
@@ -197,6 +199,19 @@ Result<std::shared_ptr<const Json>> ContextRegistry::LoadDocument(std::string_vi
       Touch(*it->second);
       return it->second->context;
     }
+    // A hosted context named through another host name of this server (the Location of
+    // POST /jsonldContexts is a path, which clients resolve against the URL they used):
+    // ".../ngsi-ld/v1/jsonldContexts/{localId}" with a hosted localId is ours.
+    constexpr std::string_view kHostedPath = "/ngsi-ld/v1/jsonldContexts/";
+    if (const std::size_t at = url.find(kHostedPath); at != std::string_view::npos) {
+      std::string local_id;
+      if (http::PercentDecode(url.substr(at + kHostedPath.size()), local_id, false)) {
+        auto it = docs_by_id_.find(local_id);
+        if (it != docs_by_id_.end() && it->second->kind == ContextKind::kHosted) {
+          return it->second->context;
+        }
+      }
+    }
   }
   // Our own hosted URLs are served locally; an unknown one is not fetched from ourselves.
   if (StartsWith(url, *HostedPrefix())) {
@@ -266,7 +281,7 @@ Result<std::shared_ptr<const Json>> ContextRegistry::FetchRemote(std::string_vie
 Result<ContextInfo> ContextRegistry::AddHosted(const Json& body) {
   const Json* value = body.Find("@context");
   if (value == nullptr) {
-    return Status::BadRequestData("the body must be a JSON object with an @context member");
+    return Status::InvalidRequest("the body must be a JSON object with an @context member");
   }
   if (!value->is_object() && !value->is_array() && !value->is_string()) {
     return Status::BadRequestData("@context must be an object, an array or a URL");
@@ -390,7 +405,13 @@ Result<Json> ContextRegistry::Get(std::string_view context_id, bool details) con
 
 Status ContextRegistry::Delete(std::string_view context_id, bool reload) {
   if (IsCoreId(context_id)) {
+    // The core context is built in: reloading it is a no-op (ETSI 051_09_01).
+    if (reload) return Status::OK();
     return Status::BadRequestData("the core @context cannot be deleted", context_id);
+  }
+  if (reload && !domain::IsValidUri(context_id)) {
+    // Only a cached context, named by its URL, can be reloaded (ETSI 051_04_01).
+    return Status::BadRequestData("reload needs the URL of a cached @context", context_id);
   }
   std::shared_ptr<Document> doc;
   {

@@ -263,6 +263,26 @@ Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::str
   return std::move(p->names);
 }
 
+Status CheckQueryParams(const http::Request& req) {
+  static constexpr std::string_view kKnown[] = {
+      // entities, queries and representations
+      "id", "type", "idPattern", "attrs", "pick", "omit", "q", "georel", "geometry",
+      "coordinates", "geoproperty", "geometryProperty", "csf", "limit", "offset", "count",
+      "options", "format", "lang", "scopeQ", "local", "join", "joinLevel", "containedBy",
+      "datasetId", "entityMap", "orderBy", "collect", "expandValues", "jsonKeys", "via",
+      // attributes, batches and @context management
+      "deleteAll", "details", "kind", "reload",
+      // temporal (clause 6.18-6.19)
+      "timerel", "timeAt", "endTimeAt", "timeproperty", "lastN", "aggrMethods",
+      "aggrPeriodDuration"};
+  for (const auto& [name, value] : req.query) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
+      return Status::InvalidRequest("unknown query parameter", name);
+    }
+  }
+  return Status::OK();
+}
+
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req) {
   const std::string* ct = req.Header("Content-Type");
   const std::string type = ct ? BareType(*ct) : std::string();

@@ -52,6 +52,10 @@ struct BatchBody {
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req);
 
 // Representation options from options=, format=, attrs=, pick=, omit=, lang=.
+// Every query parameter must be one NGSI-LD defines (v1.8, any endpoint); another is
+// 400 InvalidRequest (ETSI 059_01). Which ones an endpoint uses is its own business.
+Status CheckQueryParams(const http::Request& req);
+
 // A pick or omit value: "name,name{sub,sub{...}},...". A nested list projects the entities
 // that a join brings through that relationship. param names the query parameter in errors.
 struct Projection {

@@ -1,14 +1,19 @@
 // The NGSI-LD route table: one line per endpoint; 404/405 and Allow come from it.
 #include "api/ngsi_ld/errors.h"
 #include "api/ngsi_ld/ngsi_ld_api.h"
+#include "api/ngsi_ld/request_support.h"
 
 namespace dothi::api::ngsi_ld {
 
 void NgsiLdApi::RegisterRoutes(http::Router& router) {
   using http::Method;
   constexpr const char* kBase = "/ngsi-ld/v1";
+  // Every route first refuses query parameters NGSI-LD does not define.
   auto bind = [this](http::Response (NgsiLdApi::*fn)(const RequestContext&, http::Request&)) {
-    return [this, fn](const RequestContext& ctx, http::Request& req) { return (this->*fn)(ctx, req); };
+    return [this, fn](const RequestContext& ctx, http::Request& req) {
+      if (Status s = CheckQueryParams(req); !s.ok()) return ProblemResponse(ctx, s);
+      return (this->*fn)(ctx, req);
+    };
   };
   auto add = [&](Method m, const std::string& path, const char* name, auto fn) {
     router.Add(m, kBase + path, std::string("ngsi_ld.") + name, bind(fn));
@@ -19,6 +24,9 @@ void NgsiLdApi::RegisterRoutes(http::Router& router) {
   auto add_async = [&](Method m, const std::string& path, const char* name, AsyncFn fn) {
     router.AddAsync(m, kBase + path, std::string("ngsi_ld.") + name,
                     [this, fn](const RequestContext& ctx, http::Request& req, http::AsyncCall call) {
+                      if (Status s = CheckQueryParams(req); !s.ok()) {
+                        return call.respond(ProblemResponse(ctx, s));
+                      }
                       if (!contexts_.MayFetch()) return (this->*fn)(ctx, req, std::move(call));
                       std::function<void(std::function<void()>)> offload = call.offload;
                       offload([this, fn, &ctx, &req, call = std::move(call)] {
