@@ -1,5 +1,7 @@
 #include "service/stripe_locks.h"
 
+#include <deque>
+#include <functional>
 #include <utility>
 
 namespace dothi::service {
@@ -39,7 +41,7 @@ namespace {
 // Scheduling state of this thread, not request state.
 struct Trampoline {
   bool running = false;
-  std::vector<std::function<void()>> pending;
+  std::deque<std::function<void()>> pending;
 };
 thread_local Trampoline trampoline;
 
@@ -67,7 +69,7 @@ void StripeLocks::Release(const std::vector<std::size_t>& stripes) {
   trampoline.running = true;
   while (!trampoline.pending.empty()) {
     std::function<void()> next = std::move(trampoline.pending.front());
-    trampoline.pending.erase(trampoline.pending.begin());
+    trampoline.pending.pop_front();
     next();
   }
   trampoline.running = false;
