@@ -440,6 +440,16 @@ test('linked entity retrieval: join inline and flat, joinLevel, pick on linked e
   r = await c.get(`${E('urn:ngsi-ld:Bldg:2')}?join=inline`);
   assert.deepEqual(r.body.locatedAt, { type: 'Relationship', object: 'urn:ngsi-ld:City:Nowhere' });
 
+  // Fan-out is bounded: three relationships to itself, eight levels inline (3^8 links)
+  // answers, nested, with the links past the budget left as plain relationships.
+  assert.equal((await c.post(`${LD}/entities`, { id: 'urn:ngsi-ld:Loop:1', type: 'Loop',
+    a: rel('urn:ngsi-ld:Loop:1'), b: rel('urn:ngsi-ld:Loop:1'), c: rel('urn:ngsi-ld:Loop:1') })).status, 201);
+  r = await c.get(`${E('urn:ngsi-ld:Loop:1')}?join=inline&joinLevel=8&options=keyValues`);
+  assert.equal(r.status, 200, r.text.slice(0, 200));
+  assert.equal(r.body.a.a.a.id, 'urn:ngsi-ld:Loop:1');
+  // ~1,000 linked entities of ~100 B; without the budget it would be ~9,800 (about 1 MB).
+  assert.ok(r.text.length < 300000, `answer of ${r.text.length} bytes`);
+
   assertProblem(await c.get(`${B}?join=sideways`), 400, 'BadRequestData');
   assertProblem(await c.get(`${B}?join=inline&joinLevel=0`), 400, 'BadRequestData');
 });

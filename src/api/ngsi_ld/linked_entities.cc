@@ -13,6 +13,9 @@ namespace attr = domain::attr;
 namespace {
 
 constexpr int kMaxJoinLevel = 8;  // hops a join may follow
+// Linked entities one answer may look up: fan-out over several levels grows as
+// relationships^levels, so a join stops adding entities past this (they stay references).
+constexpr std::size_t kMaxLookups = 1000;
 
 class Joiner {
  public:
@@ -44,6 +47,8 @@ class Joiner {
           continue;
         }
         if (join_.flat && seen_.count(object->AsString())) continue;  // listed already
+        if (lookups_ >= kMaxLookups) continue;
+        ++lookups_;
         std::optional<Entity> target = lookup_(object->AsString());
         if (!target) continue;
         if (join_.flat) {
@@ -78,6 +83,7 @@ class Joiner {
   const EntityLookup& lookup_;
   std::set<std::string> seen_;  // ids already in a flat answer
   std::vector<Json> flat_;
+  std::size_t lookups_ = 0;
 };
 
 }  // namespace

@@ -19,7 +19,8 @@
 // replaces the relationship's value); with join=flat the linked entities follow the
 // entities themselves in one array. joinLevel says how many hops to follow (default 1).
 // A target that does not exist (or is not visible to the tenant) leaves the Relationship
-// as it is. Each entity is rendered with the projection pick/omit gives it ("rel{...}").
+// as it is, and so does every link past the first 1,000 lookups of one answer (fan-out
+// over several levels would otherwise grow as relationships^levels). Each entity is rendered with the projection pick/omit gives it ("rel{...}").
 namespace dothi::api::ngsi_ld {
 
 struct JoinOptions {
