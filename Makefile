@@ -5,7 +5,7 @@ DATA_DIR ?= ./data
 PORT ?= 8080
 DOTHI := $(BUILD_DIR)/src/app/dothi
 
-.PHONY: deps build run test unit e2e fuzz bench clean
+.PHONY: deps build run test unit e2e fuzz tsan bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -18,15 +18,20 @@ run: build
 	$(DOTHI) serve --demo --data-dir $(DATA_DIR) --port $(PORT)
 
 # Every test: unit, storage and API tests (ctest), black-box tests against the real binary
-# (node --test, including the ngsijs client), then each fuzz target for a short run.
+# (node --test, including the ngsijs client), the concurrency core under ThreadSanitizer,
+# then each fuzz target for a short run.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	DOTHI_BIN=$(abspath $(DOTHI)) node --test tests/e2e/
+	scripts/tsan.sh
 	$(MAKE) fuzz
 
 FUZZ_TIME ?= 20
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_TIME)
+
+tsan: deps
+	scripts/tsan.sh
 
 bench: build
 	bench/run_all.sh
