@@ -9,6 +9,7 @@
 
 #include "api/ngsi_ld/context_registry.h"
 #include "api/ngsi_ld/entity_codec.h"
+#include "api/ngsi_ld/projection.h"
 #include "core/json.h"
 #include "core/result.h"
 #include "http/request.h"
@@ -56,15 +57,7 @@ Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& 
 // 400 InvalidRequest (ETSI 059_01). Which ones an endpoint uses is its own business.
 Status CheckQueryParams(const http::Request& req);
 
-// A pick or omit value: "name,name{sub,sub{...}},...". A nested list projects the entities
-// that a join brings through that relationship. param names the query parameter in errors.
-struct Projection {
-  std::vector<std::string> names;                          // this level's names, as written
-  std::vector<std::pair<std::string, Projection>> nested;  // name -> projection of its links
-};
-Result<Projection> ParseProjection(std::string_view list, std::string_view param);
-// The top-level names of a pick or omit value.
-Result<std::vector<std::string>> ProjectionNames(std::string_view list, std::string_view param);
+
 
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
                                              MediaType media);
