@@ -127,14 +127,24 @@ Result<std::shared_ptr<const LdContext>> ContextFromLink(ContextRegistry& regist
   return registry.Resolve(Json(**url));
 }
 
-Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
-                            bool allow_merge_patch) {
+namespace {
+
+struct TypedBody {
+  Json body;
+  bool ld = false;  // application/ld+json
+};
+
+// The checks every body goes through: Content-Type (415), a non-empty body (400
+// InvalidRequest) of JSON, and, with application/ld+json, no @context in a Link header
+// (clause 6.3.5: it is in the body).
+Result<TypedBody> ReadTypedBody(const http::Request& req, bool allow_merge_patch) {
   const std::string* ct = req.Header("Content-Type");
   const std::string type = ct ? BareType(*ct) : std::string();
-  const bool ld = type == "application/ld+json";
+  TypedBody out;
+  out.ld = type == "application/ld+json";
   const bool json = type == "application/json" ||
                     (allow_merge_patch && type == "application/merge-patch+json");
-  if (!ld && !json) {
+  if (!out.ld && !json) {
     return Status::UnsupportedMediaType(
         "Content-Type must be application/json or application/ld+json",
         type.empty() ? "none" : type);
@@ -142,21 +152,40 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
   if (req.body.empty()) return Status::InvalidRequest("empty request body");
   Result<Json> body = ParseJson(req.body);
   if (!body.ok()) return body.status();
-  JsonLdBody out;
-  const auto find_context = [](const Json& j) -> const Json* {
-    return j.is_object() ? j.Find("@context") : nullptr;
-  };
-  const Json* inline_ctx = find_context(*body);
-  if (ld) {
-    // Clause 6.3.5: with application/ld+json the @context is in the body, never in a Link.
+  if (out.ld) {
     Result<std::optional<std::string>> link = LinkContextUrl(req);
     if (!link.ok()) return link.status();
     if (link->has_value()) {
       return Status::BadRequestData("JSON-LD Link header together with application/ld+json",
                                     **link);
     }
+  }
+  out.body = std::move(*body);
+  return out;
+}
+
+Status ContextInPlainJson() {
+  return Status::BadRequestData(
+      "@context in an application/json body; send it in a Link header or use "
+      "application/ld+json");
+}
+
+}  // namespace
+
+Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
+                            bool allow_merge_patch) {
+  Result<TypedBody> typed = ReadTypedBody(req, allow_merge_patch);
+  if (!typed.ok()) return typed.status();
+  Json* body = &typed->body;
+  JsonLdBody out;
+  const auto find_context = [](const Json& j) -> const Json* {
+    return j.is_object() ? j.Find("@context") : nullptr;
+  };
+  const Json* inline_ctx = find_context(*body);
+  if (typed->ld) {
     if (inline_ctx == nullptr && body->is_array()) {
-      // Batch bodies: each entity carries its own @context; use the first for all.
+      // An array of entities read as one body: the first entity's @context serves all
+      // (batch operations use ReadBatchBody, which resolves each entity's own).
       for (const auto& e : body->AsArray()) {
         if (const Json* c = find_context(e)) {
           inline_ctx = c;
@@ -177,11 +206,7 @@ Result<JsonLdBody> ReadBody(ContextRegistry& registry, const http::Request& req,
     if (!c.ok()) return c.status();
     out.context = std::move(*c);
   } else {
-    if (inline_ctx != nullptr) {
-      return Status::BadRequestData(
-          "@context in an application/json body; send it in a Link header or use "
-          "application/ld+json");
-    }
+    if (inline_ctx != nullptr) return ContextInPlainJson();
     Result<std::shared_ptr<const LdContext>> c = ContextFromLink(registry, req);
     if (!c.ok()) return c.status();
     out.context = std::move(*c);
@@ -211,28 +236,14 @@ Status CheckQueryParams(const http::Request& req) {
 }
 
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req) {
-  const std::string* ct = req.Header("Content-Type");
-  const std::string type = ct ? BareType(*ct) : std::string();
-  const bool ld = type == "application/ld+json";
-  if (!ld && type != "application/json") {
-    return Status::UnsupportedMediaType(
-        "Content-Type must be application/json or application/ld+json",
-        type.empty() ? "none" : type);
-  }
-  if (req.body.empty()) return Status::InvalidRequest("empty request body");
-  Result<Json> body = ParseJson(req.body);
-  if (!body.ok()) return body.status();
+  Result<TypedBody> typed = ReadTypedBody(req, false);
+  if (!typed.ok()) return typed.status();
+  const bool ld = typed->ld;
+  Json* body = &typed->body;
   if (!body->is_array()) return Status::BadRequestData("batch body must be a JSON array");
   BatchBody out;
   std::shared_ptr<const LdContext> link_context;
-  if (ld) {
-    Result<std::optional<std::string>> link = LinkContextUrl(req);
-    if (!link.ok()) return link.status();
-    if (link->has_value()) {
-      return Status::BadRequestData("JSON-LD Link header together with application/ld+json",
-                                    **link);
-    }
-  } else {
+  if (!ld) {
     Result<std::shared_ptr<const LdContext>> c = ContextFromLink(registry, req);
     if (!c.ok()) return c.status();
     link_context = std::move(*c);
@@ -243,9 +254,7 @@ Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& 
     const Json* c = item.is_object() ? item.Find("@context") : nullptr;
     if (!ld) {
       if (c != nullptr) {
-        out.contexts.push_back(Status::BadRequestData(
-            "@context in an application/json body; send it in a Link header or use "
-            "application/ld+json"));
+        out.contexts.push_back(ContextInPlainJson());
       } else {
         out.contexts.push_back(link_context);
       }

@@ -56,18 +56,12 @@ EntityQuery TypeQuery(std::string_view type) {
   return q;
 }
 
-// A store whose next Commit fails, to check that a failed commit changes nothing.
-class FailingStore final : public storage::EntityStore {
+// A store that passes every call to an inner store; the fakes below change CommitAsync.
+class ForwardingStore : public storage::EntityStore {
  public:
-  explicit FailingStore(storage::EntityStore& inner) : inner_(inner) {}
-  bool fail_next = false;
+  explicit ForwardingStore(storage::EntityStore& inner) : inner_(inner) {}
   Status Open() override { return inner_.Open(); }
   void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
-    if (fail_next) {
-      fail_next = false;
-      done(Status::Unavailable("disk full (test)"));
-      return;
-    }
     inner_.CommitAsync(std::move(writes), std::move(done));
   }
   Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override {
@@ -86,16 +80,30 @@ class FailingStore final : public storage::EntityStore {
   storage::StoreStats Stats() const override { return inner_.Stats(); }
   void Close() override { inner_.Close(); }
 
- private:
+ protected:
   storage::EntityStore& inner_;
+};
+
+// A store whose next Commit fails, to check that a failed commit changes nothing.
+class FailingStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  bool fail_next = false;
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
+    if (fail_next) {
+      fail_next = false;
+      done(Status::Unavailable("disk full (test)"));
+      return;
+    }
+    inner_.CommitAsync(std::move(writes), std::move(done));
+  }
 };
 
 // A store that holds every CommitAsync until the test lets it through (ReleaseOne), so a
 // test can look at the service while a commit is in flight.
-class GatedStore final : public storage::EntityStore {
+class GatedStore final : public ForwardingStore {
  public:
-  explicit GatedStore(storage::EntityStore& inner) : inner_(inner) {}
-  Status Open() override { return inner_.Open(); }
+  using ForwardingStore::ForwardingStore;
   void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
     held_.push_back({std::move(writes), std::move(done)});
   }
@@ -106,28 +114,12 @@ class GatedStore final : public storage::EntityStore {
     held_.erase(held_.begin());
     inner_.CommitAsync(std::move(h.writes), std::move(h.done));
   }
-  Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override {
-    return inner_.Get(t, id);
-  }
-  Status ScanAll(const ScanFn& fn) override { return inner_.ScanAll(fn); }
-  Status PutDocument(std::string_view k, std::string_view key, std::string_view b) override {
-    return inner_.PutDocument(k, key, b);
-  }
-  Status DeleteDocument(std::string_view k, std::string_view key) override {
-    return inner_.DeleteDocument(k, key);
-  }
-  Status ScanDocuments(std::string_view k, const DocFn& fn) override {
-    return inner_.ScanDocuments(k, fn);
-  }
-  storage::StoreStats Stats() const override { return inner_.Stats(); }
-  void Close() override { inner_.Close(); }
 
  private:
   struct Held {
     std::vector<storage::EntityWrite> writes;
     CommitCallback done;
   };
-  storage::EntityStore& inner_;
   std::vector<Held> held_;
 };
 
