@@ -136,6 +136,15 @@ void PutInstances(Entity& e, const std::string& iri, const Json& instances, cons
   PutInstancesInto(*existing, instances, now);
 }
 
+// True when every instance of `instances` has one with the same datasetId in `existing`
+// (what noOverwrite keeps).
+bool AllInstancesExist(const Json::Array& existing, const Json& instances) {
+  for (const Json& inst : instances.AsArray()) {
+    if (FindSameDataset(existing, DatasetOf(inst)) < 0) return false;
+  }
+  return true;
+}
+
 // The kinds ("Property", ...) of an attribute's instances, in order: part of an entity's shape.
 std::vector<std::string> KindsOf(const Json& instances) {
   std::vector<std::string> kinds;
@@ -838,11 +847,7 @@ Result<std::optional<Entity>> DoAppend(const RequestContext& ctx, std::string_vi
   for (const auto& [iri, arr] : attrs.AsObject()) {
     Json* existing = cur->attrs.Find(iri);
     if (no_overwrite && existing != nullptr) {
-      bool all_exist = true;
-      for (const Json& inst : arr.AsArray()) {
-        if (FindSameDataset(existing->AsArray(), DatasetOf(inst)) < 0) all_exist = false;
-      }
-      if (all_exist) {
+      if (AllInstancesExist(existing->AsArray(), arr)) {
         if (outcome) outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
         continue;
       }
@@ -964,11 +969,7 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
     Result<std::optional<Json>> existing = e->Attr(iri);
     if (!existing.ok()) return Result<EncodedChange>(existing.status());
     if (no_overwrite && existing->has_value()) {
-      bool all_exist = true;
-      for (const Json& inst : arr.AsArray()) {
-        if (FindSameDataset((*existing)->AsArray(), DatasetOf(inst)) < 0) all_exist = false;
-      }
-      if (all_exist) {
+      if (AllInstancesExist((*existing)->AsArray(), arr)) {
         outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
         continue;
       }
