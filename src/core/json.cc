@@ -321,6 +321,25 @@ struct Reader {
     pos += 8;
     return true;
   }
+  // Moves past one string (a key or a string value) in any of its forms without building
+  // it, checking what StringOf would check.
+  bool SkipKey() {
+    std::uint8_t tag;
+    std::uint64_t n;
+    if (!Byte(tag)) return false;
+    switch (tag) {
+      case kTString: return Varint(n) && n <= in.size() - pos && (pos += n, true);
+      case kTDict: return Byte(tag) && tag < std::size(kDictionary);
+      case kTPrefix:
+        return Byte(tag) && tag < std::size(kPrefixes) && Varint(n) && n <= in.size() - pos &&
+               (pos += n, true);
+      case kTTime: {
+        std::string s;
+        return StringOf(tag, s);  // rare as a key; checks the time's range
+      }
+      default: return false;
+    }
+  }
   // Moves past one value without building it.
   bool Skip(int depth) {
     std::uint8_t tag;
@@ -341,10 +360,8 @@ struct Reader {
         return true;
       case kTObject: {
         if (!Varint(n) || n > in.size() - pos) return false;
-        std::string key;
         for (std::uint64_t i = 0; i < n; ++i) {
-          std::uint8_t key_tag;
-          if (!Byte(key_tag) || !StringOf(key_tag, key) || !Skip(depth + 1)) return false;
+          if (!SkipKey() || !Skip(depth + 1)) return false;
         }
         return true;
       }
@@ -457,7 +474,8 @@ void Json::EncodeValue(std::string& out) const {
 }
 
 Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_view bytes,
-                                                                  bool versioned) {
+                                                                  bool versioned,
+                                                                  bool last_to_end) {
   std::size_t start = 0;
   if (versioned) {
     if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kFormatVersion) {
@@ -473,10 +491,16 @@ Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_vi
   }
   std::vector<BinaryMember> members(n);
   for (BinaryMember& m : members) {
-    std::uint8_t key_tag;
-    if (!r.Byte(key_tag) || !r.StringOf(key_tag, m.key)) return Status::Internal("corrupt stored value");
+    const std::size_t key_start = r.pos;
+    if (!r.SkipKey()) return Status::Internal("corrupt stored value");
     const std::size_t value_start = r.pos;
-    if (!r.Skip(1)) return Status::Internal("corrupt stored value");
+    if (last_to_end && &m == &members.back()) {
+      if (r.pos >= bytes.size()) return Status::Internal("corrupt stored value");
+      r.pos = bytes.size();
+    } else if (!r.Skip(1)) {
+      return Status::Internal("corrupt stored value");
+    }
+    m.key = bytes.substr(key_start, value_start - key_start);
     m.value = bytes.substr(value_start, r.pos - value_start);
   }
   if (r.pos != bytes.size()) return Status::Internal("corrupt stored value: trailing bytes");
@@ -497,6 +521,40 @@ void Json::BeginBinaryObject(std::string& out, std::size_t members, bool version
 }
 
 void Json::AppendBinaryKey(std::string& out, std::string_view key) { PutString(out, key); }
+
+bool Json::BinaryKeyEquals(std::string_view key_encoding, std::string_view key) {
+  Reader r{key_encoding, 0};
+  std::uint8_t tag;
+  std::uint8_t i;
+  std::uint64_t n;
+  if (!r.Byte(tag)) return false;
+  switch (tag) {
+    case kTString:
+      return r.Varint(n) && n == key_encoding.size() - r.pos && key_encoding.substr(r.pos) == key;
+    case kTDict:
+      return r.Byte(i) && i < std::size(kDictionary) && r.pos == key_encoding.size() &&
+             kDictionary[i] == key;
+    case kTPrefix:
+      return r.Byte(i) && i < std::size(kPrefixes) && r.Varint(n) &&
+             n == key_encoding.size() - r.pos && key.size() == kPrefixes[i].size() + n &&
+             key.substr(0, kPrefixes[i].size()) == kPrefixes[i] &&
+             key.substr(kPrefixes[i].size()) == key_encoding.substr(r.pos);
+    default: {
+      Result<std::string> decoded = DecodeBinaryKey(key_encoding);
+      return decoded.ok() && *decoded == key;
+    }
+  }
+}
+
+Result<std::string> Json::DecodeBinaryKey(std::string_view key_encoding) {
+  Reader r{key_encoding, 0};
+  std::uint8_t tag;
+  std::string key;
+  if (!r.Byte(tag) || !r.StringOf(tag, key) || r.pos != key_encoding.size()) {
+    return Status::Internal("corrupt stored key");
+  }
+  return key;
+}
 
 Result<Json> Json::DecodeBinary(std::string_view bytes) {
   if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kFormatVersion) {

@@ -94,15 +94,23 @@ class Json {
   // the leading version byte; an object is written as BeginBinaryObject, then per member
   // AppendBinaryKey and its value (EncodeValue, or an existing value encoding appended as is).
   struct BinaryMember {
-    std::string key;
-    std::string_view value;  // the member's value encoding, inside the input bytes
-  };
+    std::string_view key;    // the member's key encoding (as AppendBinaryKey writes it)
+    std::string_view value;  // the member's value encoding
+  };  // both inside the input bytes; nothing is decoded or copied
   // The members of an encoded object: versioned (EncodeBinary output) or a value encoding.
+  // With last_to_end, the last member's value is taken to run to the end of bytes without
+  // being walked: for a caller that opens that value next (which checks it).
   static Result<std::vector<BinaryMember>> BinaryObjectMembers(std::string_view bytes,
-                                                               bool versioned);
+                                                               bool versioned,
+                                                               bool last_to_end = false);
   static Result<Json> DecodeBinaryValue(std::string_view value);
   static void BeginBinaryObject(std::string& out, std::size_t members, bool versioned);
   static void AppendBinaryKey(std::string& out, std::string_view key);
+  // Whether a key encoding (BinaryMember::key) stands for key, without decoding it. Compares
+  // meaning, not bytes: one key may have more than one encoding (the dictionary grows).
+  static bool BinaryKeyEquals(std::string_view key_encoding, std::string_view key);
+  // The key a key encoding stands for; an error when the encoding is corrupt.
+  static Result<std::string> DecodeBinaryKey(std::string_view key_encoding);
   void EncodeValue(std::string& out) const;
 
   friend bool operator==(const Json& a, const Json& b);

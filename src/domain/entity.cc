@@ -123,13 +123,19 @@ Result<Entity> Entity::Decode(std::string_view bytes) {
 }
 
 Result<EncodedEntity> EncodedEntity::Open(std::string_view bytes) {
-  Result<std::vector<Json::BinaryMember>> top = Json::BinaryObjectMembers(bytes, true);
+  // Entity::Encode writes attrs last, so only that member needs walking (by the second
+  // call); bytes in another member order are walked whole.
+  Result<std::vector<Json::BinaryMember>> top =
+      Json::BinaryObjectMembers(bytes, true, /*last_to_end=*/true);
+  if (top.ok() && (top->empty() || !Json::BinaryKeyEquals(top->back().key, "attrs"))) {
+    top = Json::BinaryObjectMembers(bytes, true);
+  }
   if (!top.ok()) return top.status();
   EncodedEntity e;
   e.top_ = std::move(*top);
   bool found = false;
   for (std::size_t i = 0; i < e.top_.size(); ++i) {
-    if (e.top_[i].key == "attrs") {
+    if (Json::BinaryKeyEquals(e.top_[i].key, "attrs")) {
       e.attrs_at_ = i;
       found = true;
     }
@@ -144,7 +150,7 @@ Result<EncodedEntity> EncodedEntity::Open(std::string_view bytes) {
 
 Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) const {
   for (const auto& m : attrs_) {
-    if (m.key != iri) continue;
+    if (!Json::BinaryKeyEquals(m.key, iri)) continue;
     Result<Json> v = Json::DecodeBinaryValue(m.value);
     if (!v.ok()) return v.status();
     if (!v->is_array()) return Status::Internal("corrupt stored attribute", std::string(iri));
@@ -159,19 +165,22 @@ void EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
   std::string_view view = *bytes;
   owned_.push_back(std::move(bytes));
   for (auto& m : attrs_) {
-    if (m.key == iri) {
+    if (Json::BinaryKeyEquals(m.key, iri)) {
       m.value = view;
       return;
     }
   }
-  attrs_.push_back({std::string(iri), view});
+  auto key = std::make_unique<std::string>();
+  Json::AppendBinaryKey(*key, iri);
+  attrs_.push_back({*key, view});
+  owned_.push_back(std::move(key));
 }
 
 void EncodedEntity::SetModifiedAt(Timestamp t) {
   auto bytes = std::make_unique<std::string>();
   Json(t.micros).EncodeValue(*bytes);
   for (auto& m : top_) {
-    if (m.key == "modifiedAt") m.value = *bytes;
+    if (Json::BinaryKeyEquals(m.key, "modifiedAt")) m.value = *bytes;
   }
   owned_.push_back(std::move(bytes));
 }
@@ -184,14 +193,14 @@ std::string EncodedEntity::Encode() const {
   out.reserve(size);
   Json::BeginBinaryObject(out, top_.size(), true);
   for (std::size_t i = 0; i < top_.size(); ++i) {
-    Json::AppendBinaryKey(out, top_[i].key);
+    out.append(top_[i].key);
     if (i != attrs_at_) {
       out.append(top_[i].value);
       continue;
     }
     Json::BeginBinaryObject(out, attrs_.size(), false);
     for (const auto& m : attrs_) {
-      Json::AppendBinaryKey(out, m.key);
+      out.append(m.key);
       out.append(m.value);
     }
   }

@@ -59,23 +59,51 @@ TEST(JsonTest, BinaryObjectMembersRebuildTheSameBytes) {
   Result<std::vector<Json::BinaryMember>> members = Json::BinaryObjectMembers(bytes, true);
   ASSERT_TRUE(members.ok()) << members.status().ToString();
   ASSERT_EQ(members->size(), 3u);
-  EXPECT_EQ((*members)[1].key, "type");
+  EXPECT_TRUE(Json::BinaryKeyEquals((*members)[1].key, "type"));
+  EXPECT_FALSE(Json::BinaryKeyEquals((*members)[1].key, "typ"));
+  EXPECT_EQ(Json::DecodeBinaryKey((*members)[2].key).value(), "c");
   Result<Json> type = Json::DecodeBinaryValue((*members)[1].value);
   ASSERT_TRUE(type.ok());
   EXPECT_EQ(*type, nested);
 
   std::string rebuilt;
   Json::BeginBinaryObject(rebuilt, 3, true);
-  Json::AppendBinaryKey(rebuilt, (*members)[0].key);
+  Json::AppendBinaryKey(rebuilt, Json::DecodeBinaryKey((*members)[0].key).value());
   Json(2).EncodeValue(rebuilt);
   for (std::size_t i = 1; i < 3; ++i) {
-    Json::AppendBinaryKey(rebuilt, (*members)[i].key);
+    rebuilt.append((*members)[i].key);
     rebuilt.append((*members)[i].value);
   }
   j.Set("a", 2);
   std::string expected;
   j.EncodeBinary(expected);
   EXPECT_EQ(rebuilt, expected);
+}
+
+// A key compares by meaning in each of its encodings (plain string, dictionary word, IRI
+// prefix + rest, time), including a plain encoding of a word the dictionary now holds.
+TEST(JsonTest, BinaryKeysCompareByMeaningInEveryForm) {
+  for (const std::string key : {"type", "https://uri.etsi.org/ngsi-ld/default-context/pm25",
+                                "urn:ngsi-ld:x", "chữ", "2025-11-23T10:00:00.000Z", ""}) {
+    std::string enc;
+    Json::AppendBinaryKey(enc, key);
+    EXPECT_TRUE(Json::BinaryKeyEquals(enc, key)) << key;
+    EXPECT_EQ(Json::DecodeBinaryKey(enc).value(), key);
+    EXPECT_FALSE(Json::BinaryKeyEquals(enc, key + "x")) << key;
+    if (!key.empty()) {
+      EXPECT_FALSE(Json::BinaryKeyEquals(enc, key.substr(1))) << key;
+    }
+    for (std::size_t n = 0; n < enc.size(); ++n) {
+      EXPECT_FALSE(Json::BinaryKeyEquals(enc.substr(0, n), key)) << key << " cut at " << n;
+      EXPECT_FALSE(Json::DecodeBinaryKey(enc.substr(0, n)).ok()) << key << " cut at " << n;
+    }
+  }
+  const std::string plain_type("\x05\x04type", 6);  // "type" written before it was a word
+  EXPECT_TRUE(Json::BinaryKeyEquals(plain_type, "type"));
+  std::string dict_type;
+  Json::AppendBinaryKey(dict_type, "type");
+  EXPECT_NE(dict_type, plain_type);
+  EXPECT_FALSE(Json::BinaryKeyEquals(std::string("\x08\xff", 2), "type"));  // no such word
 }
 
 TEST(JsonTest, BinaryObjectMembersRefuseCorruptInput) {

@@ -59,6 +59,36 @@ TEST(EncodedEntityTest, EditsGiveTheSameBytesAsTheDecodedEntity) {
   }
 }
 
+// Bytes whose attributes are not the last member (not what Entity::Encode writes) still open,
+// and an edit keeps every other member.
+TEST(EncodedEntityTest, OpensBytesWithAttributesNotLast) {
+  const Entity e = Sample();
+  Json stored = Json::MakeObject({{"id", e.id}, {"attrs", e.attrs}});
+  Json types = Json::MakeArray();
+  types.Push(e.types[0]);
+  stored.Set("type", types);
+  stored.Set("createdAt", e.created_at.micros);
+  stored.Set("modifiedAt", e.modified_at.micros);
+  std::string bytes;
+  stored.EncodeBinary(bytes);
+  // The last member is checked too when it is not the attributes.
+  EXPECT_FALSE(EncodedEntity::Open(std::string_view(bytes).substr(0, bytes.size() - 1)).ok());
+  Result<EncodedEntity> enc = EncodedEntity::Open(bytes);
+  ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+  Result<std::optional<Json>> pm25 = enc->Attr("https://smartdatamodels.org/pm25");
+  ASSERT_TRUE(pm25.ok() && pm25->has_value());
+  EXPECT_EQ(**pm25, Instances(12.5));
+  enc->SetAttr("https://smartdatamodels.org/pm25", Instances(3));
+  Result<Entity> back = Entity::Decode(enc->Encode());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  Entity expected = Sample();
+  expected.attrs.Set("https://smartdatamodels.org/pm25", Instances(3));
+  EXPECT_EQ(back->attrs, expected.attrs);
+  EXPECT_EQ(back->id, e.id);
+  EXPECT_EQ(back->types, e.types);
+  EXPECT_EQ(back->modified_at.micros, e.modified_at.micros);
+}
+
 TEST(EncodedEntityTest, RefusesBytesThatAreNotAnEntity) {
   std::string bytes;
   Json::MakeObject({{"id", "urn:x:1"}}).EncodeBinary(bytes);
