@@ -118,6 +118,11 @@ std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_vi
 }
 
 bool PercentDecode(std::string_view s, std::string& out, bool plus_is_space) {
+  if (s.find('%') == std::string_view::npos &&
+      (!plus_is_space || s.find('+') == std::string_view::npos)) {
+    out.assign(s);  // nothing to decode: the common case for paths
+    return true;
+  }
   out.clear();
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -36,7 +36,7 @@ constexpr std::size_t kMaxLingerBytes = std::size_t{1} << 20;     // bytes disca
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFILE and friends
 
 // One accepted connection; shared by its session coroutine and Stop(). Fields other than
-// stream's socket handle are touched only on the connection's strand.
+// stream's socket handle are touched only on the connection's I/O thread.
 struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
@@ -119,7 +119,18 @@ std::string InternalErrorBody(std::string_view request_id) {
 
 struct Server::Impl {
   Impl(ServerOptions o, const Router& r, Metrics& m)
-      : opts(std::move(o)), router(r), metrics(m), ioc(std::max(1, opts.io_threads)) {}
+      : opts(std::move(o)), router(r), metrics(m), iocs(MakeIoContexts(opts.io_threads)) {}
+
+  // One io_context per I/O thread: a connection lives on one thread, so it needs no strand,
+  // and its executor fits inside any_io_executor (a strand's would be allocated at every
+  // copy, many times per request).
+  static std::vector<std::unique_ptr<asio::io_context>> MakeIoContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(1, threads); ++i) {
+      out.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return out;
+  }
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
@@ -139,16 +150,17 @@ struct Server::Impl {
   const Router& router;
   Metrics& metrics;
 
-  // Declared before ioc: session frames destroyed with ioc still use them.
+  // Declared before iocs: session frames destroyed with iocs still use them.
   std::mutex mu;
   std::condition_variable cv;
   std::list<std::shared_ptr<Connection>> connections;  // guarded by mu
   std::atomic<bool> stopping{false};
 
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;  // [0] also runs the acceptor
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<asio::thread_pool> pool;
-  tcp::acceptor acceptor{ioc};
+  tcp::acceptor acceptor{*iocs.front()};
+  std::size_t next_ioc = 0;  // round robin over iocs for new connections (accept loop only)
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   bool started = false;
@@ -257,14 +269,16 @@ void Server::Impl::CloseConnections(bool force) {
 
 asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
-    tcp::socket socket(asio::make_strand(ioc));
+    asio::io_context& home = *iocs[next_ioc];
+    next_ioc = (next_ioc + 1) % iocs.size();
     boost::system::error_code ec;
-    co_await acceptor.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(
+        home.get_executor(), asio::redirect_error(asio::use_awaitable, ec));
     if (stopping.load()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());
-      asio::steady_timer timer(ioc, kAcceptBackoff);  // e.g. out of file descriptors
+      asio::steady_timer timer(*iocs.front(), kAcceptBackoff);  // e.g. out of file descriptors
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
@@ -466,13 +480,13 @@ Status Server::Start() {
 
   s.started = true;
   s.pool.emplace(static_cast<std::size_t>(std::max(1, s.opts.worker_threads)));
-  s.work.emplace(s.ioc.get_executor());
-  asio::co_spawn(s.ioc, s.AcceptLoop(), asio::detached);
-  for (int i = 0; i < std::max(1, s.opts.io_threads); ++i) {
-    s.threads.emplace_back([&s] {
+  for (auto& ioc : s.iocs) s.work.push_back(asio::make_work_guard(*ioc));
+  asio::co_spawn(*s.iocs.front(), s.AcceptLoop(), asio::detached);
+  for (auto& ioc : s.iocs) {
+    s.threads.emplace_back([ioc = ioc.get()] {
       for (;;) {
         try {
-          s.ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           spdlog::error("io thread: unhandled exception: {}", e.what());
@@ -489,7 +503,7 @@ void Server::Stop() {
   if (!s.started || s.stopped) return;
   s.stopped = true;
   s.stopping.store(true);
-  asio::post(s.ioc, [&s] {
+  asio::post(*s.iocs.front(), [&s] {
     boost::system::error_code ec;
     s.acceptor.close(ec);
   });
@@ -507,8 +521,8 @@ void Server::Stop() {
       s.cv.wait(lock, [&s] { return s.connections.empty(); });
     }
   }
-  s.work.reset();
-  s.ioc.stop();
+  s.work.clear();
+  for (auto& ioc : s.iocs) ioc->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
   s.pool->join();
