@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,9 @@ struct Request {
   std::string path;    // percent-decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;        // decoded, in order
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the Router
+  // The path split into percent-decoded segments; the Router splits a request once and
+  // keeps them here.
+  std::optional<std::vector<std::string>> path_segments;
   Headers headers;
   std::string body;
 

@@ -160,8 +160,17 @@ Router::Resolution Router::Resolve(Method method, const std::vector<std::string>
   return res;
 }
 
+namespace {
+
+const std::vector<std::string>& SegmentsOf(Request& req) {
+  if (!req.path_segments) req.path_segments = SplitPath(RawPath(req));
+  return *req.path_segments;
+}
+
+}  // namespace
+
 const Router::Route* Router::Find(Request& req, Resolution* found) const {
-  std::vector<std::string> segs = SplitPath(RawPath(req));
+  const std::vector<std::string>& segs = SegmentsOf(req);
   *found = Resolve(req.method, segs);
   if (found->route != nullptr) Match(*found->route, segs, &req);
   return found->route;
@@ -231,9 +240,9 @@ Response Router::RenderError(const RequestContext& ctx, const Request& req,
   return (*best)(ctx, req, s);
 }
 
-Router::Execution Router::ExecutionOf(const Request& req) const {
+Router::Execution Router::ExecutionOf(Request& req) const {
   if (!has_special_) return Execution::kPool;
-  Resolution found = Resolve(req.method, SplitPath(RawPath(req)));
+  Resolution found = Resolve(req.method, SegmentsOf(req));
   if (found.route == nullptr) return Execution::kPool;
   if (found.route->async_handler) return Execution::kAsync;
   return found.route->run_inline ? Execution::kInline : Execution::kPool;

@@ -70,7 +70,7 @@ class Router {
 
   // Where the server runs the route that would handle req.
   enum class Execution { kPool, kInline, kAsync };
-  Execution ExecutionOf(const Request& req) const;
+  Execution ExecutionOf(Request& req) const;
 
  private:
   struct Route {

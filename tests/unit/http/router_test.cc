@@ -180,10 +180,12 @@ TEST_F(RouterTest, UsesRendererOfLongestPrefix) {
 }
 
 TEST_F(RouterTest, ReportsInlineRoutes) {
-  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/health")), Router::Execution::kInline);
-  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/ngsi-ld/v1/entities")),
-            Router::Execution::kPool);
-  EXPECT_EQ(router_.ExecutionOf(Make(Method::kGet, "/nothing")), Router::Execution::kPool);
+  Request health = Make(Method::kGet, "/health");
+  Request entities = Make(Method::kGet, "/ngsi-ld/v1/entities");
+  Request nothing = Make(Method::kGet, "/nothing");
+  EXPECT_EQ(router_.ExecutionOf(health), Router::Execution::kInline);
+  EXPECT_EQ(router_.ExecutionOf(entities), Router::Execution::kPool);
+  EXPECT_EQ(router_.ExecutionOf(nothing), Router::Execution::kPool);
 }
 
 TEST_F(RouterTest, WorksFromPathWhenTargetIsEmpty) {
