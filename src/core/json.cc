@@ -215,10 +215,39 @@ std::int64_t UnZigZag(std::uint64_t v) {
   return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
+// The dictionary's words grouped by length, so a lookup compares a few candidates only.
+constexpr std::size_t kLongestWord = 40;
+struct WordsByLength {
+  std::uint8_t first[kLongestWord + 1];  // index into order of the first word of each length
+  std::uint8_t count[kLongestWord + 1];
+  std::uint8_t order[std::size(kDictionary)];
+};
+constexpr WordsByLength kWordsByLength = [] {
+  WordsByLength t{};
+  std::size_t next = 0;
+  for (std::size_t len = 0; len <= kLongestWord; ++len) {
+    t.first[len] = static_cast<std::uint8_t>(next);
+    for (std::size_t i = 0; i < std::size(kDictionary); ++i) {
+      if (kDictionary[i].size() != len) continue;
+      t.order[next++] = static_cast<std::uint8_t>(i);
+      ++t.count[len];
+    }
+  }
+  return t;
+}();
+static_assert([] {
+  for (std::string_view w : kDictionary) {
+    if (w.size() > kLongestWord) return false;
+  }
+  return true;
+}());
+
 int DictionaryIndex(std::string_view s) {
-  if (s.size() > 40) return -1;
-  for (std::size_t i = 0; i < std::size(kDictionary); ++i) {
-    if (kDictionary[i] == s) return static_cast<int>(i);
+  if (s.size() > kLongestWord) return -1;
+  const std::size_t first = kWordsByLength.first[s.size()];
+  for (std::size_t k = 0; k < kWordsByLength.count[s.size()]; ++k) {
+    const std::uint8_t i = kWordsByLength.order[first + k];
+    if (kDictionary[i] == s) return i;
   }
   return -1;
 }
@@ -230,7 +259,9 @@ std::optional<std::int64_t> CanonicalMillis(std::string_view s) {
     return std::nullopt;
   }
   std::optional<Timestamp> t = ParseIso8601(s);
-  if (!t || t->micros % 1000 != 0 || FormatIso8601(*t) != s) return std::nullopt;
+  if (!t || t->micros % 1000 != 0) return std::nullopt;
+  char buf[kIso8601BufferSize];
+  if (std::string_view(buf, FormatIso8601(*t, buf)) != s) return std::nullopt;
   return t->micros / 1000;
 }
 
@@ -309,7 +340,8 @@ struct Reader {
         const std::int64_t ms = UnZigZag(v);
         constexpr std::int64_t kLimit = std::int64_t{1} << 50;  // ms; far beyond year 9999
         if (ms > kLimit || ms < -kLimit) return false;
-        s = FormatIso8601(Timestamp{ms * 1000});
+        char buf[kIso8601BufferSize];
+        s.assign(buf, FormatIso8601(Timestamp{ms * 1000}, buf));
         return true;
       }
       default: return false;

@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -110,6 +111,11 @@ std::optional<Timestamp> ParseIso8601(std::string_view s) {
 }
 
 std::string FormatIso8601(Timestamp t) {
+  char buf[kIso8601BufferSize];
+  return std::string(buf, FormatIso8601(t, buf));
+}
+
+std::size_t FormatIso8601(Timestamp t, char (&buf)[kIso8601BufferSize]) {
   std::int64_t secs = t.micros / 1000000;
   std::int64_t us = t.micros % 1000000;
   if (us < 0) {
@@ -126,7 +132,6 @@ std::string FormatIso8601(Timestamp t) {
   unsigned m, d;
   CivilFromDays(days, y, m, d);
   // Fixed-width digits by hand: this runs for every timestamp the server renders.
-  char buf[32];
   auto put = [&buf](int pos, std::int64_t v, int width) {
     for (int i = width - 1; i >= 0; --i) {
       buf[pos + i] = static_cast<char>('0' + v % 10);
@@ -134,12 +139,11 @@ std::string FormatIso8601(Timestamp t) {
     }
   };
   if (y < 0 || y > 9999) {  // outside ISO 8601's four digits: rare, keep it simple
-    char wide[48];
-    std::snprintf(wide, sizeof wide, "%lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+    const int n = std::snprintf(buf, sizeof buf, "%lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                   static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
                   static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
                   static_cast<long long>(us / 1000));
-    return wide;
+    return n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof buf - 1);
   }
   put(0, y, 4);
   buf[4] = '-';
@@ -155,7 +159,7 @@ std::string FormatIso8601(Timestamp t) {
   buf[19] = '.';
   put(20, us / 1000, 3);
   buf[23] = 'Z';
-  return std::string(buf, 24);
+  return 24;
 }
 
 }  // namespace dothi

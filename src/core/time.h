@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,5 +24,8 @@ std::optional<Timestamp> ParseIso8601(std::string_view text);
 
 // Formats as "YYYY-MM-DDThh:mm:ss.sssZ" (milliseconds, as NGSI-LD brokers print them).
 std::string FormatIso8601(Timestamp t);
+// The same text written into buf (no allocation); returns its length.
+constexpr std::size_t kIso8601BufferSize = 48;
+std::size_t FormatIso8601(Timestamp t, char (&buf)[kIso8601BufferSize]);
 
 }  // namespace dothi

@@ -51,6 +51,13 @@ TEST(TimeTest, FormatRoundTripsAcrossYearsAndLeapDays) {
   EXPECT_EQ(FormatIso8601(Timestamp{t2000 * 1000000}), "2000-01-01T00:00:00.000Z");
   const std::int64_t leap = (days_before(2024) + 31 + 28) * 86400 + 23 * 3600 + 59 * 60 + 59;
   EXPECT_EQ(FormatIso8601(Timestamp{leap * 1000000 + 999000}), "2024-02-29T23:59:59.999Z");
+  // Beyond four digits of year the text widens; the buffer form writes the same text.
+  const Timestamp y10k{days_before(10000) * 86400 * 1000000 + 7000};
+  EXPECT_EQ(FormatIso8601(y10k), "10000-01-01T00:00:00.007Z");
+  char buf[kIso8601BufferSize];
+  EXPECT_EQ(std::string_view(buf, FormatIso8601(y10k, buf)), "10000-01-01T00:00:00.007Z");
+  EXPECT_EQ(std::string_view(buf, FormatIso8601(Timestamp{leap * 1000000}, buf)),
+            "2024-02-29T23:59:59.000Z");
   for (const char* s : {"0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1900-03-01T12:00:00.500Z"}) {
     auto t = ParseIso8601(s);
     ASSERT_TRUE(t.has_value()) << s;
