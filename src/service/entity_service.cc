@@ -629,7 +629,14 @@ struct EntityService::ApplyOp {
   std::map<std::string, std::optional<Entity>> working;  // id -> new state (nullopt: deleted)
   std::vector<std::pair<const Entity*, std::string>> puts;  // into working, encoded
   std::vector<std::string> deletes;
+  // States before the mutations, kept only when a change listener watches the tenant.
+  std::map<std::string, std::optional<Entity>> before;
 };
+
+void EntityService::Publish(std::string_view tenant, const Entity* before, const Entity* after) {
+  if (before == nullptr && after == nullptr) return;
+  listener_->OnEntityChange(tenant, before, after);
+}
 
 bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
   PendingWrite& w = op->writes.front();
@@ -661,10 +668,17 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
   store_writes[0].tenant = op->tenant;
   store_writes[0].id = w.id;
   store_writes[0].bytes = bytes;
-  store_.CommitAsync(std::move(store_writes),
-                     [this, op, bytes = std::move(bytes), same_shape](Status s) mutable {
+  std::optional<std::string> before;  // for the change listener
+  if (Watched(op->tenant)) before = std::move(current);
+  store_.CommitAsync(std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
+                                               before = std::move(before)](Status s) mutable {
     if (!s.ok()) return Finish(op, std::move(s));
     const std::string& id = op->writes.front().id;
+    if (before) {
+      Result<Entity> was = Entity::Decode(*before);
+      Result<Entity> now = Entity::Decode(bytes);
+      if (was.ok() && now.ok()) Publish(op->tenant, &*was, &*now);
+    }
     if (same_shape) {
       std::unique_lock lock(mu_);
       IndexReplaceBytes(TenantFor(op->tenant), id, std::move(bytes));
@@ -716,6 +730,7 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       working.emplace(w.id, std::move(cur));
     }
   }
+  if (Watched(op->tenant)) op->before = working;
   std::set<std::string> touched;
   for (auto& w : op->writes) {
     Result<std::optional<Entity>> next = w.mutate(working[w.id]);
@@ -752,6 +767,16 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       TenantIndex& t = TenantFor(op->tenant);
       for (auto& [e, bytes] : op->puts) IndexPut(t, *e, std::move(bytes));
       for (const auto& id : op->deletes) IndexRemove(t, id);
+    }
+    if (listener_ != nullptr && !op->before.empty()) {
+      for (const auto& [e, bytes] : op->puts) {
+        const std::optional<Entity>& was = op->before[e->id];
+        Publish(op->tenant, was ? &*was : nullptr, e);
+      }
+      for (const auto& id : op->deletes) {
+        const std::optional<Entity>& was = op->before[id];
+        Publish(op->tenant, was ? &*was : nullptr, nullptr);
+      }
     }
     Finish(op, std::move(op->statuses));
   });

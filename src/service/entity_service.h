@@ -108,6 +108,19 @@ struct AttributeInfo {
   std::vector<std::string> attribute_types;  // Property, Relationship, ...
 };
 
+// Told about every committed change of an entity (EntityService::SetChangeListener).
+class EntityChangeListener {
+ public:
+  virtual ~EntityChangeListener() = default;
+  // Cheap: whether this tenant's changes are wanted at all (nothing is decoded otherwise).
+  virtual bool WatchesTenant(std::string_view tenant) const = 0;
+  // Called once the change is durable and indexed, while the entity's write lock is still
+  // held, so the changes of one entity arrive in order. before == nullptr: the entity was
+  // created; after == nullptr: deleted. Runs on the store's writer side: must not block.
+  virtual void OnEntityChange(std::string_view tenant, const domain::Entity* before,
+                              const domain::Entity* after) = 0;
+};
+
 class EntityService {
  public:
   EntityService(storage::EntityStore& store, EntityServiceOptions options);
@@ -119,6 +132,8 @@ class EntityService {
   Status Load();
 
   const EntityServiceOptions& options() const { return options_; }
+  // Who hears about committed changes (subscriptions). Set before serving; nullptr: nobody.
+  void SetChangeListener(EntityChangeListener* listener) { listener_ = listener; }
 
   // Reads. kNotFound when the tenant or entity does not exist.
   Result<domain::Entity> Get(const RequestContext& ctx, std::string_view id) const;
@@ -269,8 +284,15 @@ class EntityService {
   // New bytes for an indexed entity whose shape and location did not change.
   void IndexReplaceBytes(TenantIndex& t, std::string_view id, std::string bytes);
 
+  // Tells the listener about one committed change, if it watches the tenant.
+  void Publish(std::string_view tenant, const domain::Entity* before, const domain::Entity* after);
+  bool Watched(std::string_view tenant) const {
+    return listener_ != nullptr && listener_->WatchesTenant(tenant);
+  }
+
   storage::EntityStore& store_;
   EntityServiceOptions options_;
+  EntityChangeListener* listener_ = nullptr;
   mutable std::shared_mutex mu_;  // guards tenants_ and every TenantIndex
   std::map<std::string, std::unique_ptr<TenantIndex>, std::less<>> tenants_;
   static constexpr std::size_t kLockStripes = 1024;  // entity write locks
