@@ -64,6 +64,10 @@ struct Config {
   std::size_t max_context_bytes = std::size_t{1} << 20;
   // Time allowed to fetch one remote @context, in milliseconds.
   int context_timeout_ms = 5000;
+  // Time a notification receiver has to answer one notification, in milliseconds.
+  int notification_timeout_ms = 5000;
+  // Notifications waiting to be sent at most; more are dropped (and counted in /metrics).
+  std::size_t max_notification_queue = 10000;
   // Public base URL of this server, used in hosted @context URLs; empty means
   // http://localhost:<port>.
   std::string base_url;

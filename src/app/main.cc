@@ -144,6 +144,10 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   Bind(*serve, "max-context-bytes", config.max_context_bytes, "Largest remote @context document in bytes");
   Bind(*serve, "context-timeout-ms", config.context_timeout_ms, "Time to fetch one remote @context");
+  Bind(*serve, "notification-timeout-ms", config.notification_timeout_ms,
+       "Time a notification receiver has to answer");
+  Bind(*serve, "max-notification-queue", config.max_notification_queue,
+       "Notifications waiting to be sent at most (more are dropped and counted)");
   Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")

@@ -6,6 +6,8 @@
 
 #include "api/ngsi_ld/context_registry.h"
 #include "api/ngsi_ld/ngsi_ld_api.h"
+#include "api/ngsi_ld/notification_sink.h"
+#include "api/ngsi_ld/subscription_codec.h"
 #include "api/ops/ops_api.h"
 #include "app/demo_loader.h"
 #include "http/client.h"
@@ -13,6 +15,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "service/entity_service.h"
+#include "service/subscription_service.h"
 #include "storage/sqlite/sqlite_entity_store.h"
 
 namespace dothi::app {
@@ -25,6 +28,9 @@ struct ServerApp::Parts {
   std::unique_ptr<storage::sqlite::SqliteEntityStore> store;
   std::unique_ptr<service::EntityService> entities;
   std::unique_ptr<api::ngsi_ld::ContextRegistry> contexts;
+  std::unique_ptr<api::ngsi_ld::StoredSubscriptionCodec> subscription_codec;
+  std::unique_ptr<api::ngsi_ld::HttpNotificationSink> notification_sink;
+  std::unique_ptr<service::SubscriptionService> subscriptions;
   std::unique_ptr<api::ngsi_ld::NgsiLdApi> ngsi_ld;
   http::Metrics metrics;
   std::unique_ptr<api::ops::OpsApi> ops;
@@ -98,10 +104,28 @@ Status ServerApp::Start() {
 
   if (config_.demo) DOTHI_RETURN_IF_ERROR(LoadDemoCity(*p.entities, config_.demo_sensors));
 
+  // Subscriptions: read after the hosted contexts they may name; they hear every change
+  // committed from here on.
+  api::ngsi_ld::SubscriptionLimits sl;
+  sl.geometry.max_vertices = config_.max_geometry_vertices;
+  p.subscription_codec = std::make_unique<api::ngsi_ld::StoredSubscriptionCodec>(*p.contexts, sl);
+  api::ngsi_ld::HttpSinkOptions hs;
+  hs.timeout = std::chrono::milliseconds(config_.notification_timeout_ms);
+  p.notification_sink = std::make_unique<api::ngsi_ld::HttpNotificationSink>(*p.contexts, hs);
+  service::SubscriptionServiceOptions sso;
+  sso.max_queue = config_.max_notification_queue;
+  sso.max_page_size = config_.max_page_size;
+  p.subscriptions = std::make_unique<service::SubscriptionService>(
+      *p.store, *p.subscription_codec, *p.notification_sink, sso);
+  DOTHI_RETURN_IF_ERROR(p.subscriptions->Load());
+  p.entities->SetChangeListener(p.subscriptions.get());
+  p.subscriptions->Start();
+
   api::ngsi_ld::NgsiLdOptions no;
   no.limits.geometry.max_vertices = config_.max_geometry_vertices;
   no.limits.max_attributes = config_.max_attributes;
   p.ngsi_ld = std::make_unique<api::ngsi_ld::NgsiLdApi>(*p.entities, *p.contexts, no);
+  p.ngsi_ld->SetSubscriptions(p.subscriptions.get(), sl);
   p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
@@ -112,6 +136,14 @@ Status ServerApp::Start() {
   });
   p.metrics.AddCounter("dothi_store_commit_seconds_total", "Time spent in store transactions", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commit_micros_sum) / 1e6}};
+  });
+  service::SubscriptionService* subs = p.subscriptions.get();
+  p.metrics.AddCounter("dothi_notifications_total", "Notifications by outcome: queued, delivered, failed (attempts), dropped (queue full)", [subs] {
+    const service::SubscriptionStats st = subs->Stats();
+    return std::vector<http::Metrics::Sample>{{{{"outcome", "queued"}}, double(st.queued)},
+                                              {{{"outcome", "delivered"}}, double(st.delivered)},
+                                              {{{"outcome", "failed"}}, double(st.failed_attempts)},
+                                              {{{"outcome", "dropped"}}, double(st.dropped)}};
   });
   p.ops->RegisterRoutes(p.router);
   p.ngsi_ld->RegisterRoutes(p.router);
@@ -143,6 +175,7 @@ void ServerApp::Stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->Stop();  // in-flight requests finish first
   parts_->server.reset();
+  if (parts_->subscriptions) parts_->subscriptions->Stop();  // queued notifications are dropped
   if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
   parts_.reset();
 }

@@ -5,10 +5,12 @@
 
 #include "api/ngsi_ld/context_registry.h"
 #include "api/ngsi_ld/entity_codec.h"
+#include "api/ngsi_ld/subscription_codec.h"
 #include "core/request_context.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "service/entity_service.h"
+#include "service/subscription_service.h"
 
 // NgsiLdApi is the NGSI-LD protocol adapter mounted at /ngsi-ld/v1: it parses requests,
 // resolves the JSON-LD @context, calls EntityService and renders the representations and
@@ -22,6 +24,13 @@ struct NgsiLdOptions {
 class NgsiLdApi {
  public:
   NgsiLdApi(service::EntityService& entities, ContextRegistry& contexts, NgsiLdOptions options);
+
+  // Serves /subscriptions with this service (before RegisterRoutes; without it those
+  // routes are not offered).
+  void SetSubscriptions(service::SubscriptionService* subscriptions, SubscriptionLimits limits) {
+    subscriptions_ = subscriptions;
+    subscription_limits_ = limits;
+  }
 
   // Adds every NGSI-LD route and the ProblemDetails error renderer for /ngsi-ld/.
   void RegisterRoutes(http::Router& router);
@@ -68,6 +77,14 @@ class NgsiLdApi {
   http::Response ListAttributes(const RequestContext& ctx, http::Request& req);
   http::Response GetAttribute(const RequestContext& ctx, http::Request& req);
 
+  // Subscriptions (clause 5.8): POST -> 201 + Location; GET list (limit, offset, count);
+  // GET, PATCH (-> 204), DELETE (-> 204) one. Errors: 400, 404, 409, 415, 422.
+  http::Response CreateSubscription(const RequestContext& ctx, http::Request& req);
+  http::Response ListSubscriptions(const RequestContext& ctx, http::Request& req);
+  http::Response RetrieveSubscription(const RequestContext& ctx, http::Request& req);
+  http::Response UpdateSubscription(const RequestContext& ctx, http::Request& req);
+  http::Response DeleteSubscription(const RequestContext& ctx, http::Request& req);
+
   // @context management (clause 5.13): /jsonldContexts.
   http::Response ListContexts(const RequestContext& ctx, http::Request& req);
   http::Response AddContext(const RequestContext& ctx, http::Request& req);
@@ -78,6 +95,8 @@ class NgsiLdApi {
   service::EntityService& entities_;
   ContextRegistry& contexts_;
   NgsiLdOptions options_;
+  service::SubscriptionService* subscriptions_ = nullptr;
+  SubscriptionLimits subscription_limits_;
 };
 
 }  // namespace dothi::api::ngsi_ld

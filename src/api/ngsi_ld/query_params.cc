@@ -30,9 +30,8 @@ Status SetTypes(service::EntityQuery& q, std::string_view text, const LdContext&
 }
 
 Status SetQ(service::EntityQuery& q, std::string_view text, const LdContext& context) {
-  Result<domain::QQuery> parsed = domain::ParseQ(text);
+  Result<domain::QQuery> parsed = ParseResolvedQ(text, context);
   if (!parsed.ok()) return parsed.status();
-  DOTHI_RETURN_IF_ERROR(parsed->Resolve(Expander(context)));
   q.q = std::move(*parsed);
   return Status::OK();
 }
@@ -44,7 +43,9 @@ Status SetScope(service::EntityQuery& q, std::string_view text) {
   return Status::OK();
 }
 
-Status SetPaging(service::EntityQuery& q, const http::Request& req, const QueryParamLimits& limits) {
+}  // namespace
+
+Status ReadPaging(const http::Request& req, const QueryParamLimits& limits, service::EntityQuery& q) {
   q.limit = limits.default_limit;
   if (const std::string* l = req.Query("limit")) {
     Result<std::size_t> v = ParseCount(*l, "limit");
@@ -66,7 +67,28 @@ Status SetPaging(service::EntityQuery& q, const http::Request& req, const QueryP
   return Status::OK();
 }
 
-}  // namespace
+Result<domain::QQuery> ParseResolvedQ(std::string_view text, const LdContext& context) {
+  Result<domain::QQuery> parsed = domain::ParseQ(text);
+  if (!parsed.ok()) return parsed.status();
+  DOTHI_RETURN_IF_ERROR(parsed->Resolve(Expander(context)));
+  return parsed;
+}
+
+Result<domain::GeoQuery> GeoQueryFromMember(const Json& g, const LdContext& context,
+                                            const geo::GeometryLimits& limits) {
+  if (!g.is_object()) return Status::BadRequestData("geoQ must be an object");
+  const Json* georel = g.Find("georel");
+  const Json* geometry = g.Find("geometry");
+  const Json* coords = g.Find("coordinates");
+  const Json* gp = g.Find("geoproperty");
+  if (!georel || !georel->is_string() || !geometry || !geometry->is_string() || !coords) {
+    return Status::BadRequestData("geoQ needs georel, geometry and coordinates");
+  }
+  if (gp != nullptr && !gp->is_string()) return Status::BadRequestData("geoproperty must be a string");
+  return domain::GeoQueryFromJson(
+      georel->AsString(), geometry->AsString(), *coords,
+      gp ? context.ExpandTerm(gp->AsString()) : std::string(domain::kLocationIri), limits);
+}
 
 Result<service::EntityQuery> QueryFromParams(const http::Request& req, const LdContext& context,
                                              const QueryParamLimits& limits, bool require_filter) {
@@ -117,7 +139,7 @@ Result<service::EntityQuery> QueryFromParams(const http::Request& req, const LdC
     return Status::BadRequestData(
         "query too broad: give at least one of type, attrs, pick, q, geoQ or scopeQ, or local=true");
   }
-  DOTHI_RETURN_IF_ERROR(SetPaging(q, req, limits));
+  DOTHI_RETURN_IF_ERROR(ReadPaging(req, limits, q));
   return q;
 }
 
@@ -165,22 +187,11 @@ Result<service::EntityQuery> QueryFromBody(const Json& body, const http::Request
     DOTHI_RETURN_IF_ERROR(SetScope(q, s->AsString()));
   }
   if (const Json* g = body.Find("geoQ")) {
-    if (!g->is_object()) return Status::BadRequestData("geoQ must be an object");
-    const Json* georel = g->Find("georel");
-    const Json* geometry = g->Find("geometry");
-    const Json* coords = g->Find("coordinates");
-    const Json* gp = g->Find("geoproperty");
-    if (!georel || !georel->is_string() || !geometry || !geometry->is_string() || !coords) {
-      return Status::BadRequestData("geoQ needs georel, geometry and coordinates");
-    }
-    Result<domain::GeoQuery> gq = domain::GeoQueryFromJson(
-        georel->AsString(), geometry->AsString(), *coords,
-        gp && gp->is_string() ? context.ExpandTerm(gp->AsString()) : std::string(domain::kLocationIri),
-        limits.geometry);
+    Result<domain::GeoQuery> gq = GeoQueryFromMember(*g, context, limits.geometry);
     if (!gq.ok()) return gq.status();
     q.geo = std::move(*gq);
   }
-  DOTHI_RETURN_IF_ERROR(SetPaging(q, req, limits));
+  DOTHI_RETURN_IF_ERROR(ReadPaging(req, limits, q));
   return q;
 }
 

@@ -16,6 +16,14 @@ struct QueryParamLimits {
   geo::GeometryLimits geometry;
 };
 
+// limit=, offset= and count= into q (limit defaults to limits.default_limit).
+Status ReadPaging(const http::Request& req, const QueryParamLimits& limits, service::EntityQuery& q);
+// q text parsed and its names expanded through context.
+Result<domain::QQuery> ParseResolvedQ(std::string_view text, const LdContext& context);
+// A geoQ object {georel, geometry, coordinates, geoproperty?} (POST query, subscriptions).
+Result<domain::GeoQuery> GeoQueryFromMember(const Json& g, const LdContext& context,
+                                            const geo::GeometryLimits& limits);
+
 // GET /entities?id=&idPattern=&type=&q=&georel=&geometry=&coordinates=&geoproperty=&scopeQ=
 // &limit=&offset=&count=. require_filter: refuse a query with no selector (400).
 Result<service::EntityQuery> QueryFromParams(const http::Request& req, const LdContext& context,

@@ -58,6 +58,13 @@ void NgsiLdApi::RegisterRoutes(http::Router& router) {
   add(Method::kGet, "/types/{type}", "get_type", &NgsiLdApi::GetType);
   add(Method::kGet, "/attributes", "list_attributes", &NgsiLdApi::ListAttributes);
   add(Method::kGet, "/attributes/{attrId}", "get_attribute", &NgsiLdApi::GetAttribute);
+  if (subscriptions_ != nullptr) {
+    add(Method::kPost, "/subscriptions", "create_subscription", &NgsiLdApi::CreateSubscription);
+    add(Method::kGet, "/subscriptions", "list_subscriptions", &NgsiLdApi::ListSubscriptions);
+    add(Method::kGet, "/subscriptions/{subscriptionId}", "retrieve_subscription", &NgsiLdApi::RetrieveSubscription);
+    add(Method::kPatch, "/subscriptions/{subscriptionId}", "update_subscription", &NgsiLdApi::UpdateSubscription);
+    add(Method::kDelete, "/subscriptions/{subscriptionId}", "delete_subscription", &NgsiLdApi::DeleteSubscription);
+  }
   add(Method::kGet, "/jsonldContexts", "list_contexts", &NgsiLdApi::ListContexts);
   add(Method::kPost, "/jsonldContexts", "add_context", &NgsiLdApi::AddContext);
   add(Method::kGet, "/jsonldContexts/{contextId}", "serve_context", &NgsiLdApi::ServeContext);

@@ -1,0 +1,64 @@
+#include "api/ngsi_ld/notification_sink.h"
+
+#include <string>
+
+#include "api/ngsi_ld/entity_codec.h"
+#include "api/ngsi_ld/request_support.h"
+#include "http/client.h"
+
+namespace dothi::api::ngsi_ld {
+namespace {
+
+Format FormatOf(domain::NotificationFormat f) {
+  switch (f) {
+    case domain::NotificationFormat::kConcise: return Format::kConcise;
+    case domain::NotificationFormat::kKeyValues: return Format::kKeyValues;
+    case domain::NotificationFormat::kNormalized: break;
+  }
+  return Format::kNormalized;
+}
+
+}  // namespace
+
+Status HttpNotificationSink::Deliver(const service::Notification& n) {
+  const domain::Subscription& s = *n.subscription;
+  Result<std::shared_ptr<const LdContext>> context = contexts_.Resolve(s.context);
+  if (!context.ok()) return context.status();
+  const bool ld = s.notification.accept == "application/ld+json";
+  RenderOptions opts;
+  opts.format = FormatOf(s.notification.format);
+  opts.sys_attrs = s.notification.sys_attrs;
+  opts.lang = s.lang;
+  if (!s.notification.attributes.empty()) {
+    opts.pick = std::set<std::string>(s.notification.attributes.begin(),
+                                      s.notification.attributes.end());
+    opts.pick->insert("id");
+    opts.pick->insert("type");
+  }
+  Json data = Json::MakeArray();
+  for (const domain::Entity& e : n.entities) data.Push(RenderEntity(e, **context, opts));
+  Json body = Json::MakeObject({{"id", n.id},
+                                {"type", "Notification"},
+                                {"subscriptionId", s.id},
+                                {"notifiedAt", FormatIso8601(n.notified_at)},
+                                {"data", std::move(data)},
+                                {"triggerReason", std::string(domain::TriggerName(n.trigger))}});
+  if (ld) body.Set("@context", s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context);
+  http::Response rendered =
+      JsonResponse(200, body, ld ? MediaType::kLdJson : MediaType::kJson, **context);
+  http::ClientOptions client;
+  client.timeout = options_.timeout;
+  client.headers = rendered.headers;
+  if (!n.tenant.empty()) client.headers.emplace_back("NGSILD-Tenant", n.tenant);
+  for (const auto& [k, v] : s.notification.receiver_info) client.headers.emplace_back(k, v);
+  Result<http::ClientResponse> r =
+      http::HttpSend(http::Method::kPost, s.notification.uri, std::move(rendered.body), client);
+  if (!r.ok()) return r.status();
+  if (r->status < 200 || r->status > 299) {
+    return Status::Unavailable("notification receiver answered " + std::to_string(r->status),
+                               s.notification.uri);
+  }
+  return Status::OK();
+}
+
+}  // namespace dothi::api::ngsi_ld

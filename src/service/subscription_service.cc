@@ -1,0 +1,294 @@
+#include "service/subscription_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace dothi::service {
+namespace {
+
+constexpr std::string_view kDocKind = "ngsi-ld-subscription";
+constexpr char kKeySeparator = '\t';  // neither tenant names nor URIs contain a tab
+
+}  // namespace
+
+SubscriptionService::SubscriptionService(storage::EntityStore& store,
+                                         const SubscriptionCodec& codec, NotificationSink& sink,
+                                         SubscriptionServiceOptions options)
+    : store_(store), codec_(codec), sink_(sink), options_(std::move(options)) {}
+
+SubscriptionService::~SubscriptionService() { Stop(); }
+
+std::string SubscriptionService::DocKey(std::string_view tenant, std::string_view id) {
+  std::string key(tenant);
+  key += kKeySeparator;
+  key += id;
+  return key;
+}
+
+Status SubscriptionService::Load() {
+  std::unique_lock lock(mu_);
+  std::size_t loaded = 0, broken = 0;
+  Status s = store_.ScanDocuments(kDocKind, [&](std::string_view key, std::string_view bytes) {
+    const std::size_t sep = key.find(kKeySeparator);
+    Result<domain::Subscription> sub = codec_.Decode(bytes);
+    if (sep == std::string_view::npos || !sub.ok()) {
+      ++broken;
+      spdlog::error("stored subscription {} cannot be read: {}", key,
+                    sub.ok() ? "bad key" : sub.status().ToString());
+      return;
+    }
+    auto cell = std::make_shared<Cell>();
+    cell->order = next_order_++;
+    cell->subscription = std::make_shared<const domain::Subscription>(std::move(*sub));
+    Tenant& t = tenants_[std::string(key.substr(0, sep))];
+    if (t.by_id.empty()) watched_tenants_.fetch_add(1);
+    t.by_id[cell->subscription->id] = std::move(cell);
+    ++loaded;
+  });
+  if (!s.ok()) return s;
+  // Creation order is not stored; keep a stable order by id for listing after a restart.
+  for (auto& [name, t] : tenants_) {
+    std::uint64_t order = 0;
+    for (auto& [id, cell] : t.by_id) cell->order = order++;
+  }
+  next_order_ = 0;
+  for (auto& [name, t] : tenants_) next_order_ = std::max<std::uint64_t>(next_order_, t.by_id.size());
+  if (loaded > 0 || broken > 0) spdlog::info("subscriptions loaded: {} ({} unreadable)", loaded, broken);
+  return Status::OK();
+}
+
+void SubscriptionService::Start() {
+  std::lock_guard lock(queue_mu_);
+  if (!senders_.empty()) return;
+  stopping_ = false;
+  for (int i = 0; i < std::max(1, options_.sender_threads); ++i) {
+    senders_.emplace_back([this] { SenderLoop(); });
+  }
+}
+
+void SubscriptionService::Stop() {
+  std::vector<std::thread> senders;
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+    senders.swap(senders_);
+  }
+  queue_cv_.notify_all();
+  for (auto& t : senders) t.join();
+  std::lock_guard lock(queue_mu_);
+  queue_.clear();
+  retries_.clear();
+}
+
+Status SubscriptionService::Persist(std::string_view tenant, const domain::Subscription& s) {
+  return store_.PutDocument(kDocKind, DocKey(tenant, s.id), codec_.Encode(s));
+}
+
+Status SubscriptionService::Create(const RequestContext& ctx, domain::Subscription s) {
+  std::unique_lock lock(mu_);
+  Tenant& t = tenants_[ctx.tenant];
+  if (t.by_id.count(s.id)) return Status::AlreadyExists("subscription already exists", s.id);
+  if (t.by_id.size() >= options_.max_subscriptions_per_tenant) {
+    return Status::InvalidRequest("too many subscriptions in this tenant",
+                                  "limit " + std::to_string(options_.max_subscriptions_per_tenant));
+  }
+  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));
+  auto cell = std::make_shared<Cell>();
+  cell->order = next_order_++;
+  std::string id = s.id;
+  cell->subscription = std::make_shared<const domain::Subscription>(std::move(s));
+  if (t.by_id.empty()) watched_tenants_.fetch_add(1);
+  t.by_id.emplace(std::move(id), std::move(cell));
+  return Status::OK();
+}
+
+SubscriptionView SubscriptionService::ViewOf(const Cell& c) {
+  std::lock_guard lock(c.mu);
+  return SubscriptionView{c.subscription, c.status};
+}
+
+Result<SubscriptionView> SubscriptionService::Get(const RequestContext& ctx,
+                                                  std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto t = tenants_.find(ctx.tenant);
+  if (t == tenants_.end()) return Status::NotFound("subscription not found", std::string(id));
+  auto it = t->second.by_id.find(id);
+  if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", std::string(id));
+  return ViewOf(*it->second);
+}
+
+Result<std::vector<SubscriptionView>> SubscriptionService::List(const RequestContext& ctx,
+                                                                std::size_t limit,
+                                                                std::size_t offset,
+                                                                std::size_t* total) const {
+  if (limit > options_.max_page_size) {
+    return Status::TooManyResults("limit too large",
+                                  "at most " + std::to_string(options_.max_page_size));
+  }
+  std::vector<const Cell*> cells;
+  std::shared_lock lock(mu_);
+  auto t = tenants_.find(ctx.tenant);
+  if (t != tenants_.end()) {
+    for (const auto& [id, cell] : t->second.by_id) cells.push_back(cell.get());
+  }
+  std::sort(cells.begin(), cells.end(), [](const Cell* a, const Cell* b) { return a->order < b->order; });
+  if (total != nullptr) *total = cells.size();
+  std::vector<SubscriptionView> out;
+  for (std::size_t i = offset; i < cells.size() && out.size() < limit; ++i) {
+    out.push_back(ViewOf(*cells[i]));
+  }
+  return out;
+}
+
+Status SubscriptionService::Replace(const RequestContext& ctx, domain::Subscription s) {
+  std::unique_lock lock(mu_);
+  auto t = tenants_.find(ctx.tenant);
+  if (t == tenants_.end()) return Status::NotFound("subscription not found", s.id);
+  auto it = t->second.by_id.find(s.id);
+  if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", s.id);
+  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));
+  std::lock_guard cell_lock(it->second->mu);
+  it->second->subscription = std::make_shared<const domain::Subscription>(std::move(s));
+  return Status::OK();
+}
+
+Status SubscriptionService::Delete(const RequestContext& ctx, std::string_view id) {
+  std::unique_lock lock(mu_);
+  auto t = tenants_.find(ctx.tenant);
+  if (t == tenants_.end()) return Status::NotFound("subscription not found", std::string(id));
+  auto it = t->second.by_id.find(id);
+  if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", std::string(id));
+  DOTHI_RETURN_IF_ERROR(store_.DeleteDocument(kDocKind, DocKey(ctx.tenant, id)));
+  t->second.by_id.erase(it);
+  if (t->second.by_id.empty()) watched_tenants_.fetch_sub(1);
+  return Status::OK();
+}
+
+bool SubscriptionService::WatchesTenant(std::string_view tenant) const {
+  if (watched_tenants_.load(std::memory_order_relaxed) == 0) return false;
+  std::shared_lock lock(mu_);
+  auto t = tenants_.find(tenant);
+  return t != tenants_.end() && !t->second.by_id.empty();
+}
+
+void SubscriptionService::OnEntityChange(std::string_view tenant, const domain::Entity* before,
+                                         const domain::Entity* after) {
+  const Timestamp now = Now();
+  std::vector<Job> jobs;
+  {
+    std::shared_lock lock(mu_);
+    auto t = tenants_.find(tenant);
+    if (t == tenants_.end()) return;
+    for (const auto& [id, cell] : t->second.by_id) {
+      std::shared_ptr<const domain::Subscription> sub;
+      {
+        std::lock_guard cell_lock(cell->mu);
+        sub = cell->subscription;
+      }
+      if (sub->StatusAt(now) != "active") continue;
+      std::optional<domain::Trigger> trigger = sub->TriggerFor(before, after);
+      if (!trigger) continue;
+      {
+        std::lock_guard cell_lock(cell->mu);
+        if (sub->throttling && cell->last_sent &&
+            static_cast<double>(now.micros - cell->last_sent->micros) < *sub->throttling * 1e6) {
+          continue;  // within the throttling period: not notified
+        }
+        cell->last_sent = now;
+      }
+      Job job;
+      char nid[64];
+      std::snprintf(nid, sizeof nid, "urn:ngsi-ld:Notification:%016llx%08llx",
+                    static_cast<unsigned long long>(now.micros),
+                    static_cast<unsigned long long>(next_notification_.fetch_add(1)));
+      job.notification.id = nid;
+      job.notification.tenant = std::string(tenant);
+      job.notification.subscription = sub;
+      job.notification.trigger = *trigger;
+      job.notification.entities.push_back(after != nullptr ? *after : *before);
+      job.notification.notified_at = now;
+      job.cell = cell;
+      jobs.push_back(std::move(job));
+    }
+  }
+  for (Job& job : jobs) Enqueue(std::move(job));
+}
+
+void SubscriptionService::Enqueue(Job job) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_ || queue_.size() + retries_.size() >= options_.max_queue) {
+      ++stats_.dropped;
+      return;
+    }
+    ++stats_.queued;
+    job.due = std::chrono::steady_clock::now();
+    queue_.push_back(std::move(job));
+  }
+  queue_cv_.notify_one();
+}
+
+void SubscriptionService::SenderLoop() {
+  std::unique_lock lock(queue_mu_);
+  while (true) {
+    if (stopping_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!retries_.empty() && retries_.begin()->first <= now) {
+      queue_.push_back(std::move(retries_.begin()->second));
+      retries_.erase(retries_.begin());
+    }
+    if (queue_.empty()) {
+      if (retries_.empty()) {
+        queue_cv_.wait(lock);
+      } else {
+        queue_cv_.wait_until(lock, retries_.begin()->first);
+      }
+      continue;
+    }
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+
+    Status s = sink_.Deliver(job.notification);
+    const Timestamp at = Now();
+    {
+      std::lock_guard cell_lock(job.cell->mu);
+      NotificationStatus& st = job.cell->status;
+      st.last_notification = at;
+      if (s.ok()) {
+        ++st.times_sent;
+        st.last_success = at;
+        st.ok = true;
+      } else {
+        ++st.times_failed;
+        st.last_failure = at;
+        st.last_failure_reason = s.ToString();
+        st.ok = false;
+      }
+    }
+    lock.lock();
+    if (s.ok()) {
+      ++stats_.delivered;
+    } else {
+      ++stats_.failed_attempts;
+      if (job.attempt < options_.retry_delays.size()) {
+        const auto due = std::chrono::steady_clock::now() + options_.retry_delays[job.attempt];
+        ++job.attempt;
+        retries_.emplace(due, std::move(job));
+      } else {
+        spdlog::warn("notification {} for subscription {} given up after {} attempts: {}",
+                     job.notification.id, job.notification.subscription->id, job.attempt + 1,
+                     s.ToString());
+      }
+    }
+  }
+}
+
+SubscriptionStats SubscriptionService::Stats() const {
+  std::lock_guard lock(queue_mu_);
+  return stats_;
+}
+
+}  // namespace dothi::service
