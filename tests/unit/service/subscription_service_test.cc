@@ -1,0 +1,264 @@
+#include "service/subscription_service.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "fakes/memory_entity_store.h"
+#include "service/entity_service.h"
+
+namespace dothi::service {
+namespace {
+
+using domain::Entity;
+using domain::Subscription;
+
+std::string Iri(std::string_view name) { return "https://example.org/" + std::string(name); }
+
+Json Prop(Json value) {
+  Json arr = Json::MakeArray();
+  arr.Push(Json::MakeObject({{"type", "Property"}, {"value", std::move(value)}}));
+  return arr;
+}
+
+Entity Sensor(std::string id, double pm25) {
+  Entity e;
+  e.id = std::move(id);
+  e.types = {Iri("Sensor")};
+  e.attrs.Set(Iri("pm25"), Prop(pm25));
+  return e;
+}
+
+Subscription Sub(std::string id) {
+  Subscription s;
+  s.id = std::move(id);
+  domain::EntitySelector sel;
+  sel.type = Iri("Sensor");
+  s.entities.push_back(sel);
+  s.notification.uri = "http://127.0.0.1:1/notify";
+  return s;
+}
+
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+
+// Stores a subscription as its id and keeps the value aside (the real codec is the API's).
+class FakeCodec : public SubscriptionCodec {
+ public:
+  std::string Encode(const Subscription& s) const override {
+    std::lock_guard lock(mu_);
+    kept_[s.id] = s;
+    return s.id;
+  }
+  Result<Subscription> Decode(std::string_view bytes) const override {
+    std::lock_guard lock(mu_);
+    auto it = kept_.find(std::string(bytes));
+    if (it == kept_.end()) return Status::Internal("unknown");
+    return it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::map<std::string, Subscription> kept_;
+};
+
+// Records deliveries; fails the first `failures` of them. WaitFor blocks until n attempts.
+class FakeSink : public NotificationSink {
+ public:
+  explicit FakeSink(int failures = 0) : failures_(failures) {}
+  Status Deliver(const Notification& n) override {
+    std::lock_guard lock(mu_);
+    attempts_.push_back(n);
+    cv_.notify_all();
+    if (failures_ > 0) {
+      --failures_;
+      return Status::Unavailable("receiver down");
+    }
+    return Status::OK();
+  }
+  std::vector<Notification> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(20), [&] { return attempts_.size() >= n; }))
+        << "only " << attempts_.size() << " of " << n << " deliveries";
+    return attempts_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Notification> attempts_;
+  int failures_;
+};
+
+// The subscription's view once pred holds (its status is written right after a delivery
+// attempt returns); fails the test after 20 s.
+template <class Pred>
+SubscriptionView WaitStatus(SubscriptionService& subs, std::string_view tenant,
+                            std::string_view id, Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    Result<SubscriptionView> v = subs.Get(Ctx(std::string(tenant)), id);
+    if (v.ok() && pred(v->status)) return *v;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "status never reached";
+      return v.ok() ? *v : SubscriptionView{};
+    }
+    std::this_thread::yield();
+  }
+}
+
+struct Fixture {
+  explicit Fixture(int failures = 0, SubscriptionServiceOptions o = {}) : sink(failures) {
+    EXPECT_TRUE(store.Open().ok());
+    EXPECT_TRUE(entities.Load().ok());
+    o.sender_threads = 1;
+    o.retry_delays = {std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
+    subs = std::make_unique<SubscriptionService>(store, codec, sink, o);
+    EXPECT_TRUE(subs->Load().ok());
+    entities.SetChangeListener(subs.get());
+  }
+  testing::MemoryEntityStore store;
+  FakeCodec codec;
+  FakeSink sink;
+  EntityService entities{store, {}};
+  std::unique_ptr<SubscriptionService> subs;
+};
+
+TEST(SubscriptionServiceTest, CrudIsScopedToTheTenant) {
+  Fixture f;
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:1")).ok());
+  EXPECT_EQ(f.subs->Create(Ctx("hue"), Sub("urn:s:1")).code(), ErrorCode::kAlreadyExists);
+  ASSERT_TRUE(f.subs->Create(Ctx("danang"), Sub("urn:s:1")).ok()) << "same id, other tenant";
+  EXPECT_TRUE(f.subs->Get(Ctx("hue"), "urn:s:1").ok());
+  EXPECT_EQ(f.subs->Get(Ctx(""), "urn:s:1").status().code(), ErrorCode::kNotFound);
+  std::size_t total = 0;
+  Result<std::vector<SubscriptionView>> page = f.subs->List(Ctx(""), 10, 0, &total);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(total, 0u);
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:2")).ok());
+  page = f.subs->List(Ctx("hue"), 1, 1, &total);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(total, 2u);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ(page->front().subscription->id, "urn:s:2") << "creation order";
+
+  EXPECT_EQ(f.subs->Delete(Ctx("danang"), "urn:s:2").code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(f.subs->Delete(Ctx("hue"), "urn:s:1").ok());
+  EXPECT_EQ(f.subs->Get(Ctx("hue"), "urn:s:1").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(f.subs->Get(Ctx("danang"), "urn:s:1").ok());
+  Subscription changed = Sub("urn:s:9");
+  EXPECT_EQ(f.subs->Replace(Ctx("hue"), changed).code(), ErrorCode::kNotFound);
+}
+
+TEST(SubscriptionServiceTest, ReloadsWhatWasStored) {
+  Fixture f;
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:1")).ok());
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:2")).ok());
+  ASSERT_TRUE(f.subs->Delete(Ctx("hue"), "urn:s:2").ok());
+  SubscriptionService again(f.store, f.codec, f.sink, {});
+  ASSERT_TRUE(again.Load().ok());
+  EXPECT_TRUE(again.Get(Ctx("hue"), "urn:s:1").ok());
+  EXPECT_EQ(again.Get(Ctx("hue"), "urn:s:2").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(again.WatchesTenant("hue"));
+  EXPECT_FALSE(again.WatchesTenant("danang"));
+}
+
+TEST(SubscriptionServiceTest, CommittedChangesOfTheTenantAreDelivered) {
+  Fixture f;
+  f.subs->Start();
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:1")).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx("danang"), Sensor("urn:x:0", 1)).ok());  // other tenant
+  ASSERT_TRUE(f.entities.Create(Ctx("hue"), Sensor("urn:x:1", 5)).ok());
+  ASSERT_TRUE(f.entities.UpdateAttrs(Ctx("hue"), "urn:x:1",
+                                     Json::MakeObject({{Iri("pm25"), Prop(7)}})).ok());
+  std::vector<Notification> got = f.sink.WaitFor(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].tenant, "hue");
+  EXPECT_EQ(got[0].trigger, domain::Trigger::kAttributeCreated);
+  EXPECT_EQ(got[0].entities.at(0).id, "urn:x:1");
+  EXPECT_EQ(got[1].trigger, domain::Trigger::kAttributeUpdated);
+  const Json* pm25 = got[1].entities.at(0).attrs.Find(Iri("pm25"));
+  ASSERT_NE(pm25, nullptr);
+  EXPECT_EQ(pm25->AsArray().at(0).Find("value")->AsDouble(), 7);
+  EXPECT_NE(got[0].id, got[1].id);
+  Result<SubscriptionView> v = f.subs->Get(Ctx("hue"), "urn:s:1");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->status.times_sent + v->status.times_failed, 2u);
+}
+
+TEST(SubscriptionServiceTest, FailedDeliveriesAreRetriedAndCounted) {
+  Fixture f(/*failures=*/2);
+  f.subs->Start();
+  ASSERT_TRUE(f.subs->Create(Ctx(""), Sub("urn:s:1")).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:1", 5)).ok());
+  std::vector<Notification> got = f.sink.WaitFor(3);  // 2 failures, then the success
+  EXPECT_EQ(got[0].id, got[2].id) << "a retry sends the same notification";
+  const SubscriptionView v =
+      WaitStatus(*f.subs, "", "urn:s:1", [](const NotificationStatus& s) { return s.times_sent == 1; });
+  EXPECT_EQ(v.status.times_failed, 2u);
+  EXPECT_TRUE(v.status.ok);
+  EXPECT_TRUE(v.status.last_failure.has_value());
+  EXPECT_TRUE(v.status.last_success.has_value());
+  EXPECT_EQ(f.subs->Stats().failed_attempts, 2u);
+}
+
+TEST(SubscriptionServiceTest, GivesUpAfterTheLastRetry) {
+  Fixture f(/*failures=*/100);
+  f.subs->Start();
+  ASSERT_TRUE(f.subs->Create(Ctx(""), Sub("urn:s:1")).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:1", 5)).ok());
+  f.sink.WaitFor(3);  // the first attempt and two retries
+  const SubscriptionView v =
+      WaitStatus(*f.subs, "", "urn:s:1", [](const NotificationStatus& s) { return s.times_failed == 3; });
+  EXPECT_FALSE(v.status.ok);
+  EXPECT_EQ(v.status.times_sent, 0u);
+}
+
+TEST(SubscriptionServiceTest, AFullQueueDropsAndCountsWithoutFailingTheWrite) {
+  SubscriptionServiceOptions o;
+  o.max_queue = 2;
+  Fixture f(0, o);  // not started: nothing leaves the queue
+  ASSERT_TRUE(f.subs->Create(Ctx(""), Sub("urn:s:1")).ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:" + std::to_string(i), i)).ok());
+  }
+  const SubscriptionStats st = f.subs->Stats();
+  EXPECT_EQ(st.queued, 2u);
+  EXPECT_EQ(st.dropped, 3u);
+}
+
+TEST(SubscriptionServiceTest, PausedExpiredAndThrottledSubscriptionsAreNotQueued) {
+  Fixture f;  // not started: Stats().queued counts what matched
+  Subscription paused = Sub("urn:s:paused");
+  paused.is_active = false;
+  Subscription expired = Sub("urn:s:expired");
+  expired.expires_at = Timestamp{Now().micros - 1};
+  Subscription throttled = Sub("urn:s:throttled");
+  throttled.throttling = 3600;
+  ASSERT_TRUE(f.subs->Create(Ctx(""), paused).ok());
+  ASSERT_TRUE(f.subs->Create(Ctx(""), expired).ok());
+  ASSERT_TRUE(f.subs->Create(Ctx(""), throttled).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:1", 1)).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:2", 1)).ok());
+  EXPECT_EQ(f.subs->Stats().queued, 1u) << "only the throttled one, once";
+}
+
+TEST(SubscriptionServiceTest, ReplaceKeepsTheCounters) {
+  Fixture f;
+  f.subs->Start();
+  ASSERT_TRUE(f.subs->Create(Ctx(""), Sub("urn:s:1")).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx(""), Sensor("urn:x:1", 1)).ok());
+  f.sink.WaitFor(1);
+  WaitStatus(*f.subs, "", "urn:s:1", [](const NotificationStatus& s) { return s.times_sent == 1; });
+  Subscription changed = Sub("urn:s:1");
+  changed.description = "đổi";
+  ASSERT_TRUE(f.subs->Replace(Ctx(""), changed).ok());
+  Result<SubscriptionView> v = f.subs->Get(Ctx(""), "urn:s:1");
+  EXPECT_EQ(v->subscription->description, "đổi");
+  EXPECT_EQ(v->status.times_sent, 1u);
+}
+
+}  // namespace
+}  // namespace dothi::service
