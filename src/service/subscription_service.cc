@@ -208,6 +208,9 @@ void SubscriptionService::OnEntityChange(std::string_view tenant, const domain::
       job.notification.subscription = sub;
       job.notification.trigger = *trigger;
       job.notification.entities.push_back(after != nullptr ? *after : *before);
+      if (sub->notification.show_changes && before != nullptr && after != nullptr) {
+        job.notification.previous = *before;
+      }
       job.notification.notified_at = now;
       job.cell = cell;
       jobs.push_back(std::move(job));

@@ -58,6 +58,8 @@ struct Notification {
   std::shared_ptr<const domain::Subscription> subscription;
   domain::Trigger trigger = domain::Trigger::kEntityUpdated;
   std::vector<domain::Entity> entities;  // state after the change (before it, for a deletion)
+  // With notification.showChanges: the state before an update, for previousValue.
+  std::optional<domain::Entity> previous;
   Timestamp notified_at;
 };
 

@@ -220,6 +220,29 @@ test('entityDeleted and application/ld+json notifications', async () => {
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
 });
 
+test('showChanges carries the previous value of each changed attribute', async () => {
+  const SID = 'urn:ngsi-ld:Subscription:changes';
+  const E = 'urn:ngsi-ld:AirQualityObserved:ch1';
+  assert.equal((await c.post(`${LD}/entities`, aq(E, 5, { station: { type: 'Relationship', object: 'urn:ngsi-ld:Station:a' } }))).status, 201);
+  const r = await c.post(`${LD}/subscriptions`, sub(SID, {
+    entities: [{ id: E, type: 'AirQualityObserved' }], watchedAttributes: ['pm25', 'station'],
+    notification: { showChanges: true, endpoint: { uri: hook.url } },
+  }));
+  assert.equal(r.status, 201, r.text);
+  const from = hook.got.length;
+  assert.equal((await c.patch(`${LD}/entities/${enc(E)}/attrs`, {
+    pm25: { type: 'Property', value: 9 }, station: { type: 'Relationship', object: 'urn:ngsi-ld:Station:b' },
+  })).status, 204);
+  const n = await hook.waitFor((x) => x.body.subscriptionId === SID, from);
+  const e = n.body.data[0];
+  assert.equal(e.pm25.value, 9);
+  assert.equal(e.pm25.previousValue, 5);
+  assert.equal(e.station.object, 'urn:ngsi-ld:Station:b');
+  assert.equal(e.station.previousObject, 'urn:ngsi-ld:Station:a');
+  assert.equal(e.no2.previousValue, 1, 'an unchanged attribute shows the value it had too');
+  assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
+});
+
 test('a failed delivery is retried, counted on the subscription, and delivered once the receiver is back', async () => {
   const SID = 'urn:ngsi-ld:Subscription:retry';
   assert.equal((await c.post(`${LD}/subscriptions`, sub(SID))).status, 201);

@@ -18,6 +18,45 @@ Format FormatOf(domain::NotificationFormat f) {
   return Format::kNormalized;
 }
 
+// The member of an instance holding its value, and the showChanges member for it.
+constexpr std::pair<std::string_view, std::string_view> kPreviousMembers[] = {
+    {"value", "previousValue"},
+    {"object", "previousObject"},
+    {"objectList", "previousObjectList"},
+    {"languageMap", "previousLanguageMap"},
+    {"valueList", "previousValueList"},
+    {"json", "previousJson"},
+    {"vocab", "previousVocab"},
+};
+
+// showChanges: each rendered instance whose attribute existed before gets the value it had
+// (the instance with the same datasetId), as previousValue, previousObject, ...
+void AddPreviousValues(Json& rendered, const domain::Entity& before, const LdContext& context) {
+  if (!rendered.is_object()) return;
+  for (auto& [name, v] : rendered.AsObject()) {
+    if (name == "id" || name == "type" || name == "scope" || name == "@context") continue;
+    const Json* was = before.attrs.Find(context.ExpandTerm(name));
+    if (was == nullptr || !was->is_array()) continue;
+    auto apply = [&](Json& inst) {
+      if (!inst.is_object()) return;
+      const Json* ds = inst.Find(domain::attr::kDatasetId);
+      for (const Json& old : was->AsArray()) {
+        const Json* old_ds = old.Find(domain::attr::kDatasetId);
+        if ((ds == nullptr) != (old_ds == nullptr) || (ds && !(*ds == *old_ds))) continue;
+        for (const auto& [member, previous] : kPreviousMembers) {
+          if (const Json* value = old.Find(member)) inst.Set(previous, *value);
+        }
+        return;
+      }
+    };
+    if (v.is_array()) {
+      for (Json& inst : v.AsArray()) apply(inst);
+    } else {
+      apply(v);
+    }
+  }
+}
+
 }  // namespace
 
 Status HttpNotificationSink::Deliver(const service::Notification& n) {
@@ -36,7 +75,13 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
     opts.pick->insert("type");
   }
   Json data = Json::MakeArray();
-  for (const domain::Entity& e : n.entities) data.Push(RenderEntity(e, **context, opts));
+  for (const domain::Entity& e : n.entities) {
+    Json rendered = RenderEntity(e, **context, opts);
+    if (n.previous && opts.format != Format::kKeyValues) {
+      AddPreviousValues(rendered, *n.previous, **context);
+    }
+    data.Push(std::move(rendered));
+  }
   Json body = Json::MakeObject({{"id", n.id},
                                 {"type", "Notification"},
                                 {"subscriptionId", s.id},
