@@ -9,6 +9,44 @@ namespace dothi::service {
 namespace {
 
 constexpr std::string_view kDocKind = "ngsi-ld-subscription";
+constexpr std::string_view kStatusDocKind = "ngsi-ld-subscription-status";
+
+Json TimeOrNull(const std::optional<Timestamp>& t) { return t ? Json(t->micros) : Json(); }
+std::optional<Timestamp> TimeOf(const Json* j) {
+  if (j == nullptr || !j->is_int()) return std::nullopt;
+  return Timestamp{j->AsInt()};
+}
+
+std::string EncodeStatus(const NotificationStatus& st) {
+  Json j = Json::MakeObject({{"timesSent", static_cast<std::int64_t>(st.times_sent)},
+                             {"timesFailed", static_cast<std::int64_t>(st.times_failed)},
+                             {"lastNotification", TimeOrNull(st.last_notification)},
+                             {"lastSuccess", TimeOrNull(st.last_success)},
+                             {"lastFailure", TimeOrNull(st.last_failure)},
+                             {"ok", st.ok}});
+  std::string bytes;
+  j.EncodeBinary(bytes);
+  return bytes;
+}
+
+std::optional<NotificationStatus> DecodeStatus(std::string_view bytes) {
+  Result<Json> j = Json::DecodeBinary(bytes);
+  if (!j.ok() || !j->is_object()) return std::nullopt;
+  const Json* sent = j->Find("timesSent");
+  const Json* failed = j->Find("timesFailed");
+  const Json* ok = j->Find("ok");
+  if (!sent || !failed || !ok || !sent->is_int() || !failed->is_int() || !ok->is_bool()) {
+    return std::nullopt;
+  }
+  NotificationStatus st;
+  st.times_sent = static_cast<std::uint64_t>(sent->AsInt());
+  st.times_failed = static_cast<std::uint64_t>(failed->AsInt());
+  st.last_notification = TimeOf(j->Find("lastNotification"));
+  st.last_success = TimeOf(j->Find("lastSuccess"));
+  st.last_failure = TimeOf(j->Find("lastFailure"));
+  st.ok = ok->AsBool();
+  return st;
+}
 constexpr char kKeySeparator = '\t';  // neither tenant names nor URIs contain a tab
 
 }  // namespace
@@ -48,6 +86,16 @@ Status SubscriptionService::Load() {
     ++loaded;
   });
   if (!s.ok()) return s;
+  s = store_.ScanDocuments(kStatusDocKind, [&](std::string_view key, std::string_view bytes) {
+    const std::size_t sep = key.find(kKeySeparator);
+    if (sep == std::string_view::npos) return;
+    auto t = tenants_.find(key.substr(0, sep));
+    if (t == tenants_.end()) return;
+    auto it = t->second.by_id.find(key.substr(sep + 1));
+    std::optional<NotificationStatus> st = DecodeStatus(bytes);
+    if (it != t->second.by_id.end() && st) it->second->status = std::move(*st);
+  });
+  if (!s.ok()) return s;
   // Creation order is not stored; keep a stable order by id for listing after a restart.
   for (auto& [name, t] : tenants_) {
     std::uint64_t order = 0;
@@ -66,6 +114,37 @@ void SubscriptionService::Start() {
   for (int i = 0; i < std::max(1, options_.sender_threads); ++i) {
     senders_.emplace_back([this] { SenderLoop(); });
   }
+  flusher_ = std::thread([this] { FlusherLoop(); });
+}
+
+void SubscriptionService::FlusherLoop() {
+  std::unique_lock lock(queue_mu_);
+  while (!stopping_) {
+    flush_cv_.wait_for(lock, options_.status_flush_interval);
+    if (stopping_) break;
+    lock.unlock();
+    if (Status s = FlushStatus(); !s.ok()) spdlog::warn("notification counters not saved: {}", s.ToString());
+    lock.lock();
+  }
+}
+
+Status SubscriptionService::FlushStatus() {
+  std::vector<std::pair<std::string, std::string>> writes;  // key, bytes
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tenant, t] : tenants_) {
+      for (const auto& [id, cell] : t.by_id) {
+        std::lock_guard cell_lock(cell->mu);
+        if (!cell->status_dirty) continue;
+        cell->status_dirty = false;
+        writes.emplace_back(DocKey(tenant, id), EncodeStatus(cell->status));
+      }
+    }
+  }
+  for (const auto& [key, bytes] : writes) {
+    DOTHI_RETURN_IF_ERROR(store_.PutDocument(kStatusDocKind, key, bytes));
+  }
+  return Status::OK();
 }
 
 void SubscriptionService::Stop() {
@@ -76,10 +155,15 @@ void SubscriptionService::Stop() {
     senders.swap(senders_);
   }
   queue_cv_.notify_all();
+  flush_cv_.notify_all();
   for (auto& t : senders) t.join();
-  std::lock_guard lock(queue_mu_);
-  queue_.clear();
-  retries_.clear();
+  if (flusher_.joinable()) flusher_.join();
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.clear();
+    retries_.clear();
+  }
+  if (Status s = FlushStatus(); !s.ok()) spdlog::warn("notification counters not saved: {}", s.ToString());
 }
 
 Status SubscriptionService::Persist(std::string_view tenant, const domain::Subscription& s) {
@@ -161,6 +245,7 @@ Status SubscriptionService::Delete(const RequestContext& ctx, std::string_view i
   auto it = t->second.by_id.find(id);
   if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", std::string(id));
   DOTHI_RETURN_IF_ERROR(store_.DeleteDocument(kDocKind, DocKey(ctx.tenant, id)));
+  (void)store_.DeleteDocument(kStatusDocKind, DocKey(ctx.tenant, id));  // may not exist
   t->second.by_id.erase(it);
   if (t->second.by_id.empty()) watched_tenants_.fetch_sub(1);
   return Status::OK();
@@ -259,6 +344,7 @@ void SubscriptionService::SenderLoop() {
     {
       std::lock_guard cell_lock(job.cell->mu);
       NotificationStatus& st = job.cell->status;
+      job.cell->status_dirty = true;
       st.last_notification = at;
       if (s.ok()) {
         ++st.times_sent;

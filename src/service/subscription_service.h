@@ -87,6 +87,8 @@ struct SubscriptionServiceOptions {
                                                       std::chrono::milliseconds(2000),
                                                       std::chrono::milliseconds(8000)};
   std::size_t max_subscriptions_per_tenant = 10000;
+  // How often changed notification counters are written to the store (and at Stop).
+  std::chrono::milliseconds status_flush_interval{5000};
   std::size_t max_page_size = 1000;
 };
 
@@ -107,9 +109,12 @@ class SubscriptionService : public EntityChangeListener {
 
   // Reads the stored subscriptions. Call once before Start.
   Status Load();
-  // Starts the sender threads; Stop ends them (queued notifications are dropped).
+  // Starts the sender threads and the counter flusher; Stop ends them (queued
+  // notifications are dropped) and writes the counters that changed.
   void Start();
   void Stop();
+  // Writes the notification counters that changed since the last flush.
+  Status FlushStatus();
 
   // kAlreadyExists when the id is taken in this tenant.
   Status Create(const RequestContext& ctx, domain::Subscription s);
@@ -134,6 +139,7 @@ class SubscriptionService : public EntityChangeListener {
     mutable std::mutex mu;  // guards status and last_sent
     NotificationStatus status;
     std::optional<Timestamp> last_sent;  // for throttling
+    bool status_dirty = false;           // status changed since the last flush
     std::uint64_t order = 0;             // creation order, for listing
   };
   struct Tenant {
@@ -150,6 +156,7 @@ class SubscriptionService : public EntityChangeListener {
   Status Persist(std::string_view tenant, const domain::Subscription& s);
   void Enqueue(Job job);
   void SenderLoop();
+  void FlusherLoop();
   static SubscriptionView ViewOf(const Cell& c);
 
   storage::EntityStore& store_;
@@ -163,12 +170,15 @@ class SubscriptionService : public EntityChangeListener {
   std::atomic<std::size_t> watched_tenants_{0};  // tenants with subscriptions (fast check)
 
   mutable std::mutex queue_mu_;  // guards queue_, retries_, stopping_, stats_ counters below
-  std::condition_variable queue_cv_;
+  std::condition_variable queue_cv_;  // senders wait here
+  std::condition_variable flush_cv_;  // the flusher waits here (its own: a notify_one for a
+                                      // new notification must reach a sender)
   std::deque<Job> queue_;
   std::multimap<std::chrono::steady_clock::time_point, Job> retries_;
   bool stopping_ = false;
   SubscriptionStats stats_;
   std::vector<std::thread> senders_;
+  std::thread flusher_;
   std::atomic<std::uint64_t> next_notification_{1};
 };
 

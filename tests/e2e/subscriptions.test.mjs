@@ -297,6 +297,8 @@ test('subscriptions belong to their tenant and survive a restart', async () => {
   const again = await c.get(`${LD}/subscriptions/${enc(SID)}`, T);
   assert.equal(again.status, 200, again.text);
   assert.deepEqual(again.body.watchedAttributes, ['pm25']);
+  assert.equal(again.body.notification.timesSent, 1, 'the counters were saved at shutdown');
+  assert.ok(again.body.notification.lastSuccess);
   const from2 = hook.got.length;
   assert.equal((await c.patch(`${LD}/entities/${enc('urn:ngsi-ld:AirQualityObserved:t1')}/attrs`, { pm25: { type: 'Property', value: 8 } }, T)).status, 204);
   const after = await hook.waitFor((x) => x.body.subscriptionId === SID, from2);
