@@ -116,7 +116,7 @@ Status ServerApp::Start() {
   sso.max_queue = config_.max_notification_queue;
   sso.max_page_size = config_.max_page_size;
   p.subscriptions = std::make_unique<service::SubscriptionService>(
-      *p.store, *p.subscription_codec, *p.notification_sink, sso);
+      *p.store, *p.entities, *p.subscription_codec, *p.notification_sink, sso);
   DOTHI_RETURN_IF_ERROR(p.subscriptions->Load());
   p.entities->SetChangeListener(p.subscriptions.get());
   p.subscriptions->Start();

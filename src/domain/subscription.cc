@@ -72,11 +72,11 @@ bool Subscription::WantsTrigger(Trigger t) const {
   return std::find(triggers.begin(), triggers.end(), t) != triggers.end();
 }
 
+bool Subscription::Selects(const Entity& e) const { return Selected(*this, e) && Filtered(*this, e); }
+
 std::optional<Trigger> Subscription::TriggerFor(const Entity* before, const Entity* after) const {
   const Entity* subject = after != nullptr ? after : before;
-  if (subject == nullptr || !Selected(*this, *subject) || !Filtered(*this, *subject)) {
-    return std::nullopt;
-  }
+  if (time_interval || subject == nullptr || !Selects(*subject)) return std::nullopt;
   if (before == nullptr) {
     if (WantsTrigger(Trigger::kEntityCreated) && watched_attributes.empty()) {
       return Trigger::kEntityCreated;

@@ -76,6 +76,7 @@ struct Subscription {
   bool is_active = true;
   std::optional<Timestamp> expires_at;
   std::optional<double> throttling;        // seconds between two notifications at least
+  std::optional<double> time_interval;     // seconds: notify all matches periodically instead
   NotificationParams notification;
   Json context;                            // the @context notifications are compacted with
   Timestamp created_at;
@@ -89,7 +90,11 @@ struct Subscription {
   // entity selectors, watchedAttributes (an update notifies only when a watched attribute
   // was created, changed or deleted), q, geoQ and scopeQ (on the state after, or before for
   // a deletion) and the notificationTrigger list. Not the status, expiry or throttling.
+  // A timeInterval subscription is periodic only: no change triggers it.
   std::optional<Trigger> TriggerFor(const Entity* before, const Entity* after) const;
+  // Whether an entity is one this subscription is about: selectors, q, geoQ, scopeQ (what
+  // a periodic notification sends).
+  bool Selects(const Entity& e) const;
 };
 
 }  // namespace dothi::domain

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace dothi::service {
 namespace {
@@ -52,9 +53,10 @@ constexpr char kKeySeparator = '\t';  // neither tenant names nor URIs contain a
 }  // namespace
 
 SubscriptionService::SubscriptionService(storage::EntityStore& store,
+                                         const EntityService& entities,
                                          const SubscriptionCodec& codec, NotificationSink& sink,
                                          SubscriptionServiceOptions options)
-    : store_(store), codec_(codec), sink_(sink), options_(std::move(options)) {}
+    : store_(store), entities_(entities), codec_(codec), sink_(sink), options_(std::move(options)) {}
 
 SubscriptionService::~SubscriptionService() { Stop(); }
 
@@ -114,18 +116,109 @@ void SubscriptionService::Start() {
   for (int i = 0; i < std::max(1, options_.sender_threads); ++i) {
     senders_.emplace_back([this] { SenderLoop(); });
   }
-  flusher_ = std::thread([this] { FlusherLoop(); });
+  timer_ = std::thread([this] { TimerLoop(); });
 }
 
-void SubscriptionService::FlusherLoop() {
+void SubscriptionService::TimerLoop() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_flush = Clock::now() + options_.status_flush_interval;
+  Clock::time_point next_periodic = Clock::now();
   std::unique_lock lock(queue_mu_);
   while (!stopping_) {
-    flush_cv_.wait_for(lock, options_.status_flush_interval);
+    timer_cv_.wait_until(lock, std::min(next_flush, next_periodic));
     if (stopping_) break;
     lock.unlock();
-    if (Status s = FlushStatus(); !s.ok()) spdlog::warn("notification counters not saved: {}", s.ToString());
+    const Clock::time_point now = Clock::now();
+    if (now >= next_periodic) next_periodic = RunPeriodic(now);
+    if (now >= next_flush) {
+      if (Status s = FlushStatus(); !s.ok()) {
+        spdlog::warn("notification counters not saved: {}", s.ToString());
+      }
+      next_flush = now + options_.status_flush_interval;
+    }
     lock.lock();
   }
+}
+
+Notification SubscriptionService::NewNotification(std::string_view tenant,
+                                                  std::shared_ptr<const domain::Subscription> sub,
+                                                  Timestamp now) {
+  Notification n;
+  char nid[64];
+  std::snprintf(nid, sizeof nid, "urn:ngsi-ld:Notification:%016llx%08llx",
+                static_cast<unsigned long long>(now.micros),
+                static_cast<unsigned long long>(next_notification_.fetch_add(1)));
+  n.id = nid;
+  n.tenant = std::string(tenant);
+  n.subscription = std::move(sub);
+  n.notified_at = now;
+  return n;
+}
+
+std::chrono::steady_clock::time_point SubscriptionService::RunPeriodic(
+    std::chrono::steady_clock::time_point now) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next = now + std::chrono::seconds(1);  // look again at least this often
+  struct Due {
+    std::string tenant;
+    std::shared_ptr<Cell> cell;
+    std::shared_ptr<const domain::Subscription> sub;
+  };
+  std::vector<Due> due;
+  const Timestamp wall = Now();
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tenant, t] : tenants_) {
+      for (const auto& [id, cell] : t.by_id) {
+        std::lock_guard cell_lock(cell->mu);
+        const auto& sub = cell->subscription;
+        if (!sub->time_interval) continue;
+        const auto interval = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(*sub->time_interval));
+        if (!cell->next_periodic) cell->next_periodic = now + interval;  // first one after one interval
+        if (*cell->next_periodic <= now) {
+          cell->next_periodic = now + interval;
+          if (sub->StatusAt(wall) == "active") due.push_back({tenant, cell, sub});
+        }
+        next = std::min(next, *cell->next_periodic);
+      }
+    }
+  }
+  for (Due& d : due) {
+    // The matching entities, from the service's reads (the subscription's tenant only).
+    const RequestContext ctx{d.tenant, "subscription " + d.sub->id, wall};
+    Notification n = NewNotification(d.tenant, d.sub, wall);
+    std::vector<EntityQuery> queries;
+    if (d.sub->entities.empty()) queries.emplace_back();
+    for (const domain::EntitySelector& sel : d.sub->entities) {
+      EntityQuery q;
+      Result<domain::TypeQuery> type = domain::ParseTypeQuery("t");
+      if (!type.ok() || !type->Resolve([&sel](std::string_view) { return sel.type; }).ok()) continue;
+      q.types = std::move(*type);
+      if (sel.id) q.ids.push_back(*sel.id);
+      q.id_pattern = sel.id_pattern;
+      queries.push_back(std::move(q));
+    }
+    std::set<std::string> seen;
+    for (EntityQuery& q : queries) {
+      q.q = d.sub->q;
+      q.geo = d.sub->geo_q;
+      q.scope = d.sub->scope_q;
+      q.limit = options_.max_periodic_entities;
+      Result<QueryResult> r = entities_.Query(ctx, q);
+      if (!r.ok()) continue;  // e.g. the tenant holds nothing yet
+      for (domain::Entity& e : r->entities) {
+        if (n.entities.size() >= options_.max_periodic_entities) break;
+        if (seen.insert(e.id).second) n.entities.push_back(std::move(e));
+      }
+    }
+    if (n.entities.empty()) continue;  // nothing to report this time
+    Job job;
+    job.notification = std::move(n);
+    job.cell = d.cell;
+    Enqueue(std::move(job));
+  }
+  return next;
 }
 
 Status SubscriptionService::FlushStatus() {
@@ -155,9 +248,9 @@ void SubscriptionService::Stop() {
     senders.swap(senders_);
   }
   queue_cv_.notify_all();
-  flush_cv_.notify_all();
+  timer_cv_.notify_all();
   for (auto& t : senders) t.join();
-  if (flusher_.joinable()) flusher_.join();
+  if (timer_.joinable()) timer_.join();
   {
     std::lock_guard lock(queue_mu_);
     queue_.clear();
@@ -284,19 +377,12 @@ void SubscriptionService::OnEntityChange(std::string_view tenant, const domain::
         cell->last_sent = now;
       }
       Job job;
-      char nid[64];
-      std::snprintf(nid, sizeof nid, "urn:ngsi-ld:Notification:%016llx%08llx",
-                    static_cast<unsigned long long>(now.micros),
-                    static_cast<unsigned long long>(next_notification_.fetch_add(1)));
-      job.notification.id = nid;
-      job.notification.tenant = std::string(tenant);
-      job.notification.subscription = sub;
+      job.notification = NewNotification(tenant, sub, now);
       job.notification.trigger = *trigger;
       job.notification.entities.push_back(after != nullptr ? *after : *before);
       if (sub->notification.show_changes && before != nullptr && after != nullptr) {
         job.notification.previous = *before;
       }
-      job.notification.notified_at = now;
       job.cell = cell;
       jobs.push_back(std::move(job));
     }

@@ -56,7 +56,7 @@ struct Notification {
   std::string id;  // urn:ngsi-ld:Notification:...
   std::string tenant;
   std::shared_ptr<const domain::Subscription> subscription;
-  domain::Trigger trigger = domain::Trigger::kEntityUpdated;
+  std::optional<domain::Trigger> trigger;  // none for a periodic (timeInterval) notification
   std::vector<domain::Entity> entities;  // state after the change (before it, for a deletion)
   // With notification.showChanges: the state before an update, for previousValue.
   std::optional<domain::Entity> previous;
@@ -89,6 +89,8 @@ struct SubscriptionServiceOptions {
   std::size_t max_subscriptions_per_tenant = 10000;
   // How often changed notification counters are written to the store (and at Stop).
   std::chrono::milliseconds status_flush_interval{5000};
+  // Most entities in one periodic (timeInterval) notification.
+  std::size_t max_periodic_entities = 1000;
   std::size_t max_page_size = 1000;
 };
 
@@ -101,8 +103,10 @@ struct SubscriptionStats {
 
 class SubscriptionService : public EntityChangeListener {
  public:
-  SubscriptionService(storage::EntityStore& store, const SubscriptionCodec& codec,
-                      NotificationSink& sink, SubscriptionServiceOptions options);
+  // entities answers the periodic (timeInterval) notifications' queries.
+  SubscriptionService(storage::EntityStore& store, const EntityService& entities,
+                      const SubscriptionCodec& codec, NotificationSink& sink,
+                      SubscriptionServiceOptions options);
   ~SubscriptionService() override;
   SubscriptionService(const SubscriptionService&) = delete;
   SubscriptionService& operator=(const SubscriptionService&) = delete;
@@ -140,6 +144,7 @@ class SubscriptionService : public EntityChangeListener {
     NotificationStatus status;
     std::optional<Timestamp> last_sent;  // for throttling
     bool status_dirty = false;           // status changed since the last flush
+    std::optional<std::chrono::steady_clock::time_point> next_periodic;  // timeInterval only
     std::uint64_t order = 0;             // creation order, for listing
   };
   struct Tenant {
@@ -156,10 +161,16 @@ class SubscriptionService : public EntityChangeListener {
   Status Persist(std::string_view tenant, const domain::Subscription& s);
   void Enqueue(Job job);
   void SenderLoop();
-  void FlusherLoop();
+  // The timer thread: periodic notifications when due, counters every flush interval.
+  void TimerLoop();
+  // Queues the periodic notifications that are due; returns when the next one is.
+  std::chrono::steady_clock::time_point RunPeriodic(std::chrono::steady_clock::time_point now);
+  Notification NewNotification(std::string_view tenant,
+                               std::shared_ptr<const domain::Subscription> sub, Timestamp now);
   static SubscriptionView ViewOf(const Cell& c);
 
   storage::EntityStore& store_;
+  const EntityService& entities_;
   const SubscriptionCodec& codec_;
   NotificationSink& sink_;
   SubscriptionServiceOptions options_;
@@ -171,14 +182,14 @@ class SubscriptionService : public EntityChangeListener {
 
   mutable std::mutex queue_mu_;  // guards queue_, retries_, stopping_, stats_ counters below
   std::condition_variable queue_cv_;  // senders wait here
-  std::condition_variable flush_cv_;  // the flusher waits here (its own: a notify_one for a
-                                      // new notification must reach a sender)
+  std::condition_variable timer_cv_;  // the timer thread waits here (its own: a notify_one
+                                      // for a new notification must reach a sender)
   std::deque<Job> queue_;
   std::multimap<std::chrono::steady_clock::time_point, Job> retries_;
   bool stopping_ = false;
   SubscriptionStats stats_;
   std::vector<std::thread> senders_;
-  std::thread flusher_;
+  std::thread timer_;
   std::atomic<std::uint64_t> next_notification_{1};
 };
 

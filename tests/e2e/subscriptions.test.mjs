@@ -243,6 +243,28 @@ test('showChanges carries the previous value of each changed attribute', async (
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
 });
 
+test('a timeInterval subscription notifies every matching entity periodically', async () => {
+  const SID = 'urn:ngsi-ld:Subscription:periodic';
+  for (const [i, v] of [[1, 12], [2, 70]]) {
+    assert.equal((await c.post(`${LD}/entities`, aq(`urn:ngsi-ld:AirQualityObserved:p${i}`, v))).status, 201);
+  }
+  assertProblem(await c.post(`${LD}/subscriptions`, sub(SID, { timeInterval: 1 })), 400, 'BadRequestData');  // with watchedAttributes
+  const r = await c.post(`${LD}/subscriptions`, sub(SID, {
+    watchedAttributes: undefined, timeInterval: 1,
+    entities: [{ idPattern: ':p[0-9]+$', type: 'AirQualityObserved' }], q: 'pm25>50',
+  }));
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await c.get(`${LD}/subscriptions/${enc(SID)}`)).body.timeInterval, 1);
+  const from = hook.got.length;
+  const first = await hook.waitFor((n) => n.body.subscriptionId === SID, from);
+  const second = await hook.waitFor((n) => n.body.subscriptionId === SID && n.body.id !== first.body.id, from);
+  for (const n of [first, second]) {
+    assert.deepEqual(n.body.data.map((e) => e.id), ['urn:ngsi-ld:AirQualityObserved:p2']);
+    assert.equal(n.body.triggerReason, undefined);
+  }
+  assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
+});
+
 test('a failed delivery is retried, counted on the subscription, and delivered once the receiver is back', async () => {
   const SID = 'urn:ngsi-ld:Subscription:retry';
   assert.equal((await c.post(`${LD}/subscriptions`, sub(SID))).status, 201);

@@ -86,8 +86,8 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
                                 {"type", "Notification"},
                                 {"subscriptionId", s.id},
                                 {"notifiedAt", FormatIso8601(n.notified_at)},
-                                {"data", std::move(data)},
-                                {"triggerReason", std::string(domain::TriggerName(n.trigger))}});
+                                {"data", std::move(data)}});
+  if (n.trigger) body.Set("triggerReason", std::string(domain::TriggerName(*n.trigger)));
   if (ld) body.Set("@context", s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context);
   http::Response rendered =
       JsonResponse(200, body, ld ? MediaType::kLdJson : MediaType::kJson, **context);

@@ -247,7 +247,11 @@ Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription s, const
         s.triggers.push_back(*trig);
       }
     } else if (key == "timeInterval") {
-      return Status::Unsupported("timeInterval notifications are not supported yet");
+      if (!v.is_number() || v.AsDouble() < limits.min_time_interval) {
+        return Bad("timeInterval must be a number of seconds, at least " +
+                   std::to_string(limits.min_time_interval));
+      }
+      s.time_interval = v.AsDouble();
     } else if (key == "q") {
       Result<std::string> text = StringMember(v, key);
       if (!text.ok()) return text.status();
@@ -294,6 +298,12 @@ Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription s, const
   if (s.entities.empty() && s.watched_attributes.empty()) {
     return Bad("a subscription needs entities or watchedAttributes");
   }
+  if (s.time_interval && !s.watched_attributes.empty()) {
+    return Bad("timeInterval and watchedAttributes cannot be used together");
+  }
+  if (s.time_interval && s.throttling) {
+    return Bad("timeInterval and throttling cannot be used together");
+  }
   if (s.notification.uri.empty()) return Bad("notification.endpoint.uri is required");
   return s;
 }
@@ -329,6 +339,7 @@ Json RenderSubscription(const service::SubscriptionView& view, const LdContext& 
   out.Set("status", std::string(s.StatusAt(now)));
   if (s.expires_at) out.Set("expiresAt", FormatIso8601(*s.expires_at));
   if (s.throttling) out.Set("throttling", *s.throttling);
+  if (s.time_interval) out.Set("timeInterval", *s.time_interval);
   if (s.context.is_string()) out.Set("jsonldContext", s.context);
 
   const domain::NotificationParams& n = s.notification;

@@ -21,13 +21,14 @@ struct SubscriptionLimits {
   std::size_t max_entities = 100;            // members of "entities"
   std::size_t max_attributes = 100;          // watchedAttributes, notification.attributes
   std::size_t max_receiver_info = 32;
+  double min_time_interval = 1.0;            // seconds; shorter timeInterval is refused
 };
 
 // Applies the members of a subscription body (create: onto a default Subscription; PATCH:
 // onto the current one) and checks the result. Names are expanded with context;
 // context_value (the body's @context or the Link header URL, null for the core) is kept to
 // compact notifications unless the body names a jsonldContext. Errors: BadRequestData with
-// the member at fault; Unsupported for what dothi does not do yet (timeInterval, MQTT).
+// the member at fault; Unsupported for what dothi does not do yet (MQTT endpoints).
 Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription base, const Json& body,
                                                    const LdContext& context,
                                                    const Json& context_value, bool create,

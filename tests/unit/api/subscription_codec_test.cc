@@ -92,6 +92,9 @@ TEST(SubscriptionCodecTest, RefusesWhatIsNotASubscription) {
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "accept": "text/csv"}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A\r\nX-B", "value": "1"}]}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A", "value": "1\r\nX-B: 2"}]}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "timeInterval": 60, "notification": {"endpoint": {"uri": "http://a/"}}})",
+      R"({"type": "Subscription", "entities": [{"type": "T"}], "timeInterval": 60, "throttling": 5, "notification": {"endpoint": {"uri": "http://a/"}}})",
+      R"({"type": "Subscription", "entities": [{"type": "T"}], "timeInterval": 0.01, "notification": {"endpoint": {"uri": "http://a/"}}})",
   };
   for (const char* text : bad) {
     Result<domain::Subscription> s = Create(text);
@@ -102,7 +105,6 @@ TEST(SubscriptionCodecTest, RefusesWhatIsNotASubscription) {
 
 TEST(SubscriptionCodecTest, NamesWhatIsNotSupportedYet) {
   for (const char* text : {
-           R"({"type": "Subscription", "watchedAttributes": ["a"], "timeInterval": 60, "notification": {"endpoint": {"uri": "http://a/"}}})",
            R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://broker:1883/t"}}})",
        }) {
     Result<domain::Subscription> s = Create(text);

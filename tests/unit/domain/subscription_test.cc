@@ -118,6 +118,16 @@ TEST(SubscriptionTest, QFiltersOnTheNewStateAndTheOldOneForDeletions) {
   EXPECT_EQ(s.TriggerFor(&low, nullptr), std::nullopt);
 }
 
+TEST(SubscriptionTest, TimeIntervalSubscriptionsIgnoreChanges) {
+  Subscription s = Watching({});
+  s.time_interval = 60;
+  const Entity a = Sensor("urn:x:1", 10);
+  const Entity b = Sensor("urn:x:1", 20);
+  EXPECT_EQ(s.TriggerFor(nullptr, &a), std::nullopt);
+  EXPECT_EQ(s.TriggerFor(&a, &b), std::nullopt);
+  EXPECT_TRUE(s.Selects(a));
+}
+
 TEST(SubscriptionTest, StatusFollowsIsActiveAndExpiry) {
   Subscription s = Watching({});
   const Timestamp now{1'800'000'000'000'000};

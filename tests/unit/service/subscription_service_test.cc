@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "fakes/memory_entity_store.h"
@@ -115,7 +116,7 @@ struct Fixture {
     EXPECT_TRUE(entities.Load().ok());
     o.sender_threads = 1;
     o.retry_delays = {std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
-    subs = std::make_unique<SubscriptionService>(store, codec, sink, o);
+    subs = std::make_unique<SubscriptionService>(store, entities, codec, sink, o);
     EXPECT_TRUE(subs->Load().ok());
     entities.SetChangeListener(subs.get());
   }
@@ -157,7 +158,7 @@ TEST(SubscriptionServiceTest, ReloadsWhatWasStored) {
   ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:1")).ok());
   ASSERT_TRUE(f.subs->Create(Ctx("hue"), Sub("urn:s:2")).ok());
   ASSERT_TRUE(f.subs->Delete(Ctx("hue"), "urn:s:2").ok());
-  SubscriptionService again(f.store, f.codec, f.sink, {});
+  SubscriptionService again(f.store, f.entities, f.codec, f.sink, {});
   ASSERT_TRUE(again.Load().ok());
   EXPECT_TRUE(again.Get(Ctx("hue"), "urn:s:1").ok());
   EXPECT_EQ(again.Get(Ctx("hue"), "urn:s:2").status().code(), ErrorCode::kNotFound);
@@ -260,6 +261,26 @@ TEST(SubscriptionServiceTest, ReplaceKeepsTheCounters) {
   EXPECT_EQ(v->status.times_sent, 1u);
 }
 
+TEST(SubscriptionServiceTest, TimeIntervalSubscriptionsNotifyEveryMatchPeriodicallyOnly) {
+  Fixture f;
+  ASSERT_TRUE(f.entities.Create(Ctx("hue"), Sensor("urn:x:1", 1)).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx("hue"), Sensor("urn:x:2", 2)).ok());
+  Subscription periodic = Sub("urn:s:periodic");
+  periodic.time_interval = 0.02;
+  ASSERT_TRUE(f.subs->Create(Ctx("hue"), periodic).ok());
+  ASSERT_TRUE(f.entities.Create(Ctx("hue"), Sensor("urn:x:3", 3)).ok());
+  EXPECT_EQ(f.subs->Stats().queued, 0u) << "a change does not trigger it";
+  f.subs->Start();
+  std::vector<Notification> got = f.sink.WaitFor(2);
+  for (const Notification& n : std::vector<Notification>(got.begin(), got.begin() + 2)) {
+    EXPECT_FALSE(n.trigger.has_value());
+    std::set<std::string> ids;
+    for (const Entity& e : n.entities) ids.insert(e.id);
+    EXPECT_EQ(ids, (std::set<std::string>{"urn:x:1", "urn:x:2", "urn:x:3"}));
+  }
+  EXPECT_NE(got[0].id, got[1].id);
+}
+
 TEST(SubscriptionServiceTest, CountersSurviveAStopAndReload) {
   Fixture f(/*failures=*/1);
   f.subs->Start();
@@ -268,7 +289,7 @@ TEST(SubscriptionServiceTest, CountersSurviveAStopAndReload) {
   f.sink.WaitFor(2);  // one failure, one success
   WaitStatus(*f.subs, "hue", "urn:s:1", [](const NotificationStatus& s) { return s.times_sent == 1; });
   f.subs->Stop();  // writes the counters
-  SubscriptionService again(f.store, f.codec, f.sink, {});
+  SubscriptionService again(f.store, f.entities, f.codec, f.sink, {});
   ASSERT_TRUE(again.Load().ok());
   Result<SubscriptionView> v = again.Get(Ctx("hue"), "urn:s:1");
   ASSERT_TRUE(v.ok());
@@ -279,7 +300,7 @@ TEST(SubscriptionServiceTest, CountersSurviveAStopAndReload) {
   // A deleted subscription takes its counters with it.
   ASSERT_TRUE(again.Delete(Ctx("hue"), "urn:s:1").ok());
   ASSERT_TRUE(again.Create(Ctx("hue"), Sub("urn:s:1")).ok());
-  SubscriptionService third(f.store, f.codec, f.sink, {});
+  SubscriptionService third(f.store, f.entities, f.codec, f.sink, {});
   ASSERT_TRUE(third.Load().ok());
   EXPECT_EQ(third.Get(Ctx("hue"), "urn:s:1")->status.times_sent, 0u);
 }
