@@ -1,5 +1,6 @@
 // bare_server: the benchmark baseline. A bare Boost.Beast HTTP/1.1 server on one I/O thread
-// with C++20 coroutines that answers 204 to every request and keeps connections alive.
+// with C++20 coroutines that answers 204 to every request (reading and dropping any body)
+// and keeps connections alive; also the webhook receiver of bench/notifications.sh.
 // Whatever dothi's server does per request is measured against this ceiling.
 //
 //   g++ -std=c++20 -O2 bench/bare_server.cc -o /tmp/bare_server -lpthread
@@ -24,7 +25,7 @@ asio::awaitable<void> Session(tcp::socket socket) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
-    bhttp::request<bhttp::empty_body> req;
+    bhttp::request<bhttp::string_body> req;  // a body is read and dropped (webhook baseline)
     co_await bhttp::async_read(socket, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     bhttp::response<bhttp::empty_body> res{bhttp::status::no_content, req.version()};

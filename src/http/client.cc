@@ -2,6 +2,7 @@
 
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange
 
+#include <map>
 #include <optional>
 
 #include <boost/asio.hpp>
@@ -200,6 +201,45 @@ bhttp::verb VerbFor(Method m) {
   return bhttp::verb::unknown;
 }
 
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bhttp::request<bhttp::string_body> BuildRequest(bhttp::verb verb, const Url& url, Method method,
+                                                std::string body, const ClientOptions& options,
+                                                bool keep_alive) {
+  bhttp::request<bhttp::string_body> req{verb, url.target, 11};
+  req.set(bhttp::field::host, url.host_header);
+  req.set(bhttp::field::user_agent, kUserAgent);
+  for (const auto& [name, value] : options.headers) req.set(name, value);
+  req.keep_alive(keep_alive);
+  req.body() = std::move(body);
+  if (!req.body().empty() || method == Method::kPost || method == Method::kPut ||
+      method == Method::kPatch) {
+    req.content_length(req.body().size());
+  }
+  return req;
+}
+
+Status FailureOf(std::string_view url_text, const Outcome& out, const ClientOptions& options) {
+  std::string reason = out.stage + ": ";
+  if (out.ec == beast::error::timeout) {
+    reason += "timed out";
+  } else if (out.ec == bhttp::error::body_limit) {
+    reason += "response body larger than " + std::to_string(options.max_body_bytes) + " bytes";
+  } else {
+    reason += out.ec.message();
+  }
+  return Status::Unavailable("http request failed", std::string(url_text) + ": " + reason);
+}
+
 }  // namespace
 
 Result<ClientResponse> HttpSend(Method method, std::string_view url_text, std::string body,
@@ -208,17 +248,8 @@ Result<ClientResponse> HttpSend(Method method, std::string_view url_text, std::s
   if (!url) return Status::BadRequestData("unsupported url", url_text);
   bhttp::verb verb = VerbFor(method);
   if (verb == bhttp::verb::unknown) return Status::BadRequestData("unsupported method");
-
-  bhttp::request<bhttp::string_body> req{verb, url->target, 11};
-  req.set(bhttp::field::host, url->host_header);
-  req.set(bhttp::field::user_agent, kUserAgent);
-  for (const auto& [name, value] : options.headers) req.set(name, value);
-  req.keep_alive(false);
-  req.body() = std::move(body);
-  if (!req.body().empty() || method == Method::kPost || method == Method::kPut ||
-      method == Method::kPatch) {
-    req.content_length(req.body().size());
-  }
+  bhttp::request<bhttp::string_body> req =
+      BuildRequest(verb, *url, method, std::move(body), options, /*keep_alive=*/false);
 
   asio::io_context ioc(1);
   Outcome out;
@@ -233,22 +264,100 @@ Result<ClientResponse> HttpSend(Method method, std::string_view url_text, std::s
       return Status::Unavailable("http request failed", std::string(url_text) + ": " + e.what());
     }
   }
-  if (out.ec) {
-    std::string reason = out.stage + ": ";
-    if (out.ec == beast::error::timeout) {
-      reason += "timed out";
-    } else if (out.ec == bhttp::error::body_limit) {
-      reason += "response body larger than " + std::to_string(options.max_body_bytes) + " bytes";
-    } else {
-      reason += out.ec.message();
-    }
-    return Status::Unavailable("http request failed", std::string(url_text) + ": " + reason);
-  }
+  if (out.ec) return FailureOf(url_text, out, options);
   return std::move(out.response);
 }
 
 Result<ClientResponse> HttpGet(std::string_view url, const ClientOptions& options) {
   return HttpSend(Method::kGet, url, std::string(), options);
+}
+
+struct KeepAliveClient::Impl {
+  struct Connection {
+    explicit Connection(asio::io_context& ioc) : stream(ioc) {}
+    beast::tcp_stream stream;
+  };
+  asio::io_context ioc{1};
+  std::map<std::string, std::unique_ptr<Connection>> connections;  // "host:port"
+
+  // Runs one exchange on conn (connecting first when fresh); fills out.
+  asio::awaitable<void> Exchange(const Url& url, Connection& conn, bool fresh,
+                                 bhttp::request<bhttp::string_body>& req,
+                                 const ClientOptions& options, Outcome& out) {
+    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    if (fresh) {
+      tcp::resolver resolver(ioc);
+      asio::steady_timer watchdog(ioc, deadline);
+      watchdog.async_wait([&resolver](boost::system::error_code ec) {
+        if (!ec) resolver.cancel();
+      });
+      auto endpoints = co_await resolver.async_resolve(
+          url.host, url.port, asio::redirect_error(asio::use_awaitable, out.ec));
+      watchdog.cancel();
+      if (out.ec) {
+        out.stage = out.ec == asio::error::operation_aborted ? "resolve (timeout)" : "resolve";
+        co_return;
+      }
+      conn.stream.expires_at(deadline);
+      co_await conn.stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, out.ec));
+      if (out.ec) {
+        out.stage = "connect";
+        co_return;
+      }
+      conn.stream.socket().set_option(tcp::no_delay(true), out.ec);
+    }
+    conn.stream.expires_at(deadline);
+    co_await dothi::http::Exchange(conn.stream, req, options.max_body_bytes, out);
+  }
+};
+
+KeepAliveClient::KeepAliveClient() : impl_(std::make_unique<Impl>()) {}
+KeepAliveClient::~KeepAliveClient() = default;
+
+std::size_t KeepAliveClient::open_connections() const { return impl_->connections.size(); }
+
+Result<ClientResponse> KeepAliveClient::Send(Method method, std::string_view url_text,
+                                             std::string body, const ClientOptions& options) {
+  std::optional<Url> url = ParseUrl(url_text);
+  if (!url) return Status::BadRequestData("unsupported url", url_text);
+  if (url->https) return HttpSend(method, url_text, std::move(body), options);
+  bhttp::verb verb = VerbFor(method);
+  if (verb == bhttp::verb::unknown) return Status::BadRequestData("unsupported method");
+  const std::string key = url->host + ":" + url->port;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto it = impl_->connections.find(key);
+    const bool fresh = it == impl_->connections.end();
+    if (fresh) it = impl_->connections.emplace(key, std::make_unique<Impl::Connection>(impl_->ioc)).first;
+    Impl::Connection& conn = *it->second;
+    // The body is kept for a second attempt.
+    bhttp::request<bhttp::string_body> req =
+        BuildRequest(verb, *url, method, attempt == 0 ? body : std::move(body), options, true);
+    Outcome out;
+    std::exception_ptr failure;
+    impl_->ioc.restart();
+    asio::co_spawn(impl_->ioc, impl_->Exchange(*url, conn, fresh, req, options, out),
+                   [&failure](std::exception_ptr e) { failure = e; });
+    impl_->ioc.run();
+    const bool keep = !failure && !out.ec && [&] {
+      for (const auto& [name, value] : out.response.headers) {
+        if (EqualsIgnoreCaseAscii(name, "connection") && EqualsIgnoreCaseAscii(value, "close")) return false;
+      }
+      return true;
+    }();
+    if (!keep) impl_->connections.erase(key);
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        return Status::Unavailable("http request failed", std::string(url_text) + ": " + e.what());
+      }
+    }
+    if (!out.ec) return std::move(out.response);
+    // A reused connection the peer closed while idle fails at once on write or read: once
+    // more on a fresh one. A fresh connection's failure is the answer.
+    if (fresh || out.ec == beast::error::timeout) return FailureOf(url_text, out, options);
+  }
+  return Status::Unavailable("http request failed", url_text);
 }
 
 }  // namespace dothi::http

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -43,5 +44,27 @@ Result<ClientResponse> HttpGet(std::string_view url, const ClientOptions& option
 // Same, with any method and a request body (POST for notifications).
 Result<ClientResponse> HttpSend(Method method, std::string_view url, std::string body,
                                 const ClientOptions& options = {});
+
+// A client that keeps one connection per http:// host:port open between calls (HTTP/1.1
+// keep-alive), for a thread that sends many requests to few receivers (notifications).
+// A reused connection the peer has closed meanwhile is reopened once, transparently.
+// https:// URLs go through HttpSend (one connection per call). Not thread-safe: one per
+// thread. Same errors as HttpSend.
+class KeepAliveClient {
+ public:
+  KeepAliveClient();
+  ~KeepAliveClient();
+  KeepAliveClient(const KeepAliveClient&) = delete;
+  KeepAliveClient& operator=(const KeepAliveClient&) = delete;
+
+  Result<ClientResponse> Send(Method method, std::string_view url, std::string body,
+                              const ClientOptions& options = {});
+  // Connections currently open (for tests).
+  std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace dothi::http

@@ -96,8 +96,10 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
   client.headers = rendered.headers;
   if (!n.tenant.empty()) client.headers.emplace_back("NGSILD-Tenant", n.tenant);
   for (const auto& [k, v] : s.notification.receiver_info) client.headers.emplace_back(k, v);
+  // One keep-alive connection per receiver and sender thread.
+  static thread_local http::KeepAliveClient connections;
   Result<http::ClientResponse> r =
-      http::HttpSend(http::Method::kPost, s.notification.uri, std::move(rendered.body), client);
+      connections.Send(http::Method::kPost, s.notification.uri, std::move(rendered.body), client);
   if (!r.ok()) return r.status();
   if (r->status < 200 || r->status > 299) {
     return Status::Unavailable("notification receiver answered " + std::to_string(r->status),

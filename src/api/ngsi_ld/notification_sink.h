@@ -9,6 +9,7 @@
 // with the subscription's @context and format, and POSTs it to the endpoint with the
 // endpoint's accept media type, its receiverInfo headers and the NGSILD-Tenant header.
 // A receiver answering anything but 2xx, or not answering within timeout, is a failure.
+// Each sender thread keeps one connection per http:// receiver open between notifications.
 namespace dothi::api::ngsi_ld {
 
 struct HttpSinkOptions {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <string>
 #include <thread>
@@ -174,6 +175,103 @@ TEST(ClientTest, RejectsUnsupportedUrls) {
   EXPECT_EQ(HttpGet("http://").status().code(), ErrorCode::kBadRequestData);
   EXPECT_EQ(HttpGet("http://user@host/").status().code(), ErrorCode::kBadRequestData);
   EXPECT_EQ(HttpGet("http://host:port/").status().code(), ErrorCode::kBadRequestData);
+}
+
+}  // namespace
+}  // namespace dothi::http
+
+namespace dothi::http {
+namespace {
+
+// Serves requests on 127.0.0.1 until destroyed: each connection answers up to
+// per_connection requests (body: the request's number on the server), then closes without
+// saying so (as a peer whose idle timeout passed). Counts connections.
+class KeepAliveServer {
+ public:
+  explicit KeepAliveServer(int per_connection)
+      : acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        per_connection_(per_connection) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] {
+      for (;;) {
+        tcp::socket socket(ioc_);
+        beast::error_code ec;
+        acceptor_.accept(socket, ec);
+        if (ec || stop_) return;
+        ++connections_;
+        beast::flat_buffer buffer;
+        for (int i = 0; i < per_connection_; ++i) {
+          bhttp::request<bhttp::string_body> req;
+          bhttp::read(socket, buffer, req, ec);
+          if (ec) break;
+          bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+          res.body() = std::to_string(++requests_) + " " + req.body();
+          res.keep_alive(true);
+          res.prepare_payload();
+          bhttp::write(socket, res, ec);
+          if (ec) break;
+        }
+        socket.close(ec);
+      }
+    });
+  }
+  ~KeepAliveServer() {
+    stop_ = true;
+    beast::error_code ec;
+    tcp::socket poke(ioc_);
+    poke.connect(acceptor_.local_endpoint(), ec);  // wakes the accept
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/notify"; }
+  int connections() const { return connections_; }
+
+ private:
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  int per_connection_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+};
+
+TEST(KeepAliveClientTest, ReusesOneConnectionPerHost) {
+  KeepAliveServer server(100);
+  KeepAliveClient client;
+  for (int i = 1; i <= 3; ++i) {
+    Result<ClientResponse> r = client.Send(Method::kPost, server.Url(), "n" + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, std::to_string(i) + " n" + std::to_string(i));
+  }
+  EXPECT_EQ(server.connections(), 1);
+  EXPECT_EQ(client.open_connections(), 1u);
+}
+
+TEST(KeepAliveClientTest, ReopensAConnectionThePeerClosed) {
+  KeepAliveServer server(1);  // closes after each answer, without Connection: close
+  KeepAliveClient client;
+  for (int i = 1; i <= 3; ++i) {
+    Result<ClientResponse> r = client.Send(Method::kPost, server.Url(), "x");
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().ToString();
+    EXPECT_EQ(r->body, std::to_string(i) + " x") << "the body is sent again, once";
+  }
+  EXPECT_EQ(server.connections(), 3);
+}
+
+TEST(KeepAliveClientTest, ReportsARefusedConnection) {
+  std::string url;
+  {
+    KeepAliveServer gone(1);
+    url = gone.Url();
+  }
+  KeepAliveClient client;
+  Result<ClientResponse> r = client.Send(Method::kPost, url, "x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(client.open_connections(), 0u);
+  EXPECT_FALSE(client.Send(Method::kPost, "ftp://127.0.0.1/x", "").ok());
 }
 
 }  // namespace
