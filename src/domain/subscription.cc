@@ -53,7 +53,7 @@ std::optional<Trigger> ParseTrigger(std::string_view name) {
 }
 
 bool EntitySelector::Matches(const Entity& e) const {
-  if (!Contains(e.types, type)) return false;
+  if (type_query ? !type_query->Matches(e.types) : !Contains(e.types, type)) return false;
   if (id && e.id != *id) return false;
   if (id_regex && !id_regex->Search(e.id, kMaxIdSubject)) return false;
   return true;

@@ -13,6 +13,7 @@
 #include "domain/query/q_query.h"
 #include "domain/query/safe_regex.h"
 #include "domain/query/scope_query.h"
+#include "domain/query/type_query.h"
 
 // Subscription is an NGSI-LD subscription (ETSI GS CIM 009 v1.8 clause 5.2.12) in canonical
 // form: every entity type and attribute name expanded to its IRI, q and geoQ parsed and
@@ -41,7 +42,8 @@ struct EntitySelector {
   std::optional<std::string> id;          // exact entity id
   std::optional<std::string> id_pattern;  // ECMAScript regex over the id (text)
   std::optional<SafeRegex> id_regex;      // id_pattern compiled
-  std::string type;                       // expanded type IRI (required)
+  std::string type;                       // expanded IRI of one name, or an expression as given
+  std::optional<TypeQuery> type_query;    // set for an expression ("(A|B)", "A;B"): resolved
 
   bool Matches(const Entity& e) const;
 };
@@ -50,9 +52,13 @@ enum class NotificationFormat : std::uint8_t { kNormalized, kConcise, kKeyValues
 
 struct NotificationParams {
   std::vector<std::string> attributes;  // expanded IRIs; empty = all
+  std::vector<std::string> pick;        // expanded IRIs and "id", "type"; empty = not given
+  std::vector<std::string> omit;
   NotificationFormat format = NotificationFormat::kNormalized;
   bool sys_attrs = false;
   bool show_changes = false;
+  bool sys_attrs_given = false;         // the client set sysAttrs (it is shown back only then)
+  bool show_changes_given = false;
   std::string uri;                      // endpoint (http, https)
   std::string accept = "application/json";  // application/json or application/ld+json
   std::vector<std::pair<std::string, std::string>> receiver_info;  // extra HTTP headers
@@ -74,6 +80,8 @@ struct Subscription {
   std::optional<ScopeQuery> scope_q;
   std::optional<std::string> lang;
   bool is_active = true;
+  bool is_active_given = false;            // the client set isActive (shown back only then)
+  std::vector<std::string> dataset_ids;    // datasetId: kept and shown; not used in matching yet
   std::optional<Timestamp> expires_at;
   std::optional<double> throttling;        // seconds between two notifications at least
   std::optional<double> time_interval;     // seconds: notify all matches periodically instead

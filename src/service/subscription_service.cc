@@ -192,9 +192,13 @@ std::chrono::steady_clock::time_point SubscriptionService::RunPeriodic(
     if (d.sub->entities.empty()) queries.emplace_back();
     for (const domain::EntitySelector& sel : d.sub->entities) {
       EntityQuery q;
-      Result<domain::TypeQuery> type = domain::ParseTypeQuery("t");
-      if (!type.ok() || !type->Resolve([&sel](std::string_view) { return sel.type; }).ok()) continue;
-      q.types = std::move(*type);
+      if (sel.type_query) {
+        q.types = sel.type_query;
+      } else {
+        Result<domain::TypeQuery> type = domain::ParseTypeQuery("t");  // one name: its IRI
+        if (!type.ok() || !type->Resolve([&sel](std::string_view) { return sel.type; }).ok()) continue;
+        q.types = std::move(*type);
+      }
       if (sel.id) q.ids.push_back(*sel.id);
       q.id_pattern = sel.id_pattern;
       queries.push_back(std::move(q));

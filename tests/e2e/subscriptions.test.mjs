@@ -100,10 +100,29 @@ test('create, retrieve, list with count, patch and delete a subscription', async
   assert.deepEqual(got.body.watchedAttributes, ['pm25']);
   assert.deepEqual(got.body.entities, [{ type: 'AirQualityObserved' }]);
   assert.equal(got.body.q, 'pm25>50');
-  assert.equal(got.body.isActive, true);
+  assert.equal(got.body.isActive, undefined, 'members the client did not give are not invented (ETSI 028_01)');
+  assert.equal(got.body.notification.sysAttrs, undefined);
+  assert.equal(got.body.notification.status, undefined, 'no attempt yet');
   assert.equal(got.body.status, 'active');
+  assert.deepEqual(got.body.notificationTrigger, ['attributeUpdated']);
   assert.equal(got.body.notification.endpoint.uri, hook.url);
   assert.equal(got.body.notification.timesSent, 0);
+
+  // The default triggers are shown (ETSI 028_06); datasetId is kept.
+  const SID2 = 'urn:ngsi-ld:Subscription:crud2';
+  assert.equal((await c.post(`${LD}/subscriptions`, sub(SID2, { datasetId: ['urn:ngsi-ld:Dataset:a'] }))).status, 201);
+  const got2 = await c.get(`${LD}/subscriptions/${enc(SID2)}`);
+  assert.deepEqual(got2.body.notificationTrigger, ['attributeCreated', 'attributeUpdated']);
+  assert.deepEqual(got2.body.datasetId, ['urn:ngsi-ld:Dataset:a']);
+  // Pages link to each other (ETSI 031_02).
+  const SID3 = 'urn:ngsi-ld:Subscription:crud3';
+  assert.equal((await c.post(`${LD}/subscriptions`, sub(SID3))).status, 201);
+  const page = await c.get(`${LD}/subscriptions?limit=1&offset=1`);
+  assert.equal(page.body.length, 1);
+  const links = page.headers.get('link');
+  assert.ok(links.includes(`<${LD}/subscriptions?limit=1&offset=0>;rel="prev";type="application/json"`), links);
+  assert.ok(links.includes(`<${LD}/subscriptions?limit=1&offset=2>;rel="next";type="application/json"`), links);
+  for (const id of [SID2, SID3]) assert.equal((await c.del(`${LD}/subscriptions/${enc(id)}`)).status, 204);
 
   const list = await c.get(`${LD}/subscriptions?count=true&limit=100`);
   assert.equal(list.status, 200);
@@ -139,6 +158,10 @@ test('bad subscriptions are refused with a ProblemDetails 400 at creation', asyn
     [{ ...sub('urn:ngsi-ld:Subscription:b10'), throttling: -1 }, 'BadRequestData'],
     [{ ...sub('urn:ngsi-ld:Subscription:b11'), id: 'no-uri' }, 'BadRequestData'],
     [{ ...sub('urn:ngsi-ld:Subscription:b12'), entities: [{ type: 'T', idPattern: 'a**' }] }, 'BadRequestData'],
+    [{ ...sub('urn:ngsi-ld:Subscription:b16'), notification: { pick: ['id'], omit: ['id'], endpoint: { uri: 'http://127.0.0.1:1/x' } } }, 'BadRequestData'],
+    [{ ...sub('urn:ngsi-ld:Subscription:b17'), notification: { pick: ['id'], attributes: ['pm25'], endpoint: { uri: 'http://127.0.0.1:1/x' } } }, 'BadRequestData'],
+    [{ ...sub('urn:ngsi-ld:Subscription:b18'), notification: { omit: [], endpoint: { uri: 'http://127.0.0.1:1/x' } } }, 'BadRequestData'],
+    [{ ...sub('urn:ngsi-ld:Subscription:b19'), notification: { format: 'keyValues', showChanges: true, endpoint: { uri: 'http://127.0.0.1:1/x' } } }, 'BadRequestData'],
     [{ ...sub('urn:ngsi-ld:Subscription:b14'), notification: { endpoint: { uri: 'http://127.0.0.1:1/x', receiverInfo: [{ key: 'X-A', value: 'a\r\nX-Injected: 1' }] } } }, 'BadRequestData'],
     [{ ...sub('urn:ngsi-ld:Subscription:b15'), notification: { endpoint: { uri: 'http://127.0.0.1:1/x', receiverInfo: [{ key: 'Bad Name', value: 'a' }] } } }, 'BadRequestData'],
   ];
@@ -149,8 +172,16 @@ test('bad subscriptions are refused with a ProblemDetails 400 at creation', asyn
   assertProblem(await c.post(`${LD}/subscriptions`, null, { raw: '{"type":', headers: { 'Content-Type': 'application/json' } }), 400);
   assertProblem(await c.post(`${LD}/subscriptions`, sub('urn:ngsi-ld:Subscription:b13'), { headers: { 'Content-Type': 'text/plain' } }), 415);
   assertProblem(await c.get(`${LD}/subscriptions/not-a-uri`), 400, 'BadRequestData');
+  // Notifications are compacted with the subscription's context: one nobody serves is 503.
+  assertProblem(await c.post(`${LD}/subscriptions`, sub('urn:ngsi-ld:Subscription:b20', {
+    jsonldContext: 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-non-existing.jsonld' })), 503, 'LdContextNotAvailable');
   const list = await c.get(`${LD}/subscriptions?limit=1000`);
   assert.ok(!list.body.some((s) => /:b\d+$/.test(s.id)), 'nothing refused was kept');
+  // "simplified" is keyValues' other name.
+  const simple = await c.post(`${LD}/subscriptions`, sub('urn:ngsi-ld:Subscription:simple', { notification: { format: 'simplified', endpoint: { uri: hook.url } } }));
+  assert.equal(simple.status, 201, simple.text);
+  assert.equal((await c.get(`${LD}/subscriptions/${enc('urn:ngsi-ld:Subscription:simple')}`)).body.notification.format, 'keyValues');
+  assert.equal((await c.del(`${LD}/subscriptions/${enc('urn:ngsi-ld:Subscription:simple')}`)).status, 204);
 });
 
 test('matching changes are notified with the subscription context, format and attributes', async () => {
@@ -171,6 +202,13 @@ test('matching changes are notified with the subscription context, format and at
   const created = await hook.waitFor((n) => n.body.subscriptionId === SID, from);
   assert.equal(created.method, 'POST');
   assert.match(created.headers['content-type'], /^application\/json/);
+  // The Link names the context the data is compacted with (ETSI 046_10): an inline one is
+  // served by dothi under an implicitly created URL.
+  const ctxUrl = /^<([^>]+)>/.exec(created.headers.link)?.[1];
+  assert.ok(ctxUrl && !ctxUrl.includes('ngsi-ld-core-context'), created.headers.link);
+  const served = await c.get(new URL(ctxUrl).pathname);
+  assert.equal(served.status, 200, served.text);
+  assert.deepEqual(served.body['@context'], ctx['@context']);
   assert.equal(created.headers['x-city'], 'Hue');
   assert.equal(created.body.type, 'Notification');
   assert.match(created.body.id, /^urn:ngsi-ld:Notification:/);
@@ -197,7 +235,7 @@ test('matching changes are notified with the subscription context, format and at
 test('entityDeleted and application/ld+json notifications', async () => {
   const SID = 'urn:ngsi-ld:Subscription:deleted';
   const r = await c.post(`${LD}/subscriptions`, sub(SID, {
-    entities: [{ idPattern: '^urn:ngsi-ld:AirQualityObserved:del' , type: 'AirQualityObserved' }],
+    entities: [{ idPattern: '^urn:ngsi-ld:AirQualityObserved:del' , type: '(AirQualityObserved|WaterObserved)' }],
     watchedAttributes: undefined,
     notificationTrigger: ['entityCreated', 'entityDeleted'],
     notification: { endpoint: { uri: hook.url, accept: 'application/ld+json' } },
@@ -210,7 +248,8 @@ test('entityDeleted and application/ld+json notifications', async () => {
   const created = await hook.waitFor((n) => n.body.subscriptionId === SID, from);
   assert.equal(created.body.triggerReason, 'entityCreated');
   assert.match(created.headers['content-type'], /^application\/ld\+json/);
-  assert.ok(created.body['@context'], 'ld+json notifications carry their @context');
+  assert.ok(created.body.data[0]['@context'], 'each entity of an ld+json notification carries the @context (ETSI 046_14)');
+  assert.equal(created.headers.link, undefined);
   assert.equal(created.body.data[0].id, E);
   assert.equal(created.body.data[0].pm25.value, 5);
   assert.equal((await c.del(`${LD}/entities/${enc(E)}`)).status, 204);

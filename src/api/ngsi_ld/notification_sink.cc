@@ -74,12 +74,26 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
     opts.pick->insert("id");
     opts.pick->insert("type");
   }
+  if (!s.notification.pick.empty()) {
+    opts.pick = std::set<std::string>(s.notification.pick.begin(), s.notification.pick.end());
+  }
+  if (!s.notification.omit.empty()) {
+    opts.omit = std::set<std::string>(s.notification.omit.begin(), s.notification.omit.end());
+  }
+  const Json context_value =
+      s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context;
   Json data = Json::MakeArray();
   for (const domain::Entity& e : n.entities) {
     Json rendered = RenderEntity(e, **context, opts);
     if (n.previous && opts.format != Format::kKeyValues) {
       AddPreviousValues(rendered, *n.previous, **context);
     }
+    if (opts.sys_attrs && opts.format == Format::kKeyValues) {
+      // Entity-level system attributes in keyValues notifications too (ETSI 046_17).
+      rendered.Set("createdAt", FormatIso8601(e.created_at));
+      rendered.Set("modifiedAt", FormatIso8601(e.modified_at));
+    }
+    if (ld) rendered.Set("@context", context_value);  // each entity carries it (ETSI 046_14)
     data.Push(std::move(rendered));
   }
   Json body = Json::MakeObject({{"id", n.id},
@@ -88,18 +102,32 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
                                 {"notifiedAt", FormatIso8601(n.notified_at)},
                                 {"data", std::move(data)}});
   if (n.trigger) body.Set("triggerReason", std::string(domain::TriggerName(*n.trigger)));
-  if (ld) body.Set("@context", s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context);
-  http::Response rendered =
-      JsonResponse(200, body, ld ? MediaType::kLdJson : MediaType::kJson, **context);
   http::ClientOptions client;
   client.timeout = options_.timeout;
-  client.headers = rendered.headers;
+  client.headers.emplace_back("Content-Type", ld ? "application/ld+json" : "application/json");
+  if (!ld) {
+    // The Link names the context the data is compacted with: its URL, or an implicitly
+    // created one serving an inline context.
+    std::string url;
+    if (context_value.is_string()) {
+      url = context_value.AsString();
+    } else if (context_value.is_array() && context_value.size() == 1 &&
+               context_value.AsArray()[0].is_string()) {
+      url = context_value.AsArray()[0].AsString();
+    } else {
+      Result<ContextInfo> implicit = contexts_.AddImplicit(context_value);
+      if (!implicit.ok()) return implicit.status();
+      url = implicit->url;
+    }
+    client.headers.emplace_back("Link", "<" + url + ">; rel=\"" + std::string(kJsonLdContextRel) +
+                                            "\"; type=\"application/ld+json\"");
+  }
   if (!n.tenant.empty()) client.headers.emplace_back("NGSILD-Tenant", n.tenant);
   for (const auto& [k, v] : s.notification.receiver_info) client.headers.emplace_back(k, v);
   // One keep-alive connection per receiver and sender thread.
   static thread_local http::KeepAliveClient connections;
   Result<http::ClientResponse> r =
-      connections.Send(http::Method::kPost, s.notification.uri, std::move(rendered.body), client);
+      connections.Send(http::Method::kPost, s.notification.uri, body.Dump(), client);
   if (!r.ok()) return r.status();
   if (r->status < 200 || r->status > 299) {
     return Status::Unavailable("notification receiver answered " + std::to_string(r->status),

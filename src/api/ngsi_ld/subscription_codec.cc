@@ -6,6 +6,8 @@
 #include "api/ngsi_ld/query_params.h"
 #include "domain/entity.h"
 #include "domain/query/scope_query.h"
+#include "domain/query/type_query.h"
+#include "http/request.h"
 
 namespace dothi::api::ngsi_ld {
 namespace {
@@ -78,7 +80,17 @@ Result<std::vector<domain::EntitySelector>> Selectors(const Json& v, const LdCon
     if (!type || !type->is_string() || type->AsString().empty()) {
       return Bad("entities members need a type");
     }
-    sel.type = context.ExpandTerm(type->AsString());
+    // A type expression ("(Building|Tower)") is kept as given and resolved; one name is
+    // expanded (ETSI 046_16).
+    Result<domain::TypeQuery> tq = domain::ParseTypeQuery(type->AsString());
+    if (!tq.ok()) return tq.status();
+    DOTHI_RETURN_IF_ERROR(tq->Resolve([&context](std::string_view t) { return context.ExpandTerm(t); }));
+    if (tq->names().size() == 1 && tq->nodes().size() == 1) {
+      sel.type = tq->names()[0].iri;
+    } else {
+      sel.type = type->AsString();
+      sel.type_query = std::move(*tq);
+    }
     if (const Json* id = e.Find("id")) {
       if (!id->is_string() || !domain::IsValidUri(id->AsString())) return Bad("entities id must be a URI");
       sel.id = id->AsString();
@@ -141,6 +153,26 @@ Status ApplyNotification(domain::NotificationParams& n, const Json& v, const LdC
     if (!names.ok()) return names.status();
     n.attributes = std::move(*names);
   }
+  for (const char* member : {"pick", "omit"}) {
+    const Json* p = v.Find(member);
+    if (p == nullptr) continue;
+    if (!p->is_array() || p->size() == 0) {
+      return Bad(std::string("notification.") + member + " must be a non-empty array of names");
+    }
+    std::vector<std::string>& out = std::string_view(member) == "pick" ? n.pick : n.omit;
+    out.clear();
+    for (const Json& name : p->AsArray()) {
+      if (!name.is_string() || name.AsString().empty()) {
+        return Bad(std::string("notification.") + member + " must hold names");
+      }
+      const std::string& t = name.AsString();
+      out.push_back(t == "id" || t == "type" ? t : context.ExpandTerm(t));
+    }
+  }
+  if (!n.pick.empty() && !n.omit.empty()) return Bad("notification.pick and omit cannot be used together");
+  if ((!n.pick.empty() || !n.omit.empty()) && !n.attributes.empty()) {
+    return Bad("notification.pick or omit cannot be used with notification.attributes");
+  }
   if (const Json* f = v.Find("format")) {
     if (!f->is_string()) return Bad("notification.format must be a string");
     const std::string& s = f->AsString();
@@ -148,7 +180,7 @@ Status ApplyNotification(domain::NotificationParams& n, const Json& v, const LdC
       n.format = domain::NotificationFormat::kNormalized;
     } else if (s == "concise") {
       n.format = domain::NotificationFormat::kConcise;
-    } else if (s == "keyValues") {
+    } else if (s == "keyValues" || s == "simplified") {  // simplified: keyValues' other name
       n.format = domain::NotificationFormat::kKeyValues;
     } else {
       return Bad("notification.format must be normalized, concise or keyValues", s);
@@ -158,11 +190,13 @@ Status ApplyNotification(domain::NotificationParams& n, const Json& v, const LdC
     Result<bool> x = BoolMember(*b, "notification.sysAttrs");
     if (!x.ok()) return x.status();
     n.sys_attrs = *x;
+    n.sys_attrs_given = true;
   }
   if (const Json* b = v.Find("showChanges")) {
     Result<bool> x = BoolMember(*b, "notification.showChanges");
     if (!x.ok()) return x.status();
     n.show_changes = *x;
+    n.show_changes_given = true;
   }
   if (const Json* e = v.Find("endpoint")) DOTHI_RETURN_IF_ERROR(ApplyEndpoint(n, *e, limits));
   return Status::OK();
@@ -255,7 +289,11 @@ Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription s, const
     } else if (key == "q") {
       Result<std::string> text = StringMember(v, key);
       if (!text.ok()) return text.status();
-      Result<domain::QQuery> q = ParseResolvedQ(*text, context);
+      // Percent-escapes are decoded as in a query string (ETSI 046_05: "Eiffel%20Tower").
+      std::string decoded;
+      const bool escaped = text->find('%') != std::string::npos &&
+                           http::PercentDecode(*text, decoded, /*plus_is_space=*/false);
+      Result<domain::QQuery> q = ParseResolvedQ(escaped ? decoded : *text, context);
       if (!q.ok()) return q.status();
       s.q_text = std::move(*text);
       s.q = std::move(*q);
@@ -279,6 +317,14 @@ Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription s, const
       Result<bool> b = BoolMember(v, key);
       if (!b.ok()) return b.status();
       s.is_active = *b;
+      s.is_active_given = true;
+    } else if (key == "datasetId") {
+      if (!v.is_array() || v.size() == 0) return Bad("datasetId must be a non-empty array of URIs");
+      s.dataset_ids.clear();
+      for (const Json& d : v.AsArray()) {
+        if (!d.is_string() || !domain::IsValidUri(d.AsString())) return Bad("datasetId must hold URIs");
+        s.dataset_ids.push_back(d.AsString());
+      }
     } else if (key == "expiresAt") {
       std::optional<Timestamp> t = v.is_string() ? ParseIso8601(v.AsString()) : std::nullopt;
       if (!t) return Bad("expiresAt must be a DateTime");
@@ -304,6 +350,9 @@ Result<domain::Subscription> ApplySubscriptionBody(domain::Subscription s, const
   if (s.time_interval && s.throttling) {
     return Bad("timeInterval and throttling cannot be used together");
   }
+  if (s.notification.show_changes && s.notification.format == domain::NotificationFormat::kKeyValues) {
+    return Bad("showChanges needs the normalized or concise format");
+  }
   if (s.notification.uri.empty()) return Bad("notification.endpoint.uri is required");
   return s;
 }
@@ -320,23 +369,30 @@ Json RenderSubscription(const service::SubscriptionView& view, const LdContext& 
       Json e = Json::MakeObject();
       if (sel.id) e.Set("id", *sel.id);
       if (sel.id_pattern) e.Set("idPattern", *sel.id_pattern);
-      e.Set("type", context.CompactIri(sel.type));
+      e.Set("type", sel.type_query ? sel.type : context.CompactIri(sel.type));
       entities.Push(std::move(e));
     }
     out.Set("entities", std::move(entities));
   }
   if (!s.watched_attributes.empty()) out.Set("watchedAttributes", CompactList(s.watched_attributes, context));
-  if (!s.triggers.empty()) {
+  {
     Json t = Json::MakeArray();
-    for (domain::Trigger trig : s.triggers) t.Push(std::string(domain::TriggerName(trig)));
-    out.Set("notificationTrigger", std::move(t));
+    for (domain::Trigger trig : domain::kAllTriggers) {
+      if (s.WantsTrigger(trig)) t.Push(std::string(domain::TriggerName(trig)));
+    }
+    out.Set("notificationTrigger", std::move(t));  // the default ones when none were given
   }
   if (s.q_text) out.Set("q", *s.q_text);
   if (s.geo_q_json) out.Set("geoQ", *s.geo_q_json);
   if (s.scope_q_text) out.Set("scopeQ", *s.scope_q_text);
   if (s.lang) out.Set("lang", *s.lang);
-  out.Set("isActive", s.is_active);
+  if (s.is_active_given) out.Set("isActive", s.is_active);
   out.Set("status", std::string(s.StatusAt(now)));
+  if (!s.dataset_ids.empty()) {
+    Json ds = Json::MakeArray();
+    for (const auto& d : s.dataset_ids) ds.Push(d);
+    out.Set("datasetId", std::move(ds));
+  }
   if (s.expires_at) out.Set("expiresAt", FormatIso8601(*s.expires_at));
   if (s.throttling) out.Set("throttling", *s.throttling);
   if (s.time_interval) out.Set("timeInterval", *s.time_interval);
@@ -345,15 +401,23 @@ Json RenderSubscription(const service::SubscriptionView& view, const LdContext& 
   const domain::NotificationParams& n = s.notification;
   Json notification = Json::MakeObject();
   if (!n.attributes.empty()) notification.Set("attributes", CompactList(n.attributes, context));
+  for (const auto& [member, names] : {std::pair<const char*, const std::vector<std::string>*>{"pick", &n.pick},
+                                      {"omit", &n.omit}}) {
+    if (names->empty()) continue;
+    Json list = Json::MakeArray();
+    for (const auto& iri : *names) list.Push(iri == "id" || iri == "type" ? iri : context.CompactIri(iri));
+    notification.Set(member, std::move(list));
+  }
   notification.Set("format", std::string(FormatName(n.format)));
-  notification.Set("sysAttrs", n.sys_attrs);
-  notification.Set("showChanges", n.show_changes);
+  if (n.sys_attrs_given) notification.Set("sysAttrs", n.sys_attrs);
+  if (n.show_changes_given) notification.Set("showChanges", n.show_changes);
   Json endpoint = Json::MakeObject({{"uri", n.uri}, {"accept", n.accept}});
   if (!n.receiver_info.empty()) endpoint.Set("receiverInfo", KeyValueArray(n.receiver_info));
   if (!n.notifier_info.empty()) endpoint.Set("notifierInfo", KeyValueArray(n.notifier_info));
   notification.Set("endpoint", std::move(endpoint));
   const service::NotificationStatus& st = view.status;
-  notification.Set("status", st.ok ? "ok" : "failed");
+  // ok / failed say how the last attempt went: shown once there was one.
+  if (st.last_notification) notification.Set("status", st.ok ? "ok" : "failed");
   notification.Set("timesSent", static_cast<std::int64_t>(st.times_sent));
   notification.Set("timesFailed", static_cast<std::int64_t>(st.times_failed));
   if (st.last_notification) notification.Set("lastNotification", FormatIso8601(*st.last_notification));

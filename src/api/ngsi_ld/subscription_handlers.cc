@@ -46,6 +46,11 @@ Response NgsiLdApi::CreateSubscription(const RequestContext& ctx, Request& req) 
   if (!s.ok()) return ProblemResponse(ctx, s.status());
   const Timestamp now = Now();
   if (Status st = CheckNotExpired(*s, now); !st.ok()) return ProblemResponse(ctx, st);
+  // Notifications are compacted with this context: it must resolve now (a jsonldContext
+  // nobody serves is 503 LdContextNotAvailable, ETSI 028_07_02).
+  if (Result<std::shared_ptr<const LdContext>> c = contexts_.Resolve(s->context); !c.ok()) {
+    return ProblemResponse(ctx, c.status());
+  }
   s->created_at = now;
   s->modified_at = now;
   const std::string id = s->id;
@@ -80,6 +85,29 @@ Response NgsiLdApi::ListSubscriptions(const RequestContext& ctx, Request& req) {
   }
   Response r = JsonResponse(200, out, *media, **context);
   if (paging.count) r.SetHeader("NGSILD-Results-Count", std::to_string(total));
+  // prev / next pages, as the ETSI suite checks them (031_02): the request's parameters
+  // with another offset.
+  auto page_link = [&](std::size_t offset, std::string_view rel) {
+    std::string url = req.path + "?";
+    for (const auto& [k, v] : req.query) {
+      if (k == "offset") continue;
+      url += http::PercentEncode(k) + "=" + http::PercentEncode(v) + "&";
+    }
+    url += "offset=" + std::to_string(offset);
+    return "<" + url + ">;rel=\"" + std::string(rel) + "\";type=\"" +
+           (*media == MediaType::kLdJson ? "application/ld+json" : "application/json") + "\"";
+  };
+  std::vector<std::string> links;
+  if (paging.offset > 0 && paging.limit > 0) {
+    links.push_back(page_link(paging.offset > paging.limit ? paging.offset - paging.limit : 0, "prev"));
+  }
+  if (paging.limit > 0 && paging.offset + paging.limit < total) {
+    links.push_back(page_link(paging.offset + paging.limit, "next"));
+  }
+  for (const std::string& link : links) {
+    const std::string* existing = r.Header("Link");
+    r.SetHeader("Link", existing ? *existing + ", " + link : link);
+  }
   return r;
 }
 
@@ -111,6 +139,9 @@ Response NgsiLdApi::UpdateSubscription(const RequestContext& ctx, Request& req) 
   const Timestamp now = Now();
   if (body->body.Find("expiresAt") != nullptr) {
     if (Status st = CheckNotExpired(*s, now); !st.ok()) return ProblemResponse(ctx, st);
+  }
+  if (Result<std::shared_ptr<const LdContext>> c = contexts_.Resolve(s->context); !c.ok()) {
+    return ProblemResponse(ctx, c.status());
   }
   s->modified_at = now;
   if (Status st = subscriptions_->Replace(ctx, std::move(*s)); !st.ok()) {
