@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev libgeos-dev libsqlite3-dev libspdlog-dev libcli11-dev
-  libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev
+  libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev libmosquitto-dev mosquitto
   clang libclang-rt-14-dev
   curl wrk sqlite3
 )

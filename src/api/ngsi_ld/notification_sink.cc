@@ -5,6 +5,7 @@
 #include "api/ngsi_ld/entity_codec.h"
 #include "api/ngsi_ld/request_support.h"
 #include "http/client.h"
+#include "mqtt/publisher.h"
 
 namespace dothi::api::ngsi_ld {
 namespace {
@@ -124,6 +125,20 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
   }
   if (!n.tenant.empty()) client.headers.emplace_back("NGSILD-Tenant", n.tenant);
   for (const auto& [k, v] : s.notification.receiver_info) client.headers.emplace_back(k, v);
+  if (s.notification.uri.rfind("mqtt://", 0) == 0) {
+    // MQTT binding: the headers an HTTP notification would have go in "metadata".
+    Json metadata = Json::MakeObject();
+    for (const auto& [k, v] : client.headers) metadata.Set(k, v);
+    mqtt::PublishOptions po;
+    po.timeout = options_.timeout;
+    for (const auto& [k, v] : s.notification.notifier_info) {
+      if (k == "MQTT-QoS") po.qos = v[0] - '0';
+      if (k == "MQTT-Version") po.mqtt5 = v == "mqtt5.0";
+    }
+    const Json message = Json::MakeObject({{"metadata", std::move(metadata)}, {"body", std::move(body)}});
+    static thread_local mqtt::Publisher publisher;  // one connection per broker and thread
+    return publisher.Publish(s.notification.uri, message.Dump(), po);
+  }
   // One keep-alive connection per receiver and sender thread.
   static thread_local http::KeepAliveClient connections;
   Result<http::ClientResponse> r =

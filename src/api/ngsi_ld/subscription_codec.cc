@@ -8,6 +8,7 @@
 #include "domain/query/scope_query.h"
 #include "domain/query/type_query.h"
 #include "http/request.h"
+#include "mqtt/publisher.h"
 
 namespace dothi::api::ngsi_ld {
 namespace {
@@ -114,11 +115,13 @@ Status ApplyEndpoint(domain::NotificationParams& n, const Json& v, const Subscri
       return Bad("notification.endpoint.uri must be an absolute URI");
     }
     const std::string& u = uri->AsString();
-    if (u.rfind("mqtt://", 0) == 0 || u.rfind("mqtts://", 0) == 0) {
-      return Status::Unsupported("MQTT notification endpoints are not supported yet", u);
+    if (u.rfind("mqtts://", 0) == 0) {
+      return Status::Unsupported("MQTT over TLS (mqtts://) is not supported yet", u);
     }
-    if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
-      return Bad("notification.endpoint.uri must be http:// or https://", u);
+    if (u.rfind("mqtt://", 0) == 0) {
+      if (Result<mqtt::MqttUrl> m = mqtt::ParseMqttUrl(u); !m.ok()) return m.status();
+    } else if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+      return Bad("notification.endpoint.uri must be http://, https:// or mqtt://", u);
     }
     n.uri = u;
   }
@@ -139,6 +142,14 @@ Status ApplyEndpoint(domain::NotificationParams& n, const Json& v, const Subscri
     Result<std::vector<std::pair<std::string, std::string>>> kv =
         KeyValues(*ni, "notifierInfo", limits.max_receiver_info);
     if (!kv.ok()) return kv.status();
+    for (const auto& [key, value] : *kv) {  // the MQTT binding's settings
+      if (key == "MQTT-Version" && value != "mqtt3.1.1" && value != "mqtt5.0") {
+        return Bad("MQTT-Version must be mqtt3.1.1 or mqtt5.0", value);
+      }
+      if (key == "MQTT-QoS" && value != "0" && value != "1" && value != "2") {
+        return Bad("MQTT-QoS must be 0, 1 or 2", value);
+      }
+    }
     n.notifier_info = std::move(*kv);
   }
   return Status::OK();

@@ -93,6 +93,11 @@ TEST(SubscriptionCodecTest, RefusesWhatIsNotASubscription) {
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A\r\nX-B", "value": "1"}]}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A", "value": "1\r\nX-B: 2"}]}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "timeInterval": 60, "notification": {"endpoint": {"uri": "http://a/"}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://broker:1883/"}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://broker:1883/a/#"}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://broker:99999/t"}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://b/t", "notifierInfo": [{"key": "MQTT-QoS", "value": "3"}]}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://b/t", "notifierInfo": [{"key": "MQTT-Version", "value": "mqtt4"}]}}})",
       R"({"type": "Subscription", "entities": [{"type": "T"}], "timeInterval": 60, "throttling": 5, "notification": {"endpoint": {"uri": "http://a/"}}})",
       R"({"type": "Subscription", "entities": [{"type": "T"}], "timeInterval": 0.01, "notification": {"endpoint": {"uri": "http://a/"}}})",
   };
@@ -105,7 +110,7 @@ TEST(SubscriptionCodecTest, RefusesWhatIsNotASubscription) {
 
 TEST(SubscriptionCodecTest, NamesWhatIsNotSupportedYet) {
   for (const char* text : {
-           R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtt://broker:1883/t"}}})",
+           R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "mqtts://broker:8883/t"}}})",
        }) {
     Result<domain::Subscription> s = Create(text);
     ASSERT_FALSE(s.ok()) << text;
