@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_all.sh: every benchmark, one after another (~10-15 minutes on a 2-core machine):
 # updates.sh, query.sh (loads 1M entities), memory_startup.sh (reuses query.sh's store),
-# instructions.sh when valgrind is installed.
+# notifications.sh, instructions.sh when valgrind is installed.
 # Prints each script's report; BENCH_QUICK=1 runs the small versions (~2 minutes).
 #
 #   bash bench/run_all.sh 2>/dev/null     # reports only (progress goes to stderr)
@@ -14,6 +14,7 @@ export DATA_1M="$BENCH_TMP/data-1m"
 bash "$BENCH_DIR/updates.sh"
 bash "$BENCH_DIR/query.sh"
 REUSE_DATA=1 bash "$BENCH_DIR/memory_startup.sh"
+bash "$BENCH_DIR/notifications.sh"
 if command -v valgrind >/dev/null; then
   bash "$BENCH_DIR/instructions.sh"
 else
