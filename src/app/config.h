@@ -68,6 +68,12 @@ struct Config {
   int notification_timeout_ms = 5000;
   // Notifications waiting to be sent at most; more are dropped (and counted in /metrics).
   std::size_t max_notification_queue = 10000;
+  // MQTT broker devices publish to (mqtt://[user[:password]@]host[:port]); empty: no ingestion.
+  std::string mqtt_broker;
+  // Client id of dothi's persistent session on that broker.
+  std::string mqtt_client_id = "dothi-ingest";
+  // Largest device message accepted, in bytes.
+  std::size_t max_mqtt_payload_bytes = 64 * 1024;
   // Public base URL of this server, used in hosted @context URLs; empty means
   // http://localhost:<port>.
   std::string base_url;

@@ -148,6 +148,11 @@ int main(int argc, char** argv) {
        "Time a notification receiver has to answer");
   Bind(*serve, "max-notification-queue", config.max_notification_queue,
        "Notifications waiting to be sent at most (more are dropped and counted)");
+  Bind(*serve, "mqtt-broker", config.mqtt_broker,
+       "MQTT broker devices publish measures to, mqtt://host[:port] (empty: no ingestion)");
+  Bind(*serve, "mqtt-client-id", config.mqtt_client_id, "Client id of dothi's MQTT session");
+  Bind(*serve, "max-mqtt-payload-bytes", config.max_mqtt_payload_bytes,
+       "Largest device message accepted, in bytes");
   Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")

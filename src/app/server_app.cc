@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "api/ngsi_ld/context_registry.h"
+#include "api/ngsi_ld/device_ingest.h"
 #include "api/ngsi_ld/ngsi_ld_api.h"
 #include "api/ngsi_ld/notification_sink.h"
 #include "api/ngsi_ld/subscription_codec.h"
@@ -14,6 +15,8 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "mqtt/publisher.h"
+#include "mqtt/subscriber.h"
 #include "service/entity_service.h"
 #include "service/subscription_service.h"
 #include "storage/sqlite/sqlite_entity_store.h"
@@ -32,6 +35,8 @@ struct ServerApp::Parts {
   std::unique_ptr<api::ngsi_ld::HttpNotificationSink> notification_sink;
   std::unique_ptr<service::SubscriptionService> subscriptions;
   std::unique_ptr<api::ngsi_ld::NgsiLdApi> ngsi_ld;
+  std::unique_ptr<api::ngsi_ld::DeviceIngest> ingest;
+  std::unique_ptr<mqtt::Subscriber> mqtt_in;
   http::Metrics metrics;
   std::unique_ptr<api::ops::OpsApi> ops;
   http::Router router;
@@ -145,6 +150,39 @@ Status ServerApp::Start() {
                                               {{{"outcome", "failed"}}, double(st.failed_attempts)},
                                               {{{"outcome", "dropped"}}, double(st.dropped)}};
   });
+  if (!config_.mqtt_broker.empty()) {
+    Result<mqtt::MqttUrl> broker = mqtt::ParseBrokerUrl(config_.mqtt_broker);
+    if (!broker.ok()) return broker.status();
+    api::ngsi_ld::IngestOptions io;
+    io.max_payload_bytes = config_.max_mqtt_payload_bytes;
+    io.limits = no.limits;
+    p.ingest = std::make_unique<api::ngsi_ld::DeviceIngest>(*p.entities, io);
+    mqtt::SubscriberOptions mo;
+    mo.host = broker->host;
+    mo.port = broker->port;
+    mo.username = broker->username;
+    mo.password = broker->password;
+    mo.client_id = config_.mqtt_client_id;
+    api::ngsi_ld::DeviceIngest* ingest = p.ingest.get();
+    p.mqtt_in = std::make_unique<mqtt::Subscriber>(
+        mo, [ingest](std::string_view topic, std::string_view payload) { ingest->OnMessage(topic, payload); });
+    DOTHI_RETURN_IF_ERROR(p.mqtt_in->Start());
+    mqtt::Subscriber* in = p.mqtt_in.get();
+    p.metrics.AddCounter("dothi_mqtt_messages_total", "Device messages by outcome", [ingest] {
+      const api::ngsi_ld::IngestStats st = ingest->Stats();
+      return std::vector<http::Metrics::Sample>{
+          {{{"outcome", "received"}}, double(st.received)},
+          {{{"outcome", "written"}}, double(st.written)},
+          {{{"outcome", "unknown_device"}}, double(st.unknown_device)},
+          {{{"outcome", "rejected_key"}}, double(st.rejected_key)},
+          {{{"outcome", "malformed"}}, double(st.malformed)},
+          {{{"outcome", "oversized"}}, double(st.oversized)},
+          {{{"outcome", "failed"}}, double(st.failed)}};
+    });
+    p.metrics.AddCounter("dothi_mqtt_connects_total", "Connections made to the MQTT broker", [in] {
+      return std::vector<http::Metrics::Sample>{{{}, double(in->connects())}};
+    });
+  }
   p.ops->RegisterRoutes(p.router);
   p.ngsi_ld->RegisterRoutes(p.router);
 
@@ -175,6 +213,7 @@ void ServerApp::Stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->Stop();  // in-flight requests finish first
   parts_->server.reset();
+  if (parts_->mqtt_in) parts_->mqtt_in->Stop();  // no new device messages
   if (parts_->subscriptions) parts_->subscriptions->Stop();  // queued notifications are dropped
   if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
   parts_.reset();

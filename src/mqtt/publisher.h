@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "core/status.h"
+#include "mqtt/url.h"
 
 // MQTT publishing for notifications (libmosquitto lives here and nowhere else). A Publisher
 // keeps one connection per broker (host, port, credentials, protocol version) open between
@@ -16,18 +17,6 @@
 // QoS 0 until the message is written, QoS 1 and 2 until the broker acknowledged it.
 // Not thread-safe: one Publisher per thread.
 namespace dothi::mqtt {
-
-struct MqttUrl {
-  std::string host;
-  int port = 1883;
-  std::string topic;     // may contain '/'
-  std::string username;  // from user[:password]@ (may be empty)
-  std::string password;
-};
-
-// mqtt://[user[:password]@]host[:port]/topic. BadRequestData when it is not one, or when
-// the topic is empty or has a wildcard (+, #).
-Result<MqttUrl> ParseMqttUrl(std::string_view url);
 
 struct PublishOptions {
   int qos = 0;          // 0, 1 or 2

@@ -8,7 +8,7 @@
 #include "domain/query/scope_query.h"
 #include "domain/query/type_query.h"
 #include "http/request.h"
-#include "mqtt/publisher.h"
+#include "mqtt/url.h"
 
 namespace dothi::api::ngsi_ld {
 namespace {

@@ -1,4 +1,4 @@
-#include "mqtt/publisher.h"
+#include "mqtt/publisher.h"  // and mqtt/url.h
 
 #include <gtest/gtest.h>
 
@@ -27,6 +27,19 @@ TEST(MqttUrlTest, RefusesWhatIsNotAPublishableUrl) {
                           "mqtt://host:0/t", "mqtt://host:70000/t", "mqtt://host:x/t",
                           "mqtt://host/a/+/b", "mqtt://host/a/#"}) {
     EXPECT_FALSE(ParseMqttUrl(bad).ok()) << bad;
+  }
+}
+
+TEST(MqttUrlTest, BrokerUrlsHaveNoTopic) {
+  Result<MqttUrl> b = ParseBrokerUrl("mqtt://user:pw@10.0.0.5:1884");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->host, "10.0.0.5");
+  EXPECT_EQ(b->port, 1884);
+  EXPECT_EQ(b->username, "user");
+  EXPECT_TRUE(b->topic.empty());
+  EXPECT_TRUE(ParseBrokerUrl("mqtt://localhost/").ok());
+  for (const char* bad : {"mqtt://host/topic", "http://host", "mqtt://", "mqtt://host:x"}) {
+    EXPECT_FALSE(ParseBrokerUrl(bad).ok()) << bad;
   }
 }
 
