@@ -13,6 +13,7 @@
 
 #include "app/config.h"
 #include "app/server_app.h"
+#include "app/simulator.h"
 
 namespace {
 
@@ -160,6 +161,28 @@ int main(int argc, char** argv) {
 
   cli.add_subcommand("version", "Print the version")->callback([] { std::cout << "dothi " << kVersion << "\n"; });
 
+  dothi::app::SimulatorOptions sim;
+  std::string sim_start, sim_storm;
+  CLI::App* simulate = cli.add_subcommand(
+      "simulate", "Stream seeded, generated sensor readings for the demo city to a running dothi");
+  simulate->add_option("--url", sim.url, "dothi's HTTP address")->capture_default_str();
+  simulate->add_option("--tenant", sim.tenant, "Tenant holding the demo city")->capture_default_str();
+  simulate->add_option("--mqtt-broker", sim.mqtt_broker,
+                       "Send over MQTT through this broker (mqtt://host[:port]) instead of HTTP; "
+                       "dothi must ingest from it (serve --mqtt-broker)");
+  simulate->add_option("--qos", sim.mqtt_qos, "MQTT QoS of the readings (0, 1, 2)")
+      ->check(CLI::Range(0, 2))->capture_default_str();
+  simulate->add_option("--seed", sim.seed, "Seed of the demo city (and of the readings)")->capture_default_str();
+  simulate->add_option("--sensors", sim.sensors, "Sensors of the demo city (serve --demo-sensors)")
+      ->capture_default_str();
+  simulate->add_option("--rate", sim.rate, "Messages per second")->check(CLI::PositiveNumber)->capture_default_str();
+  simulate->add_option("--duration", sim.duration_seconds, "Seconds to run")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  simulate->add_option("--speed", sim.speed, "Simulated seconds per second")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  simulate->add_option("--start", sim_start, "Simulated start time, ISO 8601 (default 2025-11-24T09:00+07:00)");
+  simulate->add_option("--storm-start", sim_storm, "When the simulated rainstorm begins (default: start + 1 h)");
+
   std::string file = ConfigFileArg(argc, argv);
   if (file.empty()) {
     if (const char* env = std::getenv("DOTHI_CONFIG")) file = env;
@@ -167,5 +190,21 @@ int main(int argc, char** argv) {
   if (!file.empty() && !ApplyConfigFile(*serve, file)) return 2;
   CLI11_PARSE(cli, argc, argv);
   if (serve->parsed()) return Serve(config);
+  if (simulate->parsed()) {
+    for (auto [text, target] : {std::pair{&sim_start, 0}, std::pair{&sim_storm, 1}}) {
+      if (text->empty()) continue;
+      std::optional<dothi::Timestamp> t = dothi::ParseIso8601(*text);
+      if (!t) {
+        std::cerr << "dothi simulate: not an ISO 8601 date-time: " << *text << "\n";
+        return 2;
+      }
+      if (target == 0) sim.start = *t; else sim.storm_start = *t;
+    }
+    dothi::Status s = dothi::app::RunSimulation(sim, std::cout);
+    if (!s.ok()) {
+      std::cerr << "dothi simulate: " << s.ToString() << "\n";
+      return 1;
+    }
+  }
   return 0;
 }
