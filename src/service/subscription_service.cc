@@ -268,18 +268,25 @@ Status SubscriptionService::Persist(std::string_view tenant, const domain::Subsc
 }
 
 Status SubscriptionService::Create(const RequestContext& ctx, domain::Subscription s) {
-  std::unique_lock lock(mu_);
-  Tenant& t = tenants_[ctx.tenant];
-  if (t.by_id.count(s.id)) return Status::AlreadyExists("subscription already exists", s.id);
-  if (t.by_id.size() >= options_.max_subscriptions_per_tenant) {
-    return Status::InvalidRequest("too many subscriptions in this tenant",
-                                  "limit " + std::to_string(options_.max_subscriptions_per_tenant));
+  std::lock_guard change(change_mu_);
+  {
+    std::shared_lock lock(mu_);
+    auto t = tenants_.find(ctx.tenant);
+    if (t != tenants_.end()) {
+      if (t->second.by_id.count(s.id)) return Status::AlreadyExists("subscription already exists", s.id);
+      if (t->second.by_id.size() >= options_.max_subscriptions_per_tenant) {
+        return Status::InvalidRequest("too many subscriptions in this tenant",
+                                      "limit " + std::to_string(options_.max_subscriptions_per_tenant));
+      }
+    }
   }
-  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));
+  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));  // without mu_ (see change_mu_)
   auto cell = std::make_shared<Cell>();
-  cell->order = next_order_++;
   std::string id = s.id;
   cell->subscription = std::make_shared<const domain::Subscription>(std::move(s));
+  std::unique_lock lock(mu_);
+  cell->order = next_order_++;
+  Tenant& t = tenants_[ctx.tenant];
   if (t.by_id.empty()) watched_tenants_.fetch_add(1);
   t.by_id.emplace(std::move(id), std::move(cell));
   return Status::OK();
@@ -323,27 +330,34 @@ Result<std::vector<SubscriptionView>> SubscriptionService::List(const RequestCon
   return out;
 }
 
+std::shared_ptr<SubscriptionService::Cell> SubscriptionService::FindCell(std::string_view tenant,
+                                                                          std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return nullptr;
+  auto it = t->second.by_id.find(id);
+  return it == t->second.by_id.end() ? nullptr : it->second;
+}
+
 Status SubscriptionService::Replace(const RequestContext& ctx, domain::Subscription s) {
-  std::unique_lock lock(mu_);
-  auto t = tenants_.find(ctx.tenant);
-  if (t == tenants_.end()) return Status::NotFound("subscription not found", s.id);
-  auto it = t->second.by_id.find(s.id);
-  if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", s.id);
-  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));
-  std::lock_guard cell_lock(it->second->mu);
-  it->second->subscription = std::make_shared<const domain::Subscription>(std::move(s));
+  std::lock_guard change(change_mu_);  // the cell found stays in place until we are done
+  std::shared_ptr<Cell> cell = FindCell(ctx.tenant, s.id);
+  if (cell == nullptr) return Status::NotFound("subscription not found", s.id);
+  DOTHI_RETURN_IF_ERROR(Persist(ctx.tenant, s));  // without mu_ (see change_mu_)
+  std::lock_guard cell_lock(cell->mu);
+  cell->subscription = std::make_shared<const domain::Subscription>(std::move(s));
   return Status::OK();
 }
 
 Status SubscriptionService::Delete(const RequestContext& ctx, std::string_view id) {
-  std::unique_lock lock(mu_);
-  auto t = tenants_.find(ctx.tenant);
-  if (t == tenants_.end()) return Status::NotFound("subscription not found", std::string(id));
-  auto it = t->second.by_id.find(id);
-  if (it == t->second.by_id.end()) return Status::NotFound("subscription not found", std::string(id));
+  std::lock_guard change(change_mu_);
+  if (FindCell(ctx.tenant, id) == nullptr) return Status::NotFound("subscription not found", std::string(id));
   DOTHI_RETURN_IF_ERROR(store_.DeleteDocument(kDocKind, DocKey(ctx.tenant, id)));
   (void)store_.DeleteDocument(kStatusDocKind, DocKey(ctx.tenant, id));  // may not exist
-  t->second.by_id.erase(it);
+  std::unique_lock lock(mu_);
+  auto t = tenants_.find(ctx.tenant);
+  if (t == tenants_.end()) return Status::OK();
+  t->second.by_id.erase(std::string(id));
   if (t->second.by_id.empty()) watched_tenants_.fetch_sub(1);
   return Status::OK();
 }

@@ -158,6 +158,7 @@ class SubscriptionService : public EntityChangeListener {
   };
 
   static std::string DocKey(std::string_view tenant, std::string_view id);
+  std::shared_ptr<Cell> FindCell(std::string_view tenant, std::string_view id) const;
   Status Persist(std::string_view tenant, const domain::Subscription& s);
   void Enqueue(Job job);
   void SenderLoop();
@@ -175,7 +176,11 @@ class SubscriptionService : public EntityChangeListener {
   NotificationSink& sink_;
   SubscriptionServiceOptions options_;
 
-  mutable std::shared_mutex mu_;  // guards tenants_ and next_order_
+  // Serialises Create, Replace and Delete, which write to the store without holding mu_:
+  // a store write completes on the store's reporter thread, which may be waiting for mu_
+  // in OnEntityChange (holding mu_ across it would deadlock).
+  std::mutex change_mu_;
+  mutable std::shared_mutex mu_;  // guards tenants_ and next_order_; never held across store I/O
   std::map<std::string, Tenant, std::less<>> tenants_;
   std::uint64_t next_order_ = 0;
   std::atomic<std::size_t> watched_tenants_{0};  // tenants with subscriptions (fast check)

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -126,6 +129,115 @@ struct Fixture {
   EntityService entities{store, {}};
   std::unique_ptr<SubscriptionService> subs;
 };
+
+// Like the SQLite store: commit callbacks and document-write completions all run in order
+// on one reporter thread, which the test can hold closed.
+class ReporterStore : public storage::EntityStore {
+ public:
+  ReporterStore() : reporter_([this] { Run(); }) {}
+  ~ReporterStore() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+      open_gate_ = true;
+    }
+    cv_.notify_all();
+    reporter_.join();
+  }
+  void SetGate(bool open) {
+    {
+      std::lock_guard lock(mu_);
+      open_gate_ = open;
+    }
+    cv_.notify_all();
+  }
+  void WaitForDocumentWrite() {
+    std::unique_lock lock(mu_);
+    EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(20), [&] { return document_writes_ > 0; }));
+  }
+  Status Open() override { return inner_.Open(); }
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
+    Status s = inner_.Commit(std::move(writes));
+    Queue([done = std::move(done), s] { done(s); });
+  }
+  Result<std::optional<std::string>> Get(std::string_view t, std::string_view id) override { return inner_.Get(t, id); }
+  Status ScanAll(const ScanFn& fn) override { return inner_.ScanAll(fn); }
+  Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) override {
+    Status s = inner_.PutDocument(kind, key, bytes);
+    std::promise<void> done;
+    Queue([&done] { done.set_value(); });
+    {
+      std::lock_guard lock(mu_);
+      ++document_writes_;
+    }
+    cv_.notify_all();
+    done.get_future().wait();  // as SubmitAndWait: until the reporter got to it
+    return s;
+  }
+  Status DeleteDocument(std::string_view kind, std::string_view key) override { return inner_.DeleteDocument(kind, key); }
+  Status ScanDocuments(std::string_view kind, const DocFn& fn) override { return inner_.ScanDocuments(kind, fn); }
+  storage::StoreStats Stats() const override { return {}; }
+  void Close() override { inner_.Close(); }
+
+ private:
+  void Queue(std::function<void()> fn) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(fn));
+    }
+    cv_.notify_all();
+  }
+  void Run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || (open_gate_ && !queue_.empty()); });
+      if (queue_.empty()) return;
+      std::function<void()> fn = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+  testing::MemoryEntityStore inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool open_gate_ = true;
+  bool stop_ = false;
+  int document_writes_ = 0;
+  std::thread reporter_;
+};
+
+// A subscription written while an entity's commit callback waits in the store's reporter
+// queue ahead of it: the callback tells the subscription service about the change, so the
+// service must not hold its lock while it waits for the store (that deadlocked).
+TEST(SubscriptionServiceTest, CreatingASubscriptionDoesNotBlockCommitCallbacks) {
+  ReporterStore store;
+  ASSERT_TRUE(store.Open().ok());
+  EntityService entities(store, {});
+  ASSERT_TRUE(entities.Load().ok());
+  FakeCodec codec;
+  FakeSink sink;
+  SubscriptionService subs(store, entities, codec, sink, {});
+  ASSERT_TRUE(subs.Load().ok());
+  entities.SetChangeListener(&subs);
+  ASSERT_TRUE(subs.Create(Ctx("hue"), Sub("urn:s:0")).ok());  // the tenant is watched
+
+  store.SetGate(false);
+  std::promise<Status> written;
+  const RequestContext ctx = Ctx("hue");
+  entities.CreateAsync(ctx, Sensor("urn:x:1", 1), [&written](Status s) { written.set_value(s); });
+  auto created = std::async(std::launch::async, [&] { return subs.Create(Ctx("hue"), Sub("urn:s:1")); });
+  store.WaitForDocumentWrite();  // the create waits behind the entity's callback now
+  store.SetGate(true);
+  ASSERT_EQ(created.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "deadlock";
+  EXPECT_TRUE(created.get().ok());
+  auto w = written.get_future();
+  ASSERT_EQ(w.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(w.get().ok());
+  EXPECT_EQ(subs.Stats().queued, 1u) << "the change was matched against urn:s:0";
+}
 
 TEST(SubscriptionServiceTest, CrudIsScopedToTheTenant) {
   Fixture f;
