@@ -91,6 +91,11 @@ std::optional<Trigger> Subscription::TriggerFor(const Entity* before, const Enti
   }
   if (after == nullptr) {
     if (WantsTrigger(Trigger::kEntityDeleted)) return Trigger::kEntityDeleted;
+    // Deleting the entity deletes each of its attributes (ETSI 046_22_12).
+    if (!WantsTrigger(Trigger::kAttributeDeleted)) return std::nullopt;
+    for (const auto& [iri, instances] : before->attrs.AsObject()) {
+      if (watched_attributes.empty() || Contains(watched_attributes, iri)) return Trigger::kAttributeDeleted;
+    }
     return std::nullopt;
   }
   // An update: which (watched) attributes were created, changed or deleted.

@@ -98,7 +98,8 @@ struct Subscription {
   // entity selectors, watchedAttributes (an update notifies only when a watched attribute
   // was created, changed or deleted), q, geoQ and scopeQ (on the state after, or before for
   // a deletion) and the notificationTrigger list. Not the status, expiry or throttling.
-  // A timeInterval subscription is periodic only: no change triggers it.
+  // Deleting an entity raises entityDeleted, or else attributeDeleted when it had a (watched)
+  // attribute. A timeInterval subscription is periodic only: no change triggers it.
   std::optional<Trigger> TriggerFor(const Entity* before, const Entity* after) const;
   // Whether an entity is one this subscription is about: selectors, q, geoQ, scopeQ (what
   // a periodic notification sends).

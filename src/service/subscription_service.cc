@@ -398,9 +398,11 @@ void SubscriptionService::OnEntityChange(std::string_view tenant, const domain::
       job.notification = NewNotification(tenant, sub, now);
       job.notification.trigger = *trigger;
       job.notification.entities.push_back(after != nullptr ? *after : *before);
-      if (sub->notification.show_changes && before != nullptr && after != nullptr) {
+      if (before != nullptr && after != nullptr &&
+          (sub->notification.show_changes || *trigger == domain::Trigger::kAttributeDeleted)) {
         job.notification.previous = *before;
       }
+      job.notification.entity_deleted = after == nullptr;
       job.cell = cell;
       jobs.push_back(std::move(job));
     }

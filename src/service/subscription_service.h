@@ -58,8 +58,9 @@ struct Notification {
   std::shared_ptr<const domain::Subscription> subscription;
   std::optional<domain::Trigger> trigger;  // none for a periodic (timeInterval) notification
   std::vector<domain::Entity> entities;  // state after the change (before it, for a deletion)
-  // With notification.showChanges: the state before an update, for previousValue.
+  // The state before an update, when showChanges or an attribute deletion needs it.
   std::optional<domain::Entity> previous;
+  bool entity_deleted = false;  // entities holds the last state of a deleted entity
   Timestamp notified_at;
 };
 

@@ -106,7 +106,7 @@ test('create, retrieve, list with count, patch and delete a subscription', async
   assert.equal(got.body.status, 'active');
   assert.deepEqual(got.body.notificationTrigger, ['attributeUpdated']);
   assert.equal(got.body.notification.endpoint.uri, hook.url);
-  assert.equal(got.body.notification.timesSent, 0);
+  assert.equal(got.body.notification.timesSent, undefined, 'delivery members once there was an attempt (ETSI 028_06)');
 
   // The default triggers are shown (ETSI 028_06); datasetId is kept.
   const SID2 = 'urn:ngsi-ld:Subscription:crud2';
@@ -117,7 +117,7 @@ test('create, retrieve, list with count, patch and delete a subscription', async
   // Pages link to each other (ETSI 031_02).
   const SID3 = 'urn:ngsi-ld:Subscription:crud3';
   assert.equal((await c.post(`${LD}/subscriptions`, sub(SID3))).status, 201);
-  const page = await c.get(`${LD}/subscriptions?limit=1&offset=1`);
+  const page = await c.get(`${LD}/subscriptions/?limit=1&offset=1`);  // the suite's trailing slash
   assert.equal(page.body.length, 1);
   const links = page.headers.get('link');
   assert.ok(links.includes(`<${LD}/subscriptions?limit=1&offset=0>;rel="prev";type="application/json"`), links);
@@ -254,6 +254,7 @@ test('entityDeleted and application/ld+json notifications', async () => {
   assert.equal(created.body.data[0].pm25.value, 5);
   assert.equal((await c.del(`${LD}/entities/${enc(E)}`)).status, 204);
   const deleted = await hook.waitFor((n) => n.body.subscriptionId === SID && n.body.triggerReason === 'entityDeleted', from);
+  assert.deepEqual(Object.keys(deleted.body.data[0]).filter((k) => k !== '@context').sort(), ['deletedAt', 'id', 'type'], 'ETSI 046_21');
   assert.equal(deleted.body.data[0].id, E);
   assert.ok(!hook.got.slice(from).some((n) => n.body.data.some((e) => e.id.endsWith(':other'))));
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
@@ -278,7 +279,28 @@ test('showChanges carries the previous value of each changed attribute', async (
   assert.equal(e.pm25.previousValue, 5);
   assert.equal(e.station.object, 'urn:ngsi-ld:Station:b');
   assert.equal(e.station.previousObject, 'urn:ngsi-ld:Station:a');
-  assert.equal(e.no2.previousValue, 1, 'an unchanged attribute shows the value it had too');
+  assert.equal(e.no2.previousValue, undefined, 'an unchanged attribute has no previousValue (ETSI 046_31)');
+  assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
+});
+
+test('attributeDeleted notifications show the deleted attribute as NGSI-LD Null', async () => {
+  const SID = 'urn:ngsi-ld:Subscription:attrdel';
+  const E = 'urn:ngsi-ld:AirQualityObserved:ad1';
+  assert.equal((await c.post(`${LD}/entities`, aq(E, 5, { station: { type: 'Relationship', object: 'urn:ngsi-ld:Station:a' } }))).status, 201);
+  assert.equal((await c.post(`${LD}/subscriptions`, sub(SID, {
+    entities: [{ id: E, type: 'AirQualityObserved' }], watchedAttributes: ['pm25', 'station'],
+    notificationTrigger: ['attributeDeleted'], notification: { endpoint: { uri: hook.url } },
+  }))).status, 201);
+  const from = hook.got.length;
+  assert.equal((await c.del(`${LD}/entities/${enc(E)}/attrs/station`)).status, 204);
+  const n = await hook.waitFor((x) => x.body.subscriptionId === SID, from);
+  assert.equal(n.body.triggerReason, 'attributeDeleted');
+  assert.deepEqual(n.body.data[0].station, { type: 'Relationship', object: 'urn:ngsi-ld:null' });
+  assert.equal(n.body.data[0].pm25.value, 5);
+  // Deleting the entity deletes its watched attributes too (ETSI 046_22_12).
+  assert.equal((await c.del(`${LD}/entities/${enc(E)}`)).status, 204);
+  const gone = await hook.waitFor((x) => x.body.subscriptionId === SID && x.body.data[0].deletedAt, from);
+  assert.deepEqual(gone.body.data[0].pm25, { type: 'Property', value: 'urn:ngsi-ld:null' });
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
 });
 

@@ -1,5 +1,6 @@
 #include "api/ngsi_ld/notification_sink.h"
 
+#include <algorithm>
 #include <string>
 
 #include "api/ngsi_ld/entity_codec.h"
@@ -30,24 +31,39 @@ constexpr std::pair<std::string_view, std::string_view> kPreviousMembers[] = {
     {"vocab", "previousVocab"},
 };
 
-// showChanges: each rendered instance whose attribute existed before gets the value it had
-// (the instance with the same datasetId), as previousValue, previousObject, ...
-void AddPreviousValues(Json& rendered, const domain::Entity& before, const LdContext& context) {
+// The instance of instances with this datasetId (nullptr: the default instance), or nullptr.
+const Json* SameDataset(const Json& instances, const Json* ds) {
+  if (!instances.is_array()) return nullptr;
+  for (const Json& inst : instances.AsArray()) {
+    const Json* other = inst.Find(domain::attr::kDatasetId);
+    if ((ds == nullptr) == (other == nullptr) && (ds == nullptr || *ds == *other)) return &inst;
+  }
+  return nullptr;
+}
+
+// showChanges: each rendered instance whose value changed gets the value it had before (the
+// instance with the same datasetId), as previousValue, previousObject, ... (ETSI 046_31).
+void AddPreviousValues(Json& rendered, const domain::Entity& before, const domain::Entity& after,
+                       const LdContext& context) {
   if (!rendered.is_object()) return;
   for (auto& [name, v] : rendered.AsObject()) {
     if (name == "id" || name == "type" || name == "scope" || name == "@context") continue;
-    const Json* was = before.attrs.Find(context.ExpandTerm(name));
+    const std::string iri = context.ExpandTerm(name);
+    const Json* was = before.attrs.Find(iri);
+    const Json* now = after.attrs.Find(iri);
     if (was == nullptr || !was->is_array()) continue;
     auto apply = [&](Json& inst) {
       if (!inst.is_object()) return;
       const Json* ds = inst.Find(domain::attr::kDatasetId);
-      for (const Json& old : was->AsArray()) {
-        const Json* old_ds = old.Find(domain::attr::kDatasetId);
-        if ((ds == nullptr) != (old_ds == nullptr) || (ds && !(*ds == *old_ds))) continue;
-        for (const auto& [member, previous] : kPreviousMembers) {
-          if (const Json* value = old.Find(member)) inst.Set(previous, *value);
-        }
-        return;
+      const Json* old = SameDataset(*was, ds);
+      const Json* current = now != nullptr ? SameDataset(*now, ds) : nullptr;
+      if (old == nullptr) return;
+      for (const auto& [member, previous] : kPreviousMembers) {
+        const Json* value = old->Find(member);
+        if (value == nullptr) continue;
+        const Json* new_value = current != nullptr ? current->Find(member) : nullptr;
+        if (new_value != nullptr && *new_value == *value) return;  // unchanged
+        inst.Set(previous, *value);
       }
     };
     if (v.is_array()) {
@@ -55,6 +71,44 @@ void AddPreviousValues(Json& rendered, const domain::Entity& before, const LdCon
     } else {
       apply(v);
     }
+  }
+}
+
+// A deleted attribute as NGSI-LD shows it: its kind with the NGSI-LD Null as value
+// (ETSI 046_22); with sysAttrs, when it was deleted.
+Json NullAttribute(const Json& instances, bool key_values, bool sys_attrs, const std::string& at) {
+  constexpr std::string_view kNull = "urn:ngsi-ld:null";
+  if (key_values) return Json(std::string(kNull));
+  const Json* first = instances.is_array() && instances.size() > 0 ? &instances.AsArray()[0] : nullptr;
+  const Json* type = first != nullptr ? first->Find(domain::attr::kType) : nullptr;
+  const std::string kind = type != nullptr && type->is_string() ? type->AsString() : "Property";
+  Json out = Json::MakeObject({{"type", kind}});
+  const std::string_view member = domain::attr::ValueMemberFor(kind);
+  if (member == "languageMap") {
+    out.Set(member, Json::MakeObject({{"@none", std::string(kNull)}}));
+  } else if (member == "valueList" || member == "objectList") {
+    Json list = Json::MakeArray();
+    list.Push(std::string(kNull));
+    out.Set(member, std::move(list));
+  } else {
+    out.Set(member, std::string(kNull));
+  }
+  if (sys_attrs) out.Set("deletedAt", at);
+  return out;
+}
+
+// The attributes of before that after lacks (all of them when the entity is gone), within
+// the notified attributes, added to rendered as deleted.
+void AddDeletedAttributes(Json& rendered, const domain::Entity& before, const domain::Entity* after,
+                          const domain::NotificationParams& params, const LdContext& context,
+                          bool key_values, const std::string& at) {
+  for (const auto& [iri, instances] : before.attrs.AsObject()) {
+    if (after != nullptr && after->attrs.Find(iri) != nullptr) continue;
+    if (!params.attributes.empty() &&
+        std::find(params.attributes.begin(), params.attributes.end(), iri) == params.attributes.end()) {
+      continue;
+    }
+    rendered.Set(context.CompactIri(iri), NullAttribute(instances, key_values, params.sys_attrs, at));
   }
 }
 
@@ -84,12 +138,36 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
   const Json context_value =
       s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context;
   Json data = Json::MakeArray();
+  const std::string notified_at = FormatIso8601(n.notified_at);
+  const bool key_values = opts.format == Format::kKeyValues;
   for (const domain::Entity& e : n.entities) {
-    Json rendered = RenderEntity(e, **context, opts);
-    if (n.previous && opts.format != Format::kKeyValues) {
-      AddPreviousValues(rendered, *n.previous, **context);
+    Json rendered;
+    if (n.entity_deleted) {
+      // A deleted entity is its id, type and deletedAt (ETSI 046_21); attributeDeleted
+      // subscriptions see its attributes as deleted (046_22_12).
+      RenderOptions bare = opts;
+      bare.pick = std::set<std::string>{"id", "type"};
+      bare.omit.reset();
+      bare.sys_attrs = false;
+      rendered = RenderEntity(e, **context, bare);
+      rendered.Set("deletedAt", notified_at);
+      if (opts.sys_attrs) {
+        rendered.Set("createdAt", FormatIso8601(e.created_at));
+        rendered.Set("modifiedAt", FormatIso8601(e.modified_at));
+      }
+      if (n.trigger == domain::Trigger::kAttributeDeleted) {
+        AddDeletedAttributes(rendered, e, nullptr, s.notification, **context, key_values, notified_at);
+      }
+    } else {
+      rendered = RenderEntity(e, **context, opts);
+      if (n.previous && s.notification.show_changes && !key_values) {
+        AddPreviousValues(rendered, *n.previous, e, **context);
+      }
+      if (n.previous && n.trigger == domain::Trigger::kAttributeDeleted) {
+        AddDeletedAttributes(rendered, *n.previous, &e, s.notification, **context, key_values, notified_at);
+      }
     }
-    if (opts.sys_attrs && opts.format == Format::kKeyValues) {
+    if (opts.sys_attrs && key_values && !n.entity_deleted) {
       // Entity-level system attributes in keyValues notifications too (ETSI 046_17).
       rendered.Set("createdAt", FormatIso8601(e.created_at));
       rendered.Set("modifiedAt", FormatIso8601(e.modified_at));

@@ -428,9 +428,11 @@ Json RenderSubscription(const service::SubscriptionView& view, const LdContext& 
   notification.Set("endpoint", std::move(endpoint));
   const service::NotificationStatus& st = view.status;
   // ok / failed say how the last attempt went: shown once there was one.
-  if (st.last_notification) notification.Set("status", st.ok ? "ok" : "failed");
-  notification.Set("timesSent", static_cast<std::int64_t>(st.times_sent));
-  notification.Set("timesFailed", static_cast<std::int64_t>(st.times_failed));
+  if (st.last_notification) {  // the delivery members exist once there was an attempt (028_06)
+    notification.Set("status", st.ok ? "ok" : "failed");
+    notification.Set("timesSent", static_cast<std::int64_t>(st.times_sent));
+    notification.Set("timesFailed", static_cast<std::int64_t>(st.times_failed));
+  }
   if (st.last_notification) notification.Set("lastNotification", FormatIso8601(*st.last_notification));
   if (st.last_success) notification.Set("lastSuccess", FormatIso8601(*st.last_success));
   if (st.last_failure) notification.Set("lastFailure", FormatIso8601(*st.last_failure));

@@ -88,7 +88,9 @@ Response NgsiLdApi::ListSubscriptions(const RequestContext& ctx, Request& req) {
   // prev / next pages, as the ETSI suite checks them (031_02): the request's parameters
   // with another offset.
   auto page_link = [&](std::size_t offset, std::string_view rel) {
-    std::string url = req.path + "?";
+    std::string url = req.path;
+    while (url.size() > 1 && url.back() == '/') url.pop_back();  // "subscriptions/" (031_02)
+    url += "?";
     for (const auto& [k, v] : req.query) {
       if (k == "offset") continue;
       url += http::PercentEncode(k) + "=" + http::PercentEncode(v) + "&";

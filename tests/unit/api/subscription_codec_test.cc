@@ -52,8 +52,12 @@ TEST(SubscriptionCodecTest, ReadsEveryMemberExpandedAndRendersItBack) {
   ASSERT_EQ(s->notification.receiver_info.size(), 1u);
 
   service::SubscriptionView view{std::make_shared<const domain::Subscription>(*s), {}};
+  EXPECT_EQ(RenderSubscription(view, *LdContext::Core(), Timestamp{0}).Find("notification")->Find("timesSent"),
+            nullptr) << "no delivery members before an attempt";
   view.status.times_sent = 3;
+  view.status.last_notification = Timestamp{1};
   const Json out = RenderSubscription(view, *LdContext::Core(), Timestamp{0});
+  ASSERT_NE(out.Find("notification")->Find("timesSent"), nullptr);
   EXPECT_EQ(out.Find("watchedAttributes")->AsArray().at(0).AsString(), "waterLevel");
   EXPECT_EQ(out.Find("entities")->AsArray().at(0).Find("type")->AsString(), "WaterObserved");
   EXPECT_EQ(out.Find("status")->AsString(), "active");

@@ -47,6 +47,7 @@ TEST(SubscriptionTest, DefaultTriggersNotifyCreatedAndUpdatedAttributesNotDeleti
   all.triggers = {Trigger::kAttributeDeleted};
   EXPECT_EQ(all.TriggerFor(&a, &fewer), Trigger::kAttributeDeleted);
   EXPECT_EQ(all.TriggerFor(&a, &b), std::nullopt);
+  EXPECT_EQ(all.TriggerFor(&a, nullptr), Trigger::kAttributeDeleted) << "deleting the entity";
 }
 
 TEST(SubscriptionTest, WatchedAttributesDecideWhichUpdatesNotify) {
