@@ -674,10 +674,16 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
                                                before = std::move(before)](Status s) mutable {
     if (!s.ok()) return Finish(op, std::move(s));
     const std::string& id = op->writes.front().id;
+    // Decoded for the listener before the bytes move into the index; told after it, so a
+    // notification's receiver reading the entity sees this state.
+    std::optional<Entity> was, now;
     if (before) {
-      Result<Entity> was = Entity::Decode(*before);
-      Result<Entity> now = Entity::Decode(bytes);
-      if (was.ok() && now.ok()) Publish(op->tenant, &*was, &*now);
+      Result<Entity> w = Entity::Decode(*before);
+      Result<Entity> n = Entity::Decode(bytes);
+      if (w.ok() && n.ok()) {
+        was = std::move(*w);
+        now = std::move(*n);
+      }
     }
     if (same_shape) {
       std::unique_lock lock(mu_);
@@ -688,6 +694,7 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
       std::unique_lock lock(mu_);
       IndexPut(TenantFor(op->tenant), *e, std::move(bytes));
     }
+    if (was && now) Publish(op->tenant, &*was, &*now);
     Finish(op, std::move(op->statuses));
   });
   return true;
