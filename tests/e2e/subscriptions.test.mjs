@@ -289,18 +289,20 @@ test('attributeDeleted notifications show the deleted attribute as NGSI-LD Null'
   assert.equal((await c.post(`${LD}/entities`, aq(E, 5, { station: { type: 'Relationship', object: 'urn:ngsi-ld:Station:a' } }))).status, 201);
   assert.equal((await c.post(`${LD}/subscriptions`, sub(SID, {
     entities: [{ id: E, type: 'AirQualityObserved' }], watchedAttributes: ['pm25', 'station'],
-    notificationTrigger: ['attributeDeleted'], notification: { endpoint: { uri: hook.url } },
+    notificationTrigger: ['attributeDeleted'], notification: { showChanges: true, endpoint: { uri: hook.url } },
   }))).status, 201);
   const from = hook.got.length;
   assert.equal((await c.del(`${LD}/entities/${enc(E)}/attrs/station`)).status, 204);
   const n = await hook.waitFor((x) => x.body.subscriptionId === SID, from);
   assert.equal(n.body.triggerReason, 'attributeDeleted');
-  assert.deepEqual(n.body.data[0].station, { type: 'Relationship', object: 'urn:ngsi-ld:null' });
+  assert.deepEqual(n.body.data[0].station,
+    { type: 'Relationship', object: 'urn:ngsi-ld:null', previousObject: 'urn:ngsi-ld:Station:a' }, 'ETSI 046_22, 046_34');
   assert.equal(n.body.data[0].pm25.value, 5);
+  assert.equal(n.body.data[0].pm25.previousValue, undefined, 'unchanged');
   // Deleting the entity deletes its watched attributes too (ETSI 046_22_12).
   assert.equal((await c.del(`${LD}/entities/${enc(E)}`)).status, 204);
   const gone = await hook.waitFor((x) => x.body.subscriptionId === SID && x.body.data[0].deletedAt, from);
-  assert.deepEqual(gone.body.data[0].pm25, { type: 'Property', value: 'urn:ngsi-ld:null' });
+  assert.deepEqual(gone.body.data[0].pm25, { type: 'Property', value: 'urn:ngsi-ld:null', previousValue: 5 });
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
 });
 
@@ -323,6 +325,24 @@ test('a timeInterval subscription notifies every matching entity periodically', 
     assert.deepEqual(n.body.data.map((e) => e.id), ['urn:ngsi-ld:AirQualityObserved:p2']);
     assert.equal(n.body.triggerReason, undefined);
   }
+  assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
+});
+
+test('a subscription with datasetId notifies only those instances', async () => {
+  const SID = 'urn:ngsi-ld:Subscription:dataset';
+  const E = 'urn:ngsi-ld:AirQualityObserved:ds1';
+  const two = { type: 'Property', value: 1 };
+  assert.equal((await c.post(`${LD}/entities`, { id: E, type: 'AirQualityObserved',
+    pm25: [{ ...two, value: 10 }, { ...two, value: 20, datasetId: 'urn:ngsi-ld:Dataset:satellite' }] })).status, 201);
+  assert.equal((await c.post(`${LD}/subscriptions`, sub(SID, {
+    entities: [{ id: E, type: 'AirQualityObserved' }], datasetId: ['urn:ngsi-ld:Dataset:satellite'],
+    notification: { endpoint: { uri: hook.url } },
+  }))).status, 201);
+  const from = hook.got.length;
+  assert.equal((await c.patch(`${LD}/entities/${enc(E)}/attrs`, { pm25: { type: 'Property', value: 21, datasetId: 'urn:ngsi-ld:Dataset:satellite' } })).status, 204);
+  const n = await hook.waitFor((x) => x.body.subscriptionId === SID, from);
+  const pm25 = [n.body.data[0].pm25].flat();
+  assert.deepEqual(pm25.map((i) => [i.value, i.datasetId]), [[21, 'urn:ngsi-ld:Dataset:satellite']], 'ETSI 046_19');
   assert.equal((await c.del(`${LD}/subscriptions/${enc(SID)}`)).status, 204);
 });
 

@@ -76,7 +76,8 @@ void AddPreviousValues(Json& rendered, const domain::Entity& before, const domai
 
 // A deleted attribute as NGSI-LD shows it: its kind with the NGSI-LD Null as value
 // (ETSI 046_22); with sysAttrs, when it was deleted.
-Json NullAttribute(const Json& instances, bool key_values, bool sys_attrs, const std::string& at) {
+Json NullAttribute(const Json& instances, bool key_values, bool sys_attrs, bool show_changes,
+                   const std::string& at) {
   constexpr std::string_view kNull = "urn:ngsi-ld:null";
   if (key_values) return Json(std::string(kNull));
   const Json* first = instances.is_array() && instances.size() > 0 ? &instances.AsArray()[0] : nullptr;
@@ -94,6 +95,11 @@ Json NullAttribute(const Json& instances, bool key_values, bool sys_attrs, const
     out.Set(member, std::string(kNull));
   }
   if (sys_attrs) out.Set("deletedAt", at);
+  if (show_changes && first != nullptr) {  // what it was (ETSI 046_34, 046_37)
+    for (const auto& [value_member, previous] : kPreviousMembers) {
+      if (const Json* value = first->Find(value_member)) out.Set(previous, *value);
+    }
+  }
   return out;
 }
 
@@ -108,7 +114,8 @@ void AddDeletedAttributes(Json& rendered, const domain::Entity& before, const do
         std::find(params.attributes.begin(), params.attributes.end(), iri) == params.attributes.end()) {
       continue;
     }
-    rendered.Set(context.CompactIri(iri), NullAttribute(instances, key_values, params.sys_attrs, at));
+    rendered.Set(context.CompactIri(iri), NullAttribute(instances, key_values, params.sys_attrs,
+                                                        params.show_changes && !key_values, at));
   }
 }
 
@@ -135,6 +142,9 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
   if (!s.notification.omit.empty()) {
     opts.omit = std::set<std::string>(s.notification.omit.begin(), s.notification.omit.end());
   }
+  if (!s.dataset_ids.empty()) {  // only those instances are notified (ETSI 046_19)
+    opts.dataset_ids = std::set<std::string>(s.dataset_ids.begin(), s.dataset_ids.end());
+  }
   const Json context_value =
       s.context.is_null() ? Json(std::string(kCoreContextUrl)) : s.context;
   Json data = Json::MakeArray();
@@ -155,7 +165,7 @@ Status HttpNotificationSink::Deliver(const service::Notification& n) {
         rendered.Set("createdAt", FormatIso8601(e.created_at));
         rendered.Set("modifiedAt", FormatIso8601(e.modified_at));
       }
-      if (n.trigger == domain::Trigger::kAttributeDeleted) {
+      if (n.trigger == domain::Trigger::kAttributeDeleted || s.notification.show_changes) {
         AddDeletedAttributes(rendered, e, nullptr, s.notification, **context, key_values, notified_at);
       }
     } else {
