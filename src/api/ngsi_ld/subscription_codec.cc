@@ -122,6 +122,11 @@ Status ApplyEndpoint(domain::NotificationParams& n, const Json& v, const Subscri
       if (Result<mqtt::MqttUrl> m = mqtt::ParseMqttUrl(u); !m.ok()) return m.status();
     } else if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
       return Bad("notification.endpoint.uri must be http://, https:// or mqtt://", u);
+    } else if (const std::size_t host = u.find("://") + 3;
+               u.substr(host, u.find('/', host) - host).find('@') != std::string::npos) {
+      // Not echoed back: credentials would end up in the error (and nowhere else).
+      return Bad("credentials in an http(s) endpoint URI are not supported; send an "
+                 "Authorization header with receiverInfo");
     }
     n.uri = u;
   }

@@ -93,6 +93,7 @@ TEST(SubscriptionCodecTest, RefusesWhatIsNotASubscription) {
       R"({"type": "Subscription", "watchedAttributes": ["a"], "throttling": 0, "notification": {"endpoint": {"uri": "http://a/"}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"format": "xml", "endpoint": {"uri": "http://a/"}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "ftp://a/"}}})",
+      R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "https://user:secret@a/n"}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "accept": "text/csv"}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A\r\nX-B", "value": "1"}]}}})",
       R"({"type": "Subscription", "watchedAttributes": ["a"], "notification": {"endpoint": {"uri": "http://a/", "receiverInfo": [{"key": "X-A", "value": "1\r\nX-B: 2"}]}}})",
