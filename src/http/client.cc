@@ -123,11 +123,11 @@ asio::awaitable<void> Exchange(Stream& stream, bhttp::request<bhttp::string_body
   out.response.body = std::move(msg.body());
 }
 
-asio::awaitable<void> Run(const Url& url, bhttp::request<bhttp::string_body>& req,
-                          const ClientOptions& options, Outcome& out) {
+// Resolves url's host by deadline; on failure sets out.ec and out.stage.
+asio::awaitable<tcp::resolver::results_type> Resolve(const Url& url,
+                                                      std::chrono::steady_clock::time_point deadline,
+                                                      Outcome& out) {
   auto executor = co_await asio::this_coro::executor;
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-
   // The resolver has no timeout of its own: a watchdog timer cancels it.
   tcp::resolver resolver(executor);
   asio::steady_timer watchdog(executor, deadline);
@@ -137,10 +137,16 @@ asio::awaitable<void> Run(const Url& url, bhttp::request<bhttp::string_body>& re
   auto endpoints = co_await resolver.async_resolve(
       url.host, url.port, asio::redirect_error(asio::use_awaitable, out.ec));
   watchdog.cancel();
-  if (out.ec) {
-    out.stage = out.ec == asio::error::operation_aborted ? "resolve (timeout)" : "resolve";
-    co_return;
-  }
+  if (out.ec) out.stage = out.ec == asio::error::operation_aborted ? "resolve (timeout)" : "resolve";
+  co_return endpoints;
+}
+
+asio::awaitable<void> Run(const Url& url, bhttp::request<bhttp::string_body>& req,
+                          const ClientOptions& options, Outcome& out) {
+  auto executor = co_await asio::this_coro::executor;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  auto endpoints = co_await Resolve(url, deadline, out);
+  if (out.ec) co_return;
 
   if (!url.https) {
     beast::tcp_stream stream(executor);
@@ -199,17 +205,6 @@ bhttp::verb VerbFor(Method m) {
     case Method::kOther: break;
   }
   return bhttp::verb::unknown;
-}
-
-bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 bhttp::request<bhttp::string_body> BuildRequest(bhttp::verb verb, const Url& url, Method method,
@@ -286,18 +281,8 @@ struct KeepAliveClient::Impl {
                                  const ClientOptions& options, Outcome& out) {
     const auto deadline = std::chrono::steady_clock::now() + options.timeout;
     if (fresh) {
-      tcp::resolver resolver(ioc);
-      asio::steady_timer watchdog(ioc, deadline);
-      watchdog.async_wait([&resolver](boost::system::error_code ec) {
-        if (!ec) resolver.cancel();
-      });
-      auto endpoints = co_await resolver.async_resolve(
-          url.host, url.port, asio::redirect_error(asio::use_awaitable, out.ec));
-      watchdog.cancel();
-      if (out.ec) {
-        out.stage = out.ec == asio::error::operation_aborted ? "resolve (timeout)" : "resolve";
-        co_return;
-      }
+      auto endpoints = co_await Resolve(url, deadline, out);
+      if (out.ec) co_return;
       conn.stream.expires_at(deadline);
       co_await conn.stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, out.ec));
       if (out.ec) {
@@ -340,7 +325,7 @@ Result<ClientResponse> KeepAliveClient::Send(Method method, std::string_view url
     impl_->ioc.run();
     const bool keep = !failure && !out.ec && [&] {
       for (const auto& [name, value] : out.response.headers) {
-        if (EqualsIgnoreCaseAscii(name, "connection") && EqualsIgnoreCaseAscii(value, "close")) return false;
+        if (EqualsIgnoreCase(name, "connection") && EqualsIgnoreCase(value, "close")) return false;
       }
       return true;
     }();

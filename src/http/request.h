@@ -50,6 +50,8 @@ struct Response {
 
 // Splits "a=1&b=x%20y" into decoded pairs ('+' is a space). Invalid escapes are kept as is.
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
+// ASCII case-insensitive equality (header names, tokens such as "close").
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Percent-decodes s; returns false on a malformed escape.
 bool PercentDecode(std::string_view s, std::string& out, bool plus_is_space);
 // Percent-encodes s for use in a query string value or path segment.
