@@ -80,7 +80,6 @@ Status SubscriptionService::Load() {
       return;
     }
     auto cell = std::make_shared<Cell>();
-    cell->order = next_order_++;
     cell->subscription = std::make_shared<const domain::Subscription>(std::move(*sub));
     Tenant& t = tenants_[std::string(key.substr(0, sep))];
     if (t.by_id.empty()) watched_tenants_.fetch_add(1);
@@ -98,13 +97,11 @@ Status SubscriptionService::Load() {
     if (it != t->second.by_id.end() && st) it->second->status = std::move(*st);
   });
   if (!s.ok()) return s;
-  // Creation order is not stored; keep a stable order by id for listing after a restart.
+  // Creation order is not stored: after a restart, subscriptions list in id order, and new
+  // ones after them.
   for (auto& [name, t] : tenants_) {
-    std::uint64_t order = 0;
-    for (auto& [id, cell] : t.by_id) cell->order = order++;
+    for (auto& [id, cell] : t.by_id) cell->order = next_order_++;
   }
-  next_order_ = 0;
-  for (auto& [name, t] : tenants_) next_order_ = std::max<std::uint64_t>(next_order_, t.by_id.size());
   if (loaded > 0 || broken > 0) spdlog::info("subscriptions loaded: {} ({} unreadable)", loaded, broken);
   return Status::OK();
 }
