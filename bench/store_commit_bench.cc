@@ -53,7 +53,7 @@ void RunCommitBench(const fs::path& dir, bool synchronous_full, int threads, int
       for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
         std::string id = "urn:ngsi-ld:Bench:" + std::to_string(t) + ":" + std::to_string(i);
         std::vector<EntityWrite> writes;
-        writes.push_back({EntityWrite::Kind::kPut, "bench", id, Body(i)});
+        writes.push_back(EntityWrite::Put("bench", id, Body(i)));
         if (!store.Commit(std::move(writes)).ok()) failures.fetch_add(1);
       }
     });
@@ -92,8 +92,8 @@ void RunScanBench(const fs::path& dir, std::uint64_t rows) {
     for (std::uint64_t base = 0; base < rows; base += kPerCommit) {
       std::vector<EntityWrite> writes;
       for (std::uint64_t i = base; i < base + kPerCommit && i < rows; ++i) {
-        writes.push_back({EntityWrite::Kind::kPut, i % 4 == 0 ? "city-a" : "city-b",
-                          "urn:ngsi-ld:Sensor:" + std::to_string(i), Body(i)});
+        writes.push_back(EntityWrite::Put(i % 4 == 0 ? "city-a" : "city-b",
+                                          "urn:ngsi-ld:Sensor:" + std::to_string(i), Body(i)));
       }
       if (Status s = store.Commit(std::move(writes)); !s.ok()) {
         std::fprintf(stderr, "load failed: %s\n", s.ToString().c_str());

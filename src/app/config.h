@@ -74,6 +74,17 @@ struct Config {
   std::string mqtt_client_id = "dothi-ingest";
   // Largest device message accepted, in bytes.
   std::size_t max_mqtt_payload_bytes = 64 * 1024;
+  // Keep the temporal history: every attribute change is also stored as an instance
+  // (GET /ngsi-ld/v1/temporal/...), in the same transaction as the change.
+  bool history = true;
+  // Most instances a temporal answer gives per attribute; more makes it partial (206).
+  std::size_t max_temporal_instances = 10000;
+  // Days of history kept for every tenant (0: forever), unless history_retention names it.
+  std::int64_t history_retention_days = 0;
+  // Per-tenant retention as "tenant=days" ("_" is the default tenant), e.g. "demo=30".
+  std::vector<std::string> history_retention;
+  // Seconds between retention sweeps (each deletes in short transactions of its own).
+  int retention_sweep_interval_s = 3600;
   // Public base URL of this server, used in hosted @context URLs; empty means
   // http://localhost:<port>.
   std::string base_url;

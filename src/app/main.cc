@@ -154,6 +154,17 @@ int main(int argc, char** argv) {
   Bind(*serve, "mqtt-client-id", config.mqtt_client_id, "Client id of dothi's MQTT session");
   Bind(*serve, "max-mqtt-payload-bytes", config.max_mqtt_payload_bytes,
        "Largest device message accepted, in bytes");
+  Bind(*serve, "history", config.history,
+       "Keep the temporal history of every attribute change (/ngsi-ld/v1/temporal)");
+  Bind(*serve, "max-temporal-instances", config.max_temporal_instances,
+       "Most instances per attribute in one temporal answer (more: 206 partial)");
+  Bind(*serve, "history-retention-days", config.history_retention_days,
+       "Days of history kept for every tenant (0: forever)");
+  Bind(*serve, "history-retention", config.history_retention,
+       "Per-tenant retention as tenant=days, comma-separated (_ is the default tenant)")
+      ->delimiter(',');
+  Bind(*serve, "retention-sweep-interval-s", config.retention_sweep_interval_s,
+       "Seconds between history retention sweeps");
   Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")

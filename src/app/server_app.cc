@@ -19,6 +19,7 @@
 #include "mqtt/subscriber.h"
 #include "service/entity_service.h"
 #include "service/subscription_service.h"
+#include "service/temporal_service.h"
 #include "storage/sqlite/sqlite_entity_store.h"
 
 namespace dothi::app {
@@ -34,6 +35,7 @@ struct ServerApp::Parts {
   std::unique_ptr<api::ngsi_ld::StoredSubscriptionCodec> subscription_codec;
   std::unique_ptr<api::ngsi_ld::HttpNotificationSink> notification_sink;
   std::unique_ptr<service::SubscriptionService> subscriptions;
+  std::unique_ptr<service::TemporalService> temporal;
   std::unique_ptr<api::ngsi_ld::NgsiLdApi> ngsi_ld;
   std::unique_ptr<api::ngsi_ld::DeviceIngest> ingest;
   std::unique_ptr<mqtt::Subscriber> mqtt_in;
@@ -65,6 +67,7 @@ Status ServerApp::Start() {
   eo.max_page_size = config_.max_page_size;
   eo.default_page_size = config_.default_page_size;
   eo.max_batch_entities = config_.max_batch_entities;
+  eo.record_history = config_.history;
   p.entities = std::make_unique<service::EntityService>(*p.store, eo);
   const auto load_start = std::chrono::steady_clock::now();
   DOTHI_RETURN_IF_ERROR(p.entities->Load());
@@ -131,6 +134,29 @@ Status ServerApp::Start() {
   no.limits.max_attributes = config_.max_attributes;
   p.ngsi_ld = std::make_unique<api::ngsi_ld::NgsiLdApi>(*p.entities, *p.contexts, no);
   p.ngsi_ld->SetSubscriptions(p.subscriptions.get(), sl);
+  service::TemporalServiceOptions to;
+  to.max_instances = config_.max_temporal_instances;
+  to.max_page_size = config_.max_page_size;
+  to.default_retention_days = config_.history_retention_days;
+  for (const std::string& item : config_.history_retention) {
+    const std::size_t eq = item.find('=');
+    std::int64_t days = -1;
+    if (eq != std::string::npos) {
+      try {
+        days = std::stoll(item.substr(eq + 1));
+      } catch (const std::exception&) {
+        days = -1;
+      }
+    }
+    if (eq == std::string::npos || eq == 0 || days < 0) {
+      return Status::InvalidRequest("history-retention items are tenant=days", item);
+    }
+    const std::string tenant = item.substr(0, eq);
+    to.retention_days.emplace_back(tenant == "_" ? std::string() : tenant, days);
+  }
+  p.temporal = std::make_unique<service::TemporalService>(*p.store, to);
+  p.temporal->StartRetention(std::chrono::seconds(std::max(1, config_.retention_sweep_interval_s)));
+  p.ngsi_ld->SetTemporal(p.temporal.get());
   p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
@@ -215,6 +241,7 @@ void ServerApp::Stop() {
   parts_->server.reset();
   if (parts_->mqtt_in) parts_->mqtt_in->Stop();  // no new device messages
   if (parts_->subscriptions) parts_->subscriptions->Stop();  // queued notifications are dropped
+  if (parts_->temporal) parts_->temporal->Stop();  // a sweep in progress ends after its step
   if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
   parts_.reset();
 }

@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -120,6 +121,18 @@ void AppendJsonNumber(std::string& out, double d) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   out.append(buf, r.ptr);
+  // A double stays a double when read back: 80.0 is written "80.0", not "80" (clients in
+  // typed languages tell the two apart).
+  if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == r.ptr) {
+    out += ".0";
+  }
+}
+
+std::string ShortestNumberText(double d) {
+  if (!std::isfinite(d)) return "null";
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
 }
 
 void Json::AppendTo(std::string& out) const {

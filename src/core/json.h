@@ -122,7 +122,11 @@ class Json {
 
 // Appends s as a JSON string literal with quotes and escapes.
 void AppendJsonString(std::string& out, std::string_view s);
-// Appends a double the shortest way that reads back the same; non-finite becomes null.
+// Appends a double the shortest way that reads back the same, as a double: an integral
+// value gets ".0" (21.0, not 21). Non-finite becomes null.
 void AppendJsonNumber(std::string& out, double d);
+// The shortest text that reads back as d ("2000", "2.5"): for messages and query texts,
+// where a JSON double's ".0" would be noise.
+std::string ShortestNumberText(double d);
 
 }  // namespace dothi

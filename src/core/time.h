@@ -28,4 +28,8 @@ std::string FormatIso8601(Timestamp t);
 constexpr std::size_t kIso8601BufferSize = 48;
 std::size_t FormatIso8601(Timestamp t, char (&buf)[kIso8601BufferSize]);
 
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, and back.
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d);
+void CivilFromDays(std::int64_t days, std::int64_t& y, unsigned& m, unsigned& d);
+
 }  // namespace dothi

@@ -22,11 +22,7 @@ std::string Echo(std::string_view s) {
   return std::string(s.substr(0, kMaxEchoedChars)) + "...";
 }
 
-std::string NumberText(double d) {
-  std::string s;
-  AppendJsonNumber(s, d);
-  return s;
-}
+std::string NumberText(double d) { return ShortestNumberText(d); }
 
 // Strict reader for nested arrays of JSON numbers. Recursion is bounded by
 // kMaxCoordinatesDepth; the number count by the limits.
@@ -138,7 +134,15 @@ class CoordinatesParser {
       pos_ = start;
       return Syntax("number out of range");
     }
-    out = Json(d);
+    // An integer stays an integer, so a geoQ echoed back reads as it was written.
+    const std::string_view token = text_.substr(start, pos_ - start);
+    std::int64_t i = 0;
+    if (token.find_first_of(".eE") == std::string_view::npos &&
+        std::from_chars(token.data(), token.data() + token.size(), i).ec == std::errc()) {
+      out = Json(i);
+    } else {
+      out = Json(d);
+    }
     return Status::OK();
   }
 

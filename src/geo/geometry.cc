@@ -17,11 +17,7 @@ namespace {
 constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 constexpr std::size_t kMaxPoolSlots = 16;  // GEOS contexts kept per pool
 
-std::string NumberText(double d) {
-  std::string s;
-  AppendJsonNumber(s, d);
-  return s;
-}
+std::string NumberText(double d) { return ShortestNumberText(d); }
 
 // ---------------------------------------------------------------------------------------
 // Robust orientation (sign of the cross product), as GEOS computes it: a fast filter, then

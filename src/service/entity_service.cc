@@ -9,6 +9,7 @@
 #include "domain/query/safe_regex.h"
 #include "geo/geometry.h"
 #include "geo/spatial_index.h"
+#include "service/history_recorder.h"
 
 namespace dothi::service {
 
@@ -668,6 +669,7 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
   store_writes[0].tenant = op->tenant;
   store_writes[0].id = w.id;
   store_writes[0].bytes = bytes;
+  if (options_.record_history) store_writes[0].history = std::move((*change)->history);
   std::optional<std::string> before;  // for the change listener
   if (Watched(op->tenant)) before = std::move(current);
   store_.CommitAsync(std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
@@ -737,7 +739,7 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       working.emplace(w.id, std::move(cur));
     }
   }
-  if (Watched(op->tenant)) op->before = working;
+  if (Watched(op->tenant) || options_.record_history) op->before = working;
   std::set<std::string> touched;
   for (auto& w : op->writes) {
     Result<std::optional<Entity>> next = w.mutate(working[w.id]);
@@ -765,6 +767,11 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       w.kind = storage::EntityWrite::Kind::kDelete;
       op->deletes.push_back(id);
     }
+    if (options_.record_history) {
+      const std::optional<Entity>& was = op->before[id];
+      history::RecordChange(was ? &*was : nullptr, e ? &*e : nullptr,
+                            e ? e->modified_at : Now(), w);
+    }
     store_writes.push_back(std::move(w));
   }
   store_.CommitAsync(std::move(store_writes), [this, op](Status s) {
@@ -775,7 +782,7 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       for (auto& [e, bytes] : op->puts) IndexPut(t, *e, std::move(bytes));
       for (const auto& id : op->deletes) IndexRemove(t, id);
     }
-    if (listener_ != nullptr && !op->before.empty()) {
+    if (listener_ != nullptr && !op->before.empty() && Watched(op->tenant)) {
       for (const auto& [e, bytes] : op->puts) {
         const std::optional<Entity>& was = op->before[e->id];
         Publish(op->tenant, was ? &*was : nullptr, e);
@@ -1015,6 +1022,13 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
     }
     e->SetAttr(iri, instances);
     outcome->updated.push_back(iri);
+    for (const Json& sent : arr.AsArray()) {
+      const int at = FindSameDataset(instances.AsArray(), DatasetOf(sent));
+      if (at >= 0) {
+        change.history.push_back(
+            history::MakeInstance(iri, instances.AsArray()[at], WriteTime(ctx)));
+      }
+    }
   }
   // DoUpdate leaves an entity where nothing applied alone; DoAppend always stamps it.
   if (outcome->updated.empty() && attrs.size() == 0) return Result<EncodedChange>(std::move(change));

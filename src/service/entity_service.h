@@ -46,6 +46,9 @@ struct EntityServiceOptions {
   std::size_t max_batch_entities = 1000;
   // Largest offset a query may ask for; larger offsets get 400.
   std::size_t max_offset = 1000000;
+  // Keep the temporal history: every change writes its attribute instances to the store's
+  // history in the same transaction (service/history_recorder.h).
+  bool record_history = true;
 };
 
 // An entity selection: GET /entities and POST /entityOperations/query.
@@ -93,6 +96,7 @@ enum class UpsertMode { kReplace, kUpdate };
 struct EncodedChange {
   std::optional<std::string> bytes;  // nullopt: nothing changed, nothing to write
   bool same_shape = false;  // same types, attribute names and kinds, and location
+  std::vector<storage::HistoryInstance> history;  // the instances the change wrote
 };
 
 // Per-type and per-attribute summaries for the discovery endpoints (expanded IRIs).

@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
 #include "core/status.h"
+#include "storage/history_store.h"
 
 // EntityStore persists NGSI-LD entities, each scoped to one tenant, as opaque encoded
 // bytes (domain::Entity::Encode). It is the store of record: services keep in-memory
@@ -26,6 +28,27 @@ struct EntityWrite {
   std::string tenant;
   std::string id;
   std::string bytes;  // encoded entity; empty for kDelete
+  // Temporal history written in the same transaction (stores without history ignore it):
+  // the attribute instances this change made, and the entity's types (binary Json array)
+  // when they are new or changed. A kDelete marks the entity deleted at history_time.
+  std::vector<HistoryInstance> history;
+  std::optional<std::string> history_types;
+  std::int64_t history_time = 0;
+
+  static EntityWrite Put(std::string tenant, std::string id, std::string bytes) {
+    EntityWrite w;
+    w.tenant = std::move(tenant);
+    w.id = std::move(id);
+    w.bytes = std::move(bytes);
+    return w;
+  }
+  static EntityWrite Delete(std::string tenant, std::string id) {
+    EntityWrite w;
+    w.kind = Kind::kDelete;
+    w.tenant = std::move(tenant);
+    w.id = std::move(id);
+    return w;
+  }
 };
 
 // Counters a store reports for /metrics.

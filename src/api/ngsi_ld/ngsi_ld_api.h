@@ -11,6 +11,7 @@
 #include "http/router.h"
 #include "service/entity_service.h"
 #include "service/subscription_service.h"
+#include "service/temporal_service.h"
 
 // NgsiLdApi is the NGSI-LD protocol adapter mounted at /ngsi-ld/v1: it parses requests,
 // resolves the JSON-LD @context, calls EntityService and renders the representations and
@@ -32,6 +33,8 @@ class NgsiLdApi {
     subscription_limits_ = limits;
   }
 
+  // Serves /temporal with this service (before RegisterRoutes).
+  void SetTemporal(service::TemporalService* temporal) { temporal_ = temporal; }
   // Adds every NGSI-LD route and the ProblemDetails error renderer for /ngsi-ld/.
   void RegisterRoutes(http::Router& router);
 
@@ -85,6 +88,26 @@ class NgsiLdApi {
   http::Response UpdateSubscription(const RequestContext& ctx, http::Request& req);
   http::Response DeleteSubscription(const RequestContext& ctx, http::Request& req);
 
+  // Temporal API (clause 5.6.11-5.6.16, 5.7.3-5.7.4; temporal_handlers.cc).
+  // GET /temporal/entities?type=&attrs=&q=&georel=...&timerel=&timeAt=&endTimeAt=&lastN=
+  //   &timeproperty=&options=temporalValues|aggregatedValues&aggrMethods=&aggrPeriodDuration=
+  //   -> 200, or 206 + Content-Range when the instance cap cut an attribute.
+  http::Response QueryTemporal(const RequestContext& ctx, http::Request& req);
+  // POST /temporal/entityOperations/query (Query with temporalQ) -> 200/206.
+  http::Response QueryTemporalPost(const RequestContext& ctx, http::Request& req);
+  // GET /temporal/entities/{entityId} -> 200/206. Errors: 400, 404.
+  http::Response RetrieveTemporal(const RequestContext& ctx, http::Request& req);
+  // POST /temporal/entities -> 201 (new) or 204 (instances added). Errors: 400, 415.
+  http::Response CreateTemporal(const RequestContext& ctx, http::Request& req);
+  // POST /temporal/entities/{entityId}/attrs -> 204. Errors: 400, 404.
+  http::Response AppendTemporal(const RequestContext& ctx, http::Request& req);
+  // DELETE /temporal/entities/{entityId} -> 204 (history gone). Errors: 400, 404.
+  http::Response DeleteTemporal(const RequestContext& ctx, http::Request& req);
+  // DELETE /temporal/entities/{entityId}/attrs/{attrId}?datasetId=&deleteAll= -> 204.
+  http::Response DeleteTemporalAttr(const RequestContext& ctx, http::Request& req);
+  // PATCH and DELETE /temporal/entities/{entityId}/attrs/{attrId}/{instanceId} -> 204.
+  http::Response ModifyTemporalInstance(const RequestContext& ctx, http::Request& req);
+  http::Response DeleteTemporalInstance(const RequestContext& ctx, http::Request& req);
   // @context management (clause 5.13): /jsonldContexts.
   http::Response ListContexts(const RequestContext& ctx, http::Request& req);
   http::Response AddContext(const RequestContext& ctx, http::Request& req);
@@ -96,6 +119,7 @@ class NgsiLdApi {
   ContextRegistry& contexts_;
   NgsiLdOptions options_;
   service::SubscriptionService* subscriptions_ = nullptr;
+  service::TemporalService* temporal_ = nullptr;
   SubscriptionLimits subscription_limits_;
 };
 

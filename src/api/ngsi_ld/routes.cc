@@ -65,6 +65,17 @@ void NgsiLdApi::RegisterRoutes(http::Router& router) {
     add(Method::kPatch, "/subscriptions/{subscriptionId}", "update_subscription", &NgsiLdApi::UpdateSubscription);
     add(Method::kDelete, "/subscriptions/{subscriptionId}", "delete_subscription", &NgsiLdApi::DeleteSubscription);
   }
+  if (temporal_ != nullptr) {
+    add(Method::kGet, "/temporal/entities", "query_temporal", &NgsiLdApi::QueryTemporal);
+    add(Method::kPost, "/temporal/entities", "create_temporal", &NgsiLdApi::CreateTemporal);
+    add(Method::kPost, "/temporal/entityOperations/query", "query_temporal_post", &NgsiLdApi::QueryTemporalPost);
+    add(Method::kGet, "/temporal/entities/{entityId}", "retrieve_temporal", &NgsiLdApi::RetrieveTemporal);
+    add(Method::kDelete, "/temporal/entities/{entityId}", "delete_temporal", &NgsiLdApi::DeleteTemporal);
+    add(Method::kPost, "/temporal/entities/{entityId}/attrs", "append_temporal", &NgsiLdApi::AppendTemporal);
+    add(Method::kDelete, "/temporal/entities/{entityId}/attrs/{attrId}", "delete_temporal_attr", &NgsiLdApi::DeleteTemporalAttr);
+    add(Method::kPatch, "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", "modify_temporal_instance", &NgsiLdApi::ModifyTemporalInstance);
+    add(Method::kDelete, "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", "delete_temporal_instance", &NgsiLdApi::DeleteTemporalInstance);
+  }
   add(Method::kGet, "/jsonldContexts", "list_contexts", &NgsiLdApi::ListContexts);
   add(Method::kPost, "/jsonldContexts", "add_context", &NgsiLdApi::AddContext);
   add(Method::kGet, "/jsonldContexts/{contextId}", "serve_context", &NgsiLdApi::ServeContext);

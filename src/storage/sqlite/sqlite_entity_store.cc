@@ -1,4 +1,5 @@
 #include "storage/sqlite/sqlite_entity_store.h"
+#include "storage/sqlite/sqlite_internal.h"
 
 #include <sqlite3.h>
 
@@ -45,167 +46,33 @@ constexpr const char* kMigrations[] = {
     "DROP TABLE entities;"
     "ALTER TABLE entities_v2 RENAME TO entities;"
     "CREATE UNIQUE INDEX entities_by_key ON entities (tenant, id);",
+    // 2 -> 3: temporal history (sqlite_history.cc). Instances live in one table per month,
+    // h_YYYYMM, created on first use; these tables name the series and entities.
+    "CREATE TABLE history_series ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant TEXT NOT NULL,"
+    "  entity TEXT NOT NULL,"
+    "  attr TEXT NOT NULL,"
+    "  dataset TEXT NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX history_series_by_key ON history_series (tenant, entity, attr, dataset);"
+    "CREATE INDEX history_series_by_tenant ON history_series (tenant, id);"
+    "CREATE TABLE history_entities ("
+    "  tenant TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  types BLOB NOT NULL,"
+    "  deleted_at INTEGER,"
+    "  PRIMARY KEY (tenant, id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE history_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 static_assert(std::size(kMigrations) == SqliteEntityStore::kSchemaVersion,
               "one migration step per schema version");
 
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-
-// "what: sqlite message (extended code)" as kUnavailable: the store cannot do what was asked.
-Status SqliteError(sqlite3* db, std::string_view what) {
-  if (db == nullptr) return Status::Unavailable(what, "out of memory");
-  std::string detail = sqlite3_errmsg(db);
-  detail += " (code " + std::to_string(sqlite3_extended_errcode(db)) + ")";
-  return Status::Unavailable(what, detail);
-}
-
-Status Exec(sqlite3* db, const char* sql, std::string_view what) {
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string detail = err != nullptr ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    detail += " (code " + std::to_string(rc) + ")";
-    return Status::Unavailable(what, detail);
-  }
-  return Status::OK();
-}
-
-Status Prepare(sqlite3* db, const char* sql, StmtPtr* out) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return SqliteError(db, std::string("cannot prepare statement: ") + sql);
-  }
-  out->reset(stmt);
-  return Status::OK();
-}
-
-Status BindText(sqlite3* db, sqlite3_stmt* stmt, int index, std::string_view text) {
-  if (sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8) !=
-      SQLITE_OK) {
-    return SqliteError(db, "cannot bind text parameter");
-  }
-  return Status::OK();
-}
-
-Status BindBlob(sqlite3* db, sqlite3_stmt* stmt, int index, std::string_view bytes) {
-  // A non-null pointer with length 0 binds an empty blob, not NULL.
-  static const char kEmpty = 0;
-  const char* data = bytes.empty() ? &kEmpty : bytes.data();
-  if (sqlite3_bind_blob64(stmt, index, data, bytes.size(), SQLITE_STATIC) != SQLITE_OK) {
-    return SqliteError(db, "cannot bind blob parameter");
-  }
-  return Status::OK();
-}
-
-// Runs a statement that returns no rows, then resets it and drops its bindings.
-// what + subject names the failure; the message is built only when there is one.
-Status StepDone(sqlite3* db, sqlite3_stmt* stmt, std::string_view what,
-                std::string_view subject = {}) {
-  int rc = sqlite3_step(stmt);
-  Status s = rc == SQLITE_DONE ? Status::OK()
-             : subject.empty() ? SqliteError(db, what)
-                               : SqliteError(db, std::string(what) + " " + std::string(subject));
-  sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
-  return s;
-}
-
-// Column bytes as a view; SQLite returns nullptr for an empty value.
-std::string_view ColumnView(sqlite3_stmt* stmt, int col) {
-  const void* p = sqlite3_column_blob(stmt, col);
-  int n = sqlite3_column_bytes(stmt, col);
-  if (p == nullptr || n <= 0) return {};
-  return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
-}
-
-// Resets a read statement on every exit path, so a pooled connection never keeps a read open.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  ~ResetOnExit() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
-// Opens a connection, converting the failure into a Status that names the file.
-Status OpenDatabase(const std::string& path, int flags, int busy_timeout_ms, sqlite3** out) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string detail = path + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    sqlite3_close(db);
-    return Status::Unavailable("cannot open database", detail);
-  }
-  sqlite3_extended_result_codes(db, 1);
-  if (sqlite3_busy_timeout(db, busy_timeout_ms) != SQLITE_OK) {
-    Status s = SqliteError(db, "cannot set busy timeout");
-    sqlite3_close(db);
-    return s;
-  }
-  *out = db;
-  return Status::OK();
-}
-
 }  // namespace
-
-// One sqlite3 handle with the statements prepared on it. Used by one thread at a time.
-struct SqliteEntityStore::Connection {
-  sqlite3* db = nullptr;
-  // Writer statements.
-  StmtPtr begin, commit, rollback;
-  StmtPtr update_entity, put_entity, delete_entity, put_document, delete_document;
-  // Reader statements.
-  StmtPtr get_entity, scan_entities, scan_documents;
-
-  Connection() = default;
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  ~Connection() {
-    // Statements first: sqlite3_close refuses a handle with live statements.
-    begin.reset();
-    commit.reset();
-    rollback.reset();
-    update_entity.reset();
-    put_entity.reset();
-    delete_entity.reset();
-    put_document.reset();
-    delete_document.reset();
-    get_entity.reset();
-    scan_entities.reset();
-    scan_documents.reset();
-    if (db != nullptr && sqlite3_close(db) != SQLITE_OK) {
-      spdlog::warn("sqlite store: close failed: {}", sqlite3_errmsg(db));
-      sqlite3_close_v2(db);  // closes once the stray statements are finalized
-    }
-  }
-};
-
-// A read connection borrowed from the pool; returned on destruction.
-class SqliteEntityStore::ReadLease {
- public:
-  ReadLease(SqliteEntityStore* store, std::unique_ptr<Connection> conn)
-      : store_(store), conn_(std::move(conn)) {}
-  ~ReadLease() { store_->ReleaseReader(std::move(conn_)); }
-  ReadLease(const ReadLease&) = delete;
-  ReadLease& operator=(const ReadLease&) = delete;
-  Connection* operator->() const { return conn_.get(); }
-
- private:
-  SqliteEntityStore* store_;
-  std::unique_ptr<Connection> conn_;
-};
 
 SqliteEntityStore::SqliteEntityStore(SqliteOptions options) : options_(std::move(options)) {}
 
@@ -314,6 +181,9 @@ Status SqliteEntityStore::Open() {
   DOTHI_RETURN_IF_ERROR(
       Prepare(db, "DELETE FROM documents WHERE kind = ?1 AND key = ?2", &conn->delete_document));
 
+  DOTHI_RETURN_IF_ERROR(PrepareHistoryWriter(*conn));
+  DOTHI_RETURN_IF_ERROR(LoadHistoryState(*conn));
+
   // One reader up front proves read connections work before we report success.
   Result<std::unique_ptr<Connection>> reader = OpenReadConnection();
   if (!reader.ok()) return reader.status();
@@ -345,6 +215,7 @@ Result<std::unique_ptr<SqliteEntityStore::Connection>> SqliteEntityStore::OpenRe
   DOTHI_RETURN_IF_ERROR(Prepare(db, "SELECT tenant, id, body FROM entities", &conn->scan_entities));
   DOTHI_RETURN_IF_ERROR(
       Prepare(db, "SELECT key, body FROM documents WHERE kind = ?1", &conn->scan_documents));
+  DOTHI_RETURN_IF_ERROR(PrepareHistoryReader(*conn));
   return conn;
 }
 
@@ -508,6 +379,7 @@ Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>
     s = ApplyRequest(*r);
     if (!s.ok()) break;
   }
+  if (s.ok()) s = FinishHistoryTransaction();
   if (s.ok() && inject_failure) s = Status::Unavailable("injected failure for testing");
   if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
   // A failed statement or COMMIT may leave the transaction open; undo all of it.
@@ -515,6 +387,7 @@ Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>
     Status r = StepDone(db, write_conn_->rollback.get(), "cannot roll back transaction");
     if (!r.ok()) spdlog::error("sqlite store: {}", r.message());
   }
+  HistoryTransactionEnded(s.ok());
   return s;
 }
 
@@ -538,7 +411,11 @@ Status SqliteEntityStore::ApplyRequest(const Request& request) {
       DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
       DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete entity", w.id));
     }
+    if (!w.history.empty() || w.history_types || w.kind == EntityWrite::Kind::kDelete) {
+      DOTHI_RETURN_IF_ERROR(WriteHistory(w));
+    }
   }
+  if (request.custom) DOTHI_RETURN_IF_ERROR(request.custom());
   if (request.document) {
     const DocumentWrite& d = *request.document;
     sqlite3_stmt* stmt =

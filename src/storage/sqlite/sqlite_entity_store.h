@@ -5,17 +5,21 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
 #include "core/status.h"
 #include "storage/entity_store.h"
+#include "storage/history_store.h"
 
 // SqliteEntityStore is the EntityStore on one SQLite file in WAL mode.
 // Threading: every public method is safe to call from any thread. CommitAsync() and the
@@ -43,7 +47,7 @@ struct SqliteOptions {
   std::int64_t read_mmap_bytes = 0;
 };
 
-class SqliteEntityStore final : public EntityStore {
+class SqliteEntityStore final : public EntityStore, public HistoryStore {
  public:
   explicit SqliteEntityStore(SqliteOptions options);
   ~SqliteEntityStore() override;  // calls Close()
@@ -62,12 +66,31 @@ class SqliteEntityStore final : public EntityStore {
   Status DeleteDocument(std::string_view kind, std::string_view key) override;
   Status ScanDocuments(std::string_view kind, const DocFn& fn) override;
   StoreStats Stats() const override;
+
+  // HistoryStore (sqlite_history.cc). History lives in the same file: a series table
+  // (tenant, entity, attribute, datasetId -> id), an entity table (types, deletedAt) and one
+  // WITHOUT ROWID table per calendar month of instance time, h_YYYYMM(series, t, instance,
+  // num, body), clustered by (series, t, instance) so a series' window is one range read.
+  Result<std::vector<std::size_t>> EditHistory(std::vector<HistoryEdit> edits) override;
+  Result<std::optional<HistoryEntity>> GetHistoryEntity(std::string_view tenant,
+                                                        std::string_view id) override;
+  Status ScanHistoryEntities(std::string_view tenant, const HistoryEntityFn& fn) override;
+  Result<std::vector<HistorySeries>> ListSeries(std::string_view tenant,
+                                                std::string_view entity) override;
+  Status ReadSeries(std::string_view tenant, std::int64_t series, const HistoryRange& range,
+                    const HistoryRowFn& fn) override;
+  Result<PruneStep> PruneHistory(std::string_view tenant, std::int64_t cutoff,
+                                 std::int64_t after_series, std::size_t max_series) override;
+  Result<std::vector<std::string>> HistoryTenants() override;
+  // The time partitions (yyyymm) that exist, oldest first.
+  std::vector<int> HistoryPartitionsForTesting() const;
+
   // Commits everything already queued, stops the writer, checkpoints the WAL and closes the
   // connections. Waits for reads in progress. Idempotent.
   void Close() override;
 
   // The schema version this build creates and reads (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Test hooks: while paused the writer starts no new transaction, so commits queue up.
   void PauseWriterForTesting();
@@ -90,6 +113,9 @@ class SqliteEntityStore final : public EntityStore {
     std::vector<EntityWrite> writes;
     std::optional<DocumentWrite> document;
     bool is_commit = false;  // counts in StoreStats::commits
+    // Work of another kind run by the writer inside the transaction (history edits, pruning);
+    // fails only for store errors.
+    std::function<Status()> custom;
     CommitCallback done;
   };
   class ReadLease;  // RAII borrow of a read connection
@@ -104,6 +130,21 @@ class SqliteEntityStore final : public EntityStore {
   void ReporterLoop();
   Status ApplyRequest(const Request& request);
   Result<std::unique_ptr<Connection>> OpenReadConnection();
+  // History on the writer (sqlite_history.cc).
+  Status PrepareHistoryWriter(Connection& conn);
+  Status PrepareHistoryReader(Connection& conn);
+  Status LoadHistoryState(Connection& conn);
+  Status WriteHistory(const EntityWrite& w);
+  Status AppendInstance(std::string_view tenant, std::string_view entity,
+                        const HistoryInstance& inst);
+  Result<std::int64_t> SeriesId(std::string_view tenant, std::string_view entity,
+                                std::string_view attr, std::string_view dataset, bool create);
+  Status EnsurePartition(int partition);
+  Status ApplyEdit(const HistoryEdit& edit, std::size_t* affected);
+  Status DeleteSeries(std::int64_t series);
+  Status FinishHistoryTransaction();  // before COMMIT: persists the instance counter
+  void HistoryTransactionEnded(bool committed);
+  std::vector<int> PartitionsSnapshot(std::uint64_t* generation) const;
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
 
@@ -141,6 +182,17 @@ class SqliteEntityStore final : public EntityStore {
 
   // Close() runs once; later callers wait for the first to finish.
   std::mutex close_mu_;
+
+  // History writer state, used by the writer thread only.
+  std::unordered_map<std::string, std::int64_t> series_cache_;  // tenant\0entity\0attr\0ds
+  std::vector<std::string> txn_new_series_;  // cache keys to forget if the transaction fails
+  std::vector<int> txn_new_partitions_;      // tables created in the open transaction
+  std::int64_t next_instance_ = 1;
+  std::int64_t txn_first_instance_ = 1;
+  // Committed time partitions, guarded by partitions_mu_ (readers take a snapshot).
+  mutable std::mutex partitions_mu_;
+  std::set<int> partitions_;
+  std::atomic<std::uint64_t> partition_generation_{0};  // bumped when one is dropped
 
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> transactions_{0};

@@ -127,7 +127,10 @@ TEST(JsonTest, NumbersCompareAcrossIntAndDouble) {
 
 TEST(JsonTest, DoublesPrintShortestRoundTrip) {
   EXPECT_EQ(Json(0.1).Dump(), "0.1");
-  EXPECT_EQ(Json(21.0).Dump(), "21");
+  EXPECT_EQ(Json(21.0).Dump(), "21.0");  // a double reads back as a double
+  EXPECT_EQ(Json(-3.0).Dump(), "-3.0");
+  EXPECT_EQ(Json(21).Dump(), "21");
+  EXPECT_EQ(ShortestNumberText(2000.0), "2000");
   EXPECT_EQ(Json(1e300).Dump(), "1e+300");
 }
 

@@ -66,7 +66,7 @@ std::string Body(const std::string& id) {
         std::vector<EntityWrite> writes;
         for (int part = 0; part < kWritesPerCommit; ++part) {
           std::string id = EntityId(ack, part);
-          writes.push_back({EntityWrite::Kind::kPut, Tenant(ack), id, Body(id)});
+          writes.push_back(EntityWrite::Put(Tenant(ack), id, Body(id)));
         }
         if (!store.Commit(std::move(writes)).ok()) _exit(3);
         // Only now is the commit acknowledged. 8 bytes < PIPE_BUF: each write is atomic.

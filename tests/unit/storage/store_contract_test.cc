@@ -55,11 +55,11 @@ class TempDir {
 };
 
 EntityWrite Put(std::string tenant, std::string id, std::string bytes) {
-  return EntityWrite{EntityWrite::Kind::kPut, std::move(tenant), std::move(id), std::move(bytes)};
+  return EntityWrite::Put(std::move(tenant), std::move(id), std::move(bytes));
 }
 
 EntityWrite Delete(std::string tenant, std::string id) {
-  return EntityWrite{EntityWrite::Kind::kDelete, std::move(tenant), std::move(id), {}};
+  return EntityWrite::Delete(std::move(tenant), std::move(id));
 }
 
 using Row = std::tuple<std::string, std::string, std::string>;  // tenant, id, bytes

@@ -1,0 +1,702 @@
+// Temporal history of the SQLite store: series and entity records, and one table of
+// instances per calendar month (h_YYYYMM) so that retention drops whole months and a window
+// query touches only the months it overlaps. See sqlite_entity_store.h.
+
+#include <algorithm>
+#include <cstdio>
+#include <future>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "core/time.h"
+#include "storage/sqlite/sqlite_entity_store.h"
+#include "storage/sqlite/sqlite_internal.h"
+
+namespace dothi::storage::sqlite {
+
+namespace {
+
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
+
+// yyyymm of an instance time, clamped to years 0..9999 so the table name stays 6 digits.
+int PartitionOf(std::int64_t micros) {
+  std::int64_t days = micros / kMicrosPerDay;
+  if (micros % kMicrosPerDay < 0) --days;
+  std::int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, y, m, d);
+  if (y < 0) return 1;
+  if (y > 9999) return 999912;
+  return static_cast<int>(y) * 100 + static_cast<int>(m);
+}
+
+// First microsecond of the partition's month, and of the month after.
+std::int64_t PartitionStart(int partition) {
+  const std::int64_t days = DaysFromCivil(partition / 100, static_cast<unsigned>(partition % 100), 1);
+  return days * kMicrosPerDay;
+}
+std::int64_t PartitionEnd(int partition) {
+  int y = partition / 100, m = partition % 100 + 1;
+  if (m > 12) {
+    m = 1;
+    ++y;
+  }
+  return y > 9999 ? std::numeric_limits<std::int64_t>::max() : PartitionStart(y * 100 + m);
+}
+
+std::string TableName(int partition) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "h_%06d", partition);
+  return buf;
+}
+
+// Statement kinds cached per partition.
+enum StmtKind : int {
+  kInsert,
+  kRangeRows,       // with bodies
+  kRangeNumbers,    // time and number only
+  kLastRows,        // newest first, limited
+  kLastNumbers,
+  kDeleteInstance,
+  kDeleteSeries,
+  kPruneSeries,
+  kFindInstance,
+  kAny,
+};
+
+std::string PartitionSql(int partition, int kind) {
+  const std::string t = TableName(partition);
+  switch (kind) {
+    case kInsert:
+      return "INSERT OR REPLACE INTO " + t + " (series, t, instance, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+    case kRangeRows:
+      return "SELECT t, instance, num, body FROM " + t +
+             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
+    case kRangeNumbers:
+      return "SELECT t, instance, num FROM " + t +
+             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
+    case kLastRows:
+      return "SELECT t, instance, num, body FROM " + t +
+             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t DESC, instance DESC LIMIT ?4";
+    case kLastNumbers:
+      return "SELECT t, instance, num FROM " + t +
+             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t DESC, instance DESC LIMIT ?4";
+    case kDeleteInstance:
+      return "DELETE FROM " + t + " WHERE series = ?1 AND instance = ?2";
+    case kDeleteSeries:
+      return "DELETE FROM " + t + " WHERE series = ?1";
+    case kPruneSeries:
+      return "DELETE FROM " + t + " WHERE series = ?1 AND t < ?2";
+    case kFindInstance:
+      return "SELECT t FROM " + t + " WHERE series = ?1 AND instance = ?2";
+    default:
+      return "SELECT 1 FROM " + t + " LIMIT 1";
+  }
+}
+
+std::string SeriesKey(std::string_view tenant, std::string_view entity, std::string_view attr,
+                      std::string_view dataset) {
+  std::string key;
+  key.reserve(tenant.size() + entity.size() + attr.size() + dataset.size() + 3);
+  key.append(tenant).push_back('\0');
+  key.append(entity).push_back('\0');
+  key.append(attr).push_back('\0');
+  key.append(dataset);
+  return key;
+}
+
+Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, std::int64_t v) {
+  if (sqlite3_bind_int64(stmt, index, v) != SQLITE_OK) return SqliteError(db, "cannot bind integer");
+  return Status::OK();
+}
+
+// Most series ids the writer remembers; beyond it the cache starts over (a miss is one
+// index lookup).
+constexpr std::size_t kSeriesCacheMax = 200'000;
+
+}  // namespace
+
+Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
+  sqlite3* db = conn.db;
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT id FROM history_series WHERE tenant = ?1 AND entity = ?2 AND attr = ?3 AND dataset = ?4",
+      &conn.series_get));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT INTO history_series (tenant, entity, attr, dataset) VALUES (?1, ?2, ?3, ?4)",
+      &conn.series_put));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT INTO history_entities (tenant, id, types, deleted_at) VALUES (?1, ?2, ?3, NULL) "
+          "ON CONFLICT (tenant, id) DO UPDATE SET types = excluded.types, deleted_at = NULL",
+      &conn.history_entity_put));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "UPDATE history_entities SET deleted_at = ?3 WHERE tenant = ?1 AND id = ?2",
+      &conn.history_entity_deleted));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('next_instance', ?1)",
+      &conn.meta_put));
+  return PrepareHistoryReader(conn);
+}
+
+Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
+  sqlite3* db = conn.db;
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT id, attr, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2 "
+          "ORDER BY attr, dataset",
+      &conn.series_list));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT types, deleted_at FROM history_entities WHERE tenant = ?1 AND id = ?2",
+      &conn.history_entity_get));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT id, types, deleted_at FROM history_entities WHERE tenant = ?1 ORDER BY id",
+      &conn.history_entities_scan));
+  return Status::OK();
+}
+
+Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
+  sqlite3* db = conn.db;
+  {
+    StmtPtr stmt;
+    DOTHI_RETURN_IF_ERROR(
+        Prepare(db, "SELECT value FROM history_meta WHERE key = 'next_instance'", &stmt));
+    int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_ROW) next_instance_ = sqlite3_column_int64(stmt.get(), 0);
+    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
+  }
+  StmtPtr stmt;
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9][0-9][0-9][0-9][0-9][0-9]'",
+      &stmt));
+  std::lock_guard lock(partitions_mu_);
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    std::string_view name = ColumnView(stmt.get(), 0);
+    partitions_.insert(std::stoi(std::string(name.substr(2))));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
+  return Status::OK();
+}
+
+std::vector<int> SqliteEntityStore::PartitionsSnapshot(std::uint64_t* generation) const {
+  std::lock_guard lock(partitions_mu_);
+  if (generation != nullptr) *generation = partition_generation_.load();
+  return {partitions_.begin(), partitions_.end()};
+}
+
+std::vector<int> SqliteEntityStore::HistoryPartitionsForTesting() const {
+  return PartitionsSnapshot(nullptr);
+}
+
+Status SqliteEntityStore::EnsurePartition(int partition) {
+  {
+    std::lock_guard lock(partitions_mu_);
+    if (partitions_.count(partition)) return Status::OK();
+  }
+  if (std::find(txn_new_partitions_.begin(), txn_new_partitions_.end(), partition) !=
+      txn_new_partitions_.end()) {
+    return Status::OK();
+  }
+  const std::string sql = "CREATE TABLE IF NOT EXISTS " + TableName(partition) +
+                          " (series INTEGER NOT NULL, t INTEGER NOT NULL, instance INTEGER NOT NULL,"
+                          " num REAL, body BLOB NOT NULL, PRIMARY KEY (series, t, instance))"
+                          " WITHOUT ROWID";
+  DOTHI_RETURN_IF_ERROR(Exec(write_conn_->db, sql.c_str(), "cannot create history partition"));
+  txn_new_partitions_.push_back(partition);
+  return Status::OK();
+}
+
+Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::string_view entity,
+                                                 std::string_view attr, std::string_view dataset,
+                                                 bool create) {
+  std::string key = SeriesKey(tenant, entity, attr, dataset);
+  auto it = series_cache_.find(key);
+  if (it != series_cache_.end()) return it->second;
+  sqlite3* db = write_conn_->db;
+  sqlite3_stmt* get = write_conn_->series_get.get();
+  std::int64_t id = 0;
+  {
+    ResetOnExit reset(get);
+    DOTHI_RETURN_IF_ERROR(BindText(db, get, 1, tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, get, 2, entity));
+    DOTHI_RETURN_IF_ERROR(BindText(db, get, 3, attr));
+    DOTHI_RETURN_IF_ERROR(BindText(db, get, 4, dataset));
+    int rc = sqlite3_step(get);
+    if (rc == SQLITE_ROW) id = sqlite3_column_int64(get, 0);
+    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history series");
+  }
+  if (id == 0) {
+    if (!create) return std::int64_t{0};
+    sqlite3_stmt* put = write_conn_->series_put.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, put, 1, tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, put, 2, entity));
+    DOTHI_RETURN_IF_ERROR(BindText(db, put, 3, attr));
+    DOTHI_RETURN_IF_ERROR(BindText(db, put, 4, dataset));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history series"));
+    id = sqlite3_last_insert_rowid(db);
+    txn_new_series_.push_back(key);
+  }
+  if (series_cache_.size() >= kSeriesCacheMax) {
+    // Keys of this transaction's new series must stay forgettable: keep the cache whole
+    // until the transaction ends rather than losing track of them.
+    if (txn_new_series_.empty()) series_cache_.clear();
+  }
+  series_cache_.emplace(std::move(key), id);
+  return id;
+}
+
+Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_view entity,
+                                         const HistoryInstance& inst) {
+  Result<std::int64_t> series = SeriesId(tenant, entity, inst.attr, inst.dataset_id, true);
+  if (!series.ok()) return series.status();
+  const int partition = PartitionOf(inst.time);
+  DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
+  Status s;
+  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsert, PartitionSql(partition, kInsert), &s);
+  if (stmt == nullptr) return s;
+  sqlite3* db = write_conn_->db;
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, *series));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, inst.time));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, next_instance_++));
+  if (inst.number) {
+    if (sqlite3_bind_double(stmt, 4, *inst.number) != SQLITE_OK) return SqliteError(db, "cannot bind number");
+  }
+  DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 5, inst.bytes));
+  return StepDone(db, stmt, "cannot write history instance");
+}
+
+Status SqliteEntityStore::WriteHistory(const EntityWrite& w) {
+  sqlite3* db = write_conn_->db;
+  if (w.history_types) {
+    sqlite3_stmt* stmt = write_conn_->history_entity_put.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+    DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, *w.history_types));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write history entity", w.id));
+  }
+  for (const HistoryInstance& inst : w.history) {
+    DOTHI_RETURN_IF_ERROR(AppendInstance(w.tenant, w.id, inst));
+  }
+  if (w.kind == EntityWrite::Kind::kDelete && w.history_time != 0) {
+    sqlite3_stmt* stmt = write_conn_->history_entity_deleted.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, w.history_time));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot mark history entity deleted", w.id));
+  }
+  return Status::OK();
+}
+
+Status SqliteEntityStore::FinishHistoryTransaction() {
+  if (next_instance_ == txn_first_instance_) return Status::OK();
+  sqlite3* db = write_conn_->db;
+  sqlite3_stmt* stmt = write_conn_->meta_put.get();
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, next_instance_));
+  return StepDone(db, stmt, "cannot write history state");
+}
+
+void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
+  if (committed) {
+    if (!txn_new_partitions_.empty()) {
+      std::lock_guard lock(partitions_mu_);
+      partitions_.insert(txn_new_partitions_.begin(), txn_new_partitions_.end());
+    }
+  } else {
+    // The rolled-back tables and series do not exist: forget their statements and ids.
+    // Instance ids are not reused (a gap is harmless).
+    for (int p : txn_new_partitions_) {
+      for (auto it = write_conn_->partition_stmts.begin(); it != write_conn_->partition_stmts.end();) {
+        it = it->first.first == p ? write_conn_->partition_stmts.erase(it) : std::next(it);
+      }
+    }
+    for (const std::string& key : txn_new_series_) series_cache_.erase(key);
+  }
+  txn_new_partitions_.clear();
+  txn_new_series_.clear();
+  txn_first_instance_ = next_instance_;
+}
+
+Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
+  sqlite3* db = write_conn_->db;
+  for (int p : PartitionsSnapshot(nullptr)) {
+    Status s;
+    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql(p, kDeleteSeries), &s);
+    if (stmt == nullptr) return s;
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
+  }
+  for (int p : txn_new_partitions_) {
+    Status s;
+    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql(p, kDeleteSeries), &s);
+    if (stmt == nullptr) return s;
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
+  }
+  StmtPtr del;
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "DELETE FROM history_series WHERE id = ?1", &del));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, del.get(), 1, series));
+  DOTHI_RETURN_IF_ERROR(StepDone(db, del.get(), "cannot delete history series"));
+  // The cache may still name it; drop every entry with this id.
+  for (auto it = series_cache_.begin(); it != series_cache_.end();) {
+    it = it->second == series ? series_cache_.erase(it) : std::next(it);
+  }
+  return Status::OK();
+}
+
+Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affected) {
+  sqlite3* db = write_conn_->db;
+  *affected = 0;
+  switch (edit.kind) {
+    case HistoryEdit::Kind::kAppend: {
+      if (edit.types) {
+        sqlite3_stmt* stmt = write_conn_->history_entity_put.get();
+        DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, edit.tenant));
+        DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, edit.entity));
+        DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, *edit.types));
+        DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write history entity", edit.entity));
+      }
+      for (const HistoryInstance& inst : edit.instances) {
+        DOTHI_RETURN_IF_ERROR(AppendInstance(edit.tenant, edit.entity, inst));
+        ++*affected;
+      }
+      return Status::OK();
+    }
+    case HistoryEdit::Kind::kReplaceInstance:
+    case HistoryEdit::Kind::kDeleteInstance: {
+      // The instance may belong to any dataset of the attribute.
+      StmtPtr list;
+      DOTHI_RETURN_IF_ERROR(Prepare(
+          db, "SELECT id, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2 AND attr = ?3",
+          &list));
+      DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 1, edit.tenant));
+      DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 2, edit.entity));
+      DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 3, edit.attr));
+      std::vector<std::pair<std::int64_t, std::string>> series;
+      int rc;
+      while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
+        series.emplace_back(sqlite3_column_int64(list.get(), 0), std::string(ColumnView(list.get(), 1)));
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history series");
+      list.reset();
+      std::vector<int> parts = PartitionsSnapshot(nullptr);
+      parts.insert(parts.end(), txn_new_partitions_.begin(), txn_new_partitions_.end());
+      for (const auto& [id, dataset] : series) {
+        for (int p : parts) {
+          Status s;
+          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kDeleteInstance, PartitionSql(p, kDeleteInstance), &s);
+          if (del == nullptr) return s;
+          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, edit.instance));
+          DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
+          if (sqlite3_changes(db) == 0) continue;
+          *affected = 1;
+          if (edit.kind == HistoryEdit::Kind::kReplaceInstance && !edit.instances.empty()) {
+            // Same instance id, possibly a new time (and so another partition).
+            HistoryInstance inst = edit.instances.front();
+            inst.attr = edit.attr;
+            inst.dataset_id = dataset;
+            const int target = PartitionOf(inst.time);
+            DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
+            sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql(target, kInsert), &s);
+            if (ins == nullptr) return s;
+            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, id));
+            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, inst.time));
+            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, edit.instance));
+            if (inst.number && sqlite3_bind_double(ins, 4, *inst.number) != SQLITE_OK) {
+              return SqliteError(db, "cannot bind number");
+            }
+            DOTHI_RETURN_IF_ERROR(BindBlob(db, ins, 5, inst.bytes));
+            DOTHI_RETURN_IF_ERROR(StepDone(db, ins, "cannot write history instance"));
+          }
+          return Status::OK();
+        }
+      }
+      return Status::OK();
+    }
+    case HistoryEdit::Kind::kDeleteAttr:
+    case HistoryEdit::Kind::kDeleteEntity: {
+      const bool whole = edit.kind == HistoryEdit::Kind::kDeleteEntity;
+      StmtPtr list;
+      DOTHI_RETURN_IF_ERROR(Prepare(
+          db, "SELECT id, attr, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2", &list));
+      DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 1, edit.tenant));
+      DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 2, edit.entity));
+      std::vector<std::int64_t> doomed;
+      int rc;
+      while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
+        if (!whole) {
+          if (ColumnView(list.get(), 1) != edit.attr) continue;
+          if (!edit.all_datasets && ColumnView(list.get(), 2) != edit.dataset_id) continue;
+        }
+        doomed.push_back(sqlite3_column_int64(list.get(), 0));
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history series");
+      list.reset();
+      for (std::int64_t id : doomed) DOTHI_RETURN_IF_ERROR(DeleteSeries(id));
+      *affected = doomed.size();
+      if (whole) {
+        StmtPtr del;
+        DOTHI_RETURN_IF_ERROR(
+            Prepare(db, "DELETE FROM history_entities WHERE tenant = ?1 AND id = ?2", &del));
+        DOTHI_RETURN_IF_ERROR(BindText(db, del.get(), 1, edit.tenant));
+        DOTHI_RETURN_IF_ERROR(BindText(db, del.get(), 2, edit.entity));
+        DOTHI_RETURN_IF_ERROR(StepDone(db, del.get(), "cannot delete history entity"));
+        *affected += static_cast<std::size_t>(sqlite3_changes(db));
+      }
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::size_t>> SqliteEntityStore::EditHistory(std::vector<HistoryEdit> edits) {
+  auto affected = std::make_shared<std::vector<std::size_t>>(edits.size(), 0);
+  auto request = std::make_unique<Request>();
+  request->is_commit = true;
+  request->custom = [this, edits = std::move(edits), affected]() -> Status {
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+      DOTHI_RETURN_IF_ERROR(ApplyEdit(edits[i], &(*affected)[i]));
+    }
+    return Status::OK();
+  };
+  DOTHI_RETURN_IF_ERROR(SubmitAndWait(std::move(request)));
+  return std::move(*affected);
+}
+
+Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::int64_t cutoff,
+                                                  std::int64_t after_series,
+                                                  std::size_t max_series) {
+  auto step = std::make_shared<PruneStep>();
+  auto request = std::make_unique<Request>();
+  request->custom = [this, tenant = std::string(tenant), cutoff, after_series, max_series,
+                     step]() -> Status {
+    sqlite3* db = write_conn_->db;
+    StmtPtr list;
+    DOTHI_RETURN_IF_ERROR(Prepare(
+        db, "SELECT id FROM history_series WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3", &list));
+    DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 1, tenant));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, list.get(), 2, after_series));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, list.get(), 3, static_cast<std::int64_t>(max_series)));
+    std::vector<std::int64_t> ids;
+    int rc;
+    while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(list.get(), 0));
+    if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history series");
+    list.reset();
+    std::vector<int> parts;
+    for (int p : PartitionsSnapshot(nullptr)) {
+      if (PartitionStart(p) < cutoff) parts.push_back(p);
+    }
+    for (std::int64_t id : ids) {
+      for (int p : parts) {
+        Status s;
+        sqlite3_stmt* del = write_conn_->PartitionStmt(p, kPruneSeries, PartitionSql(p, kPruneSeries), &s);
+        if (del == nullptr) return s;
+        DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
+        DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, cutoff));
+        DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot prune history"));
+        step->rows_deleted += static_cast<std::size_t>(sqlite3_changes(db));
+      }
+    }
+    step->next_series = ids.empty() ? after_series : ids.back();
+    step->done = ids.size() < max_series;
+    if (!step->done) return Status::OK();
+    // Months wholly before the cutoff that no tenant still has rows in go away as a whole.
+    std::vector<int> dropped;
+    for (int p : parts) {
+      if (PartitionEnd(p) > cutoff) continue;
+      Status s;
+      sqlite3_stmt* any = write_conn_->PartitionStmt(p, kAny, PartitionSql(p, kAny), &s);
+      if (any == nullptr) return s;
+      rc = sqlite3_step(any);
+      sqlite3_reset(any);
+      if (rc == SQLITE_ROW) continue;
+      if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history partition");
+      dropped.push_back(p);
+    }
+    for (int p : dropped) {
+      for (auto it = write_conn_->partition_stmts.begin(); it != write_conn_->partition_stmts.end();) {
+        it = it->first.first == p ? write_conn_->partition_stmts.erase(it) : std::next(it);
+      }
+      const std::string sql = "DROP TABLE " + TableName(p);
+      DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot drop history partition"));
+    }
+    if (!dropped.empty()) {
+      // Readers stop using the dropped tables before the DROP commits: they re-check the
+      // generation at each read. (A reader that snapshotted just before sees "no such
+      // table" and retries.)
+      std::lock_guard lock(partitions_mu_);
+      for (int p : dropped) partitions_.erase(p);
+      partition_generation_.fetch_add(1);
+    }
+    return Status::OK();
+  };
+  DOTHI_RETURN_IF_ERROR(SubmitAndWait(std::move(request)));
+  return *step;
+}
+
+Result<std::optional<HistoryEntity>> SqliteEntityStore::GetHistoryEntity(std::string_view tenant,
+                                                                         std::string_view id) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3* db = conn->db;
+  sqlite3_stmt* stmt = conn->history_entity_get.get();
+  ResetOnExit reset(stmt);
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, tenant));
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, id));
+  int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::optional<HistoryEntity>();
+  if (rc != SQLITE_ROW) return SqliteError(db, "cannot read history entity");
+  HistoryEntity e;
+  e.id = std::string(id);
+  e.types = std::string(ColumnView(stmt, 0));
+  if (sqlite3_column_type(stmt, 1) != SQLITE_NULL) e.deleted_at = sqlite3_column_int64(stmt, 1);
+  return std::optional<HistoryEntity>(std::move(e));
+}
+
+Status SqliteEntityStore::ScanHistoryEntities(std::string_view tenant, const HistoryEntityFn& fn) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3* db = conn->db;
+  sqlite3_stmt* stmt = conn->history_entities_scan.get();
+  ResetOnExit reset(stmt);
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, tenant));
+  int rc;
+  HistoryEntity e;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    e.id = std::string(ColumnView(stmt, 0));
+    e.types = std::string(ColumnView(stmt, 1));
+    e.deleted_at.reset();
+    if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) e.deleted_at = sqlite3_column_int64(stmt, 2);
+    fn(e);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot scan history entities");
+  return Status::OK();
+}
+
+Result<std::vector<HistorySeries>> SqliteEntityStore::ListSeries(std::string_view tenant,
+                                                                 std::string_view entity) {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3* db = conn->db;
+  sqlite3_stmt* stmt = conn->series_list.get();
+  ResetOnExit reset(stmt);
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, tenant));
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, entity));
+  std::vector<HistorySeries> out;
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    out.push_back({sqlite3_column_int64(stmt, 0), std::string(ColumnView(stmt, 1)),
+                   std::string(ColumnView(stmt, 2))});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history series");
+  return out;
+}
+
+Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t series,
+                                     const HistoryRange& range, const HistoryRowFn& fn) {
+  if (range.from >= range.to) return Status::OK();
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  sqlite3* db = conn->db;
+  std::uint64_t generation = 0;
+  std::vector<int> parts = PartitionsSnapshot(&generation);
+  if (conn->partition_generation != generation) {
+    conn->partition_stmts.clear();
+    conn->partition_generation = generation;
+  }
+  const int first = PartitionOf(range.from), last = PartitionOf(range.to - 1);
+  parts.erase(std::remove_if(parts.begin(), parts.end(),
+                             [&](int p) { return p < first || p > last; }),
+              parts.end());
+  if (parts.empty()) return Status::OK();
+  // One read transaction over every month, so the window is one snapshot.
+  DOTHI_RETURN_IF_ERROR(Exec(db, "BEGIN", "cannot begin read"));
+  struct EndRead {
+    sqlite3* db;
+    ~EndRead() { (void)Exec(db, "COMMIT", "cannot end read"); }
+  } end_read{db};
+
+  auto read_row = [&](sqlite3_stmt* stmt, HistoryRow& row) {
+    row.time = sqlite3_column_int64(stmt, 0);
+    row.instance = sqlite3_column_int64(stmt, 1);
+    if (sqlite3_column_type(stmt, 2) == SQLITE_NULL) row.number.reset();
+    else row.number = sqlite3_column_double(stmt, 2);
+    row.bytes = range.need_bytes ? ColumnView(stmt, 3) : std::string_view();
+  };
+
+  if (range.last_n == 0) {
+    const int kind = range.need_bytes ? kRangeRows : kRangeNumbers;
+    for (int p : parts) {
+      Status s;
+      sqlite3_stmt* stmt = conn->PartitionStmt(p, kind, PartitionSql(p, kind), &s);
+      if (stmt == nullptr) {
+        if (partition_generation_.load() != generation) continue;  // dropped meanwhile
+        return s;
+      }
+      ResetOnExit reset(stmt);
+      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
+      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, range.from));
+      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, range.to));
+      int rc;
+      HistoryRow row;
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        read_row(stmt, row);
+        if (!fn(row)) return Status::OK();
+      }
+      if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history");
+    }
+    return Status::OK();
+  }
+
+  // The newest last_n: walk the months backwards, then hand them out oldest first.
+  struct Kept {
+    std::int64_t time, instance;
+    std::optional<double> number;
+    std::string bytes;
+  };
+  std::vector<Kept> kept;
+  const int kind = range.need_bytes ? kLastRows : kLastNumbers;
+  for (auto it = parts.rbegin(); it != parts.rend() && kept.size() < range.last_n; ++it) {
+    Status s;
+    sqlite3_stmt* stmt = conn->PartitionStmt(*it, kind, PartitionSql(*it, kind), &s);
+    if (stmt == nullptr) {
+      if (partition_generation_.load() != generation) continue;  // dropped meanwhile
+      return s;
+    }
+    ResetOnExit reset(stmt);
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, range.from));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, range.to));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 4, static_cast<std::int64_t>(range.last_n - kept.size())));
+    int rc;
+    HistoryRow row;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      read_row(stmt, row);
+      kept.push_back({row.time, row.instance, row.number, std::string(row.bytes)});
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history");
+  }
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+    HistoryRow row{it->time, it->instance, it->number, it->bytes};
+    if (!fn(row)) break;
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> SqliteEntityStore::HistoryTenants() {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  StmtPtr stmt;
+  DOTHI_RETURN_IF_ERROR(Prepare(conn->db, "SELECT DISTINCT tenant FROM history_series", &stmt));
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) out.emplace_back(ColumnView(stmt.get(), 0));
+  if (rc != SQLITE_DONE) return SqliteError(conn->db, "cannot list history tenants");
+  return out;
+}
+
+}  // namespace dothi::storage::sqlite
