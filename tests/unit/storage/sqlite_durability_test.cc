@@ -50,6 +50,18 @@ std::string Body(const std::string& id) {
   return body;
 }
 
+// The history instance a commit writes with its first entity: its sequence as the number,
+// in a month that depends on the thread (so several time partitions are written at once).
+HistoryInstance HistoryFor(Ack ack) {
+  HistoryInstance h;
+  h.attr = "https://example.org/level";
+  h.time = (1'700'000'000LL + static_cast<std::int64_t>(ack >> 32) * 40 * 86400) * 1'000'000 +
+           static_cast<std::int64_t>(ack & 0xffffffffu);
+  h.number = static_cast<double>(ack & 0xffffffffu);
+  h.bytes = "instance";
+  return h;
+}
+
 // Runs in the forked child: commit forever from several threads, ack each OK over the pipe.
 // Exit codes tell the parent what went wrong; success never exits (the parent kills us).
 [[noreturn]] void RunChild(const std::string& path, bool synchronous_full, int ack_fd) {
@@ -68,6 +80,8 @@ std::string Body(const std::string& id) {
           std::string id = EntityId(ack, part);
           writes.push_back(EntityWrite::Put(Tenant(ack), id, Body(id)));
         }
+        // The first entity's change also carries a history instance (same transaction).
+        writes.front().history.push_back(HistoryFor(ack));
         if (!store.Commit(std::move(writes)).ok()) _exit(3);
         // Only now is the commit acknowledged. 8 bytes < PIPE_BUF: each write is atomic.
         if (write(ack_fd, &ack, sizeof ack) != static_cast<ssize_t>(sizeof ack)) _exit(4);
@@ -175,6 +189,22 @@ TEST_P(SqliteDurabilityTest, EveryAcknowledgedCommitSurvivesSigkill) {
       ASSERT_TRUE(got->has_value()) << "acknowledged entity lost: " << id;
       ASSERT_EQ(**got, Body(id)) << "wrong bytes for " << id;
     }
+    // Its history instance came through with it.
+    Result<std::vector<HistorySeries>> series = store.ListSeries(Tenant(ack), EntityId(ack, 0));
+    ASSERT_TRUE(series.ok()) << series.status().ToString();
+    ASSERT_EQ(series->size(), 1u) << "history lost for " << EntityId(ack, 0);
+    const HistoryInstance expected = HistoryFor(ack);
+    std::size_t found = 0;
+    Status read = store.ReadSeries(Tenant(ack), series->front().id, HistoryRange{},
+                                   [&](const HistoryRow& row) {
+                                     ++found;
+                                     EXPECT_EQ(row.time, expected.time);
+                                     EXPECT_EQ(row.number, expected.number);
+                                     EXPECT_EQ(row.bytes, expected.bytes);
+                                     return true;
+                                   });
+    ASSERT_TRUE(read.ok()) << read.ToString();
+    ASSERT_EQ(found, 1u) << "history instance lost for " << EntityId(ack, 0);
   }
 
   // Commits in flight at the kill may or may not be there, but never in part.
@@ -189,6 +219,16 @@ TEST_P(SqliteDurabilityTest, EveryAcknowledgedCommitSurvivesSigkill) {
   for (const auto& [commit, parts] : parts_per_commit) {
     EXPECT_EQ(parts, kWritesPerCommit) << "partial commit after crash: " << commit;
   }
+  // Nor is history ever there without its entities, or the other way round.
+  std::size_t history_entities = 0;
+  for (const char* tenant : {"city-a", "city-b"}) {
+    for (const auto& [commit, parts] : parts_per_commit) {
+      Result<std::vector<HistorySeries>> series = store.ListSeries(tenant, commit + ":0");
+      ASSERT_TRUE(series.ok());
+      history_entities += series->size();
+    }
+  }
+  EXPECT_EQ(history_entities, parts_per_commit.size());
   EXPECT_GE(rows, acks.size() * kWritesPerCommit);
   RecordProperty("acknowledged_commits", static_cast<int>(acks.size()));
   RecordProperty("commits_found", static_cast<int>(parts_per_commit.size()));

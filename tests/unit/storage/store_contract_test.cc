@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>  // mkdtemp
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "fakes/memory_entity_store.h"
+#include "fakes/temp_dir.h"
 #include "storage/sqlite/sqlite_entity_store.h"
 
 // The storage contract: every EntityStore must pass the TEST_P cases below. Backends can
@@ -33,26 +33,7 @@ namespace fs = std::filesystem;
 using sqlite::SqliteEntityStore;
 using sqlite::SqliteOptions;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dothi_store_test_XXXXXX").string();
-    char* made = mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr) << "mkdtemp failed for " << tmpl;
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 EntityWrite Put(std::string tenant, std::string id, std::string bytes) {
   return EntityWrite::Put(std::move(tenant), std::move(id), std::move(bytes));
