@@ -117,6 +117,7 @@ void TemporalService::Stop() {
     std::lock_guard lock(sweep_mu_);
     stopping_ = true;
   }
+  stop_sweep_ = true;
   sweep_cv_.notify_all();
   if (sweeper_.joinable()) sweeper_.join();
 }
@@ -570,6 +571,7 @@ Result<std::size_t> TemporalService::SweepRetention(Timestamp now, std::size_t m
   if (!tenants.ok()) return tenants.status();
   std::size_t deleted = 0;
   for (const std::string& tenant : *tenants) {
+    if (stop_sweep_) break;
     const std::int64_t days = RetentionDays(tenant);
     if (days <= 0) continue;
     const std::int64_t cutoff = now.micros - days * 86'400'000'000;
@@ -579,7 +581,7 @@ Result<std::size_t> TemporalService::SweepRetention(Timestamp now, std::size_t m
       if (!step.ok()) return step.status();
       deleted += step->rows_deleted;
       after = step->next_series;
-      if (step->done) break;
+      if (step->done || stop_sweep_) break;
     }
   }
   return deleted;

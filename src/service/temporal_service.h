@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -148,7 +149,8 @@ class TemporalService {
   TemporalServiceOptions options_;
   std::mutex sweep_mu_;
   std::condition_variable sweep_cv_;
-  bool stopping_ = false;
+  bool stopping_ = false;  // guarded by sweep_mu_
+  std::atomic<bool> stop_sweep_{false};  // read between sweep steps
   std::thread sweeper_;
 };
 

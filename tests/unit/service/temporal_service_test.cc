@@ -1,0 +1,180 @@
+#include "service/temporal_service.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/temp_dir.h"
+#include "service/entity_service.h"
+#include "storage/sqlite/sqlite_entity_store.h"
+
+// EntityService writes history as it changes entities; TemporalService reads it back by
+// window, filters with q over the window, keeps tenants apart and sweeps by retention.
+namespace dothi::service {
+namespace {
+
+using domain::Entity;
+
+constexpr const char* kVocab = "https://example.org/";
+std::string Iri(std::string_view name) { return kVocab + std::string(name); }
+
+Json Reading(double v, std::string_view observed_at) {
+  Json inst = Json::MakeObject({{"type", "Property"}, {"value", v}, {"observedAt", observed_at}});
+  Json arr = Json::MakeArray();
+  arr.Push(std::move(inst));
+  return arr;
+}
+
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+
+class TemporalServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::sqlite::SqliteOptions o;
+    o.path = (dir_.path() / "t.db").string();
+    store_ = std::make_unique<storage::sqlite::SqliteEntityStore>(o);
+    ASSERT_TRUE(store_->Open().ok());
+    entities_ = std::make_unique<EntityService>(*store_, EntityServiceOptions{});
+    ASSERT_TRUE(entities_->Load().ok());
+    TemporalServiceOptions to;
+    to.max_instances = 3;
+    to.retention_days = {{"short", 30}};
+    temporal_ = std::make_unique<TemporalService>(*store_, to);
+  }
+
+  // A river gauge with level readings at the given ISO times (values 1, 2, 3, ...).
+  void Gauge(const std::string& tenant, const std::string& id, const std::vector<std::string>& times) {
+    Entity e;
+    e.id = id;
+    e.types = {Iri("WaterObserved")};
+    e.attrs.Set(Iri("level"), Reading(1, times.front()));
+    ASSERT_TRUE(entities_->Create(Ctx(tenant), e).ok());
+    for (std::size_t i = 1; i < times.size(); ++i) {
+      Json attrs = Json::MakeObject();
+      attrs.Set(Iri("level"), Reading(static_cast<double>(i + 1), times[i]));
+      ASSERT_TRUE(entities_->UpdateAttrs(Ctx(tenant), id, std::move(attrs)).ok());
+    }
+  }
+
+  std::vector<double> Values(const TemporalEntity& e) {
+    std::vector<double> out;
+    for (const auto& a : e.attrs) {
+      for (const auto& inst : a.instances) out.push_back(inst.body.Find("value")->AsDouble());
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::sqlite::SqliteEntityStore> store_;
+  std::unique_ptr<EntityService> entities_;
+  std::unique_ptr<TemporalService> temporal_;
+};
+
+TEST_F(TemporalServiceTest, EveryUpdateIsAnInstanceFiledUnderItsObservedAt) {
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:1",
+        {"2026-11-01T00:00:00Z", "2026-11-01T00:10:00Z", "2026-11-01T00:20:00Z"});
+  TemporalQuery q;
+  Result<TemporalResult> r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(r->entities.front().types, (std::vector<std::string>{Iri("WaterObserved")}));
+  EXPECT_FALSE(r->partial);
+  // after is inclusive, before exclusive.
+  q.timerel = TimeRel::kBetween;
+  q.time_at = *ParseIso8601("2026-11-01T00:10:00Z");
+  q.end_time_at = *ParseIso8601("2026-11-01T00:20:00Z");
+  r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{2}));
+  // Another tenant does not see it.
+  EXPECT_EQ(temporal_->Retrieve(Ctx("hanoi"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{}).status().code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(TemporalServiceTest, TheCapMakesAPartialAnswerCutToOneRange) {
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:1",
+        {"2026-11-01T00:00:00Z", "2026-11-01T00:10:00Z", "2026-11-01T00:20:00Z",
+         "2026-11-01T00:30:00Z", "2026-11-01T00:40:00Z"});
+  Result<TemporalResult> r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->partial);
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(r->range_start, *ParseIso8601("2026-11-01T00:00:00Z"));
+  EXPECT_EQ(r->range_end, *ParseIso8601("2026-11-01T00:20:00Z"));
+  // lastN within the cap is whole; beyond it, partial from the newest end.
+  TemporalQuery last;
+  last.last_n = 2;
+  r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", last);
+  EXPECT_FALSE(r->partial);
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{4, 5}));
+  last.last_n = 4;
+  r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", last);
+  EXPECT_TRUE(r->partial);
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{3, 4, 5}));
+  EXPECT_EQ(r->range_start, *ParseIso8601("2026-11-01T00:40:00Z"));  // descending
+  EXPECT_EQ(r->range_end, *ParseIso8601("2026-11-01T00:20:00Z"));
+}
+
+TEST_F(TemporalServiceTest, QSelectsEntitiesByInstancesInsideTheWindow) {
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:1", {"2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"});  // 1, 2
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:2", {"2026-11-01T00:00:00Z"});                          // 1
+  TemporalQuery q;
+  Result<domain::QQuery> parsed = domain::ParseQ("level>1.5");
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_TRUE(parsed->Resolve([](std::string_view t) { return Iri(t); }).ok());
+  q.q = std::move(*parsed);
+  q.limit = 10;
+  Result<TemporalResult> r = temporal_->Query(Ctx("hue"), q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->entities.size(), 1u);
+  EXPECT_EQ(r->entities.front().id, "urn:ngsi-ld:WaterObserved:1");
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{1, 2}));  // all its instances
+  // With a window that leaves out the 2, nothing matches.
+  q.timerel = TimeRel::kBefore;
+  q.time_at = *ParseIso8601("2026-11-02T00:00:00Z");
+  r = temporal_->Query(Ctx("hue"), q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->entities.empty());
+}
+
+TEST_F(TemporalServiceTest, DeletedAttributesAndEntitiesLeaveDeletionInstances) {
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:1", {"2026-11-01T00:00:00Z"});
+  ASSERT_TRUE(entities_->DeleteAttr(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", Iri("level"),
+                                    std::nullopt, false).ok());
+  ASSERT_TRUE(entities_->Delete(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1").ok());
+  // The default view keeps the reading and hides the deletion.
+  Result<TemporalResult> r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values(r->entities.front()), (std::vector<double>{1}));
+  TemporalQuery deleted;
+  deleted.time_property = TimeProperty::kDeletedAt;
+  r = temporal_->Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", deleted);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->entities.front().attrs.size(), 1u);
+  ASSERT_EQ(r->entities.front().attrs.front().instances.size(), 1u);
+  const Json& marker = r->entities.front().attrs.front().instances.front().body;
+  EXPECT_EQ(marker.Find("value")->AsString(), "urn:ngsi-ld:null");
+  EXPECT_TRUE(marker.Contains("deletedAt"));
+}
+
+TEST_F(TemporalServiceTest, RetentionSweepsOnlyTheTenantsThatHaveOne) {
+  Gauge("short", "urn:ngsi-ld:WaterObserved:1", {"2026-01-01T00:00:00Z", "2026-11-20T00:00:00Z"});
+  Gauge("long", "urn:ngsi-ld:WaterObserved:1", {"2026-01-01T00:00:00Z", "2026-11-20T00:00:00Z"});
+  Result<std::size_t> n = temporal_->SweepRetention(*ParseIso8601("2026-11-24T00:00:00Z"), 1);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 1u);
+  EXPECT_EQ(Values(temporal_->Retrieve(Ctx("short"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{})
+                       ->entities.front()),
+            (std::vector<double>{2}));
+  EXPECT_EQ(Values(temporal_->Retrieve(Ctx("long"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{})
+                       ->entities.front()),
+            (std::vector<double>{1, 2}));
+}
+
+TEST(TemporalInstanceIdTest, RoundTripsAndRefusesOtherForms) {
+  EXPECT_EQ(ParseInstanceIdUri(InstanceIdUri(42)), 42);
+  EXPECT_FALSE(ParseInstanceIdUri("urn:ngsi-ld:Instance:").has_value());
+  EXPECT_FALSE(ParseInstanceIdUri("urn:ngsi-ld:Instance:4x").has_value());
+  EXPECT_FALSE(ParseInstanceIdUri("urn:ngsi-ld:01234567890123456789").has_value());
+}
+
+}  // namespace
+}  // namespace dothi::service
