@@ -992,7 +992,7 @@ namespace {
 std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
                                                 std::string_view current, const Json& attrs,
                                                 const EntityMembers& members, bool no_overwrite,
-                                                AttrOutcome* outcome) {
+                                                AttrOutcome* outcome, bool record_history) {
   if (!members.types.empty() || members.scope) return std::nullopt;
   for (const auto& [iri, arr] : attrs.AsObject()) {
     for (const Json& inst : arr.AsArray()) {
@@ -1022,6 +1022,7 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
     }
     e->SetAttr(iri, instances);
     outcome->updated.push_back(iri);
+    if (!record_history) continue;
     for (const Json& sent : arr.AsArray()) {
       const int at = FindSameDataset(instances.AsArray(), DatasetOf(sent));
       if (at >= 0) {
@@ -1052,9 +1053,9 @@ void EntityService::AppendAttrsAsync(const RequestContext& ctx, std::string id, 
                                   outcome.get(), std::move(cur));
                 },
                 ReportOutcome(outcome, std::move(done)),
-                [&ctx, shared, no_overwrite, outcome](std::string_view current) {
+                [this, &ctx, shared, no_overwrite, outcome](std::string_view current) {
                   return PatchAttrs(ctx, current, shared->first, shared->second, no_overwrite,
-                                    outcome.get());
+                                    outcome.get(), options_.record_history);
                 });
 }
 
@@ -1070,9 +1071,9 @@ void EntityService::UpdateAttrsAsync(const RequestContext& ctx, std::string id, 
                                   std::move(cur));
                 },
                 ReportOutcome(outcome, std::move(done)),
-                [&ctx, shared, outcome](std::string_view current) {
+                [this, &ctx, shared, outcome](std::string_view current) {
                   return PatchAttrs(ctx, current, shared->first, shared->second, false,
-                                    outcome.get());
+                                    outcome.get(), options_.record_history);
                 });
 }
 

@@ -184,9 +184,16 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
         inst.body = std::move(*body);
       }
       if (aggregate && wanted) {
-        domain::temporal::Sample sample{inst.t, row.number, {}};
-        if (!numeric_only) sample.value = ValueText(inst.body);
-        samples.push_back(std::move(sample));
+        if (range.need_bytes) {
+          const Json* type = inst.body.Find(attr::kType);
+          if (type != nullptr && type->is_string()) a.kind = type->AsString();
+        }
+        // Numeric methods only see numbers (a deletion instance or a text has none).
+        if (!numeric_only || row.number) {
+          domain::temporal::Sample sample{inst.t, row.number, {}};
+          if (!numeric_only) sample.value = ValueText(inst.body);
+          samples.push_back(std::move(sample));
+        }
         if (!filters) return true;
       }
       a.instances.push_back(std::move(inst));
@@ -226,13 +233,15 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
                                        : Timestamp{samples.back().t.micros};
       a.buckets = domain::temporal::Aggregate(samples, query.aggr_methods, query.aggr_period,
                                               origin, single_end);
-      if (!a.instances.empty()) {
-        const Json* type = a.instances.back().body.Find(attr::kType);
-        if (type != nullptr && type->is_string()) a.kind = type->AsString();
-      }
       a.instances.clear();
+      // Only numbers have a number: without bodies, the attribute is a Property.
       if (a.kind.empty()) a.kind = std::string(attr::kProperty);
-      if (!a.buckets.empty()) out.attrs.push_back(std::move(a));
+      // An attribute none of whose methods has a value (avg of a Relationship) is left out.
+      bool any_value = false;
+      for (const auto& b : a.buckets) {
+        for (const auto& v : b.values) any_value |= v.has_value();
+      }
+      if (any_value) out.attrs.push_back(std::move(a));
       continue;
     }
     // lastN and the cap over what was read.
@@ -557,6 +566,45 @@ Status TemporalService::DeleteInstance(const RequestContext& ctx, std::string_vi
     return Status::NotFound("attribute instance not found", InstanceIdUri(instance));
   }
   return Status::OK();
+}
+
+Status TemporalService::Backfill(storage::EntityStore& entities) {
+  Result<bool> needed = store_.NeedsBackfill();
+  if (!needed.ok()) return needed.status();
+  if (!*needed) return Status::OK();
+  constexpr std::size_t kBatch = 1000;
+  std::vector<storage::HistoryEdit> edits;
+  Status failed;
+  std::size_t count = 0;
+  const Timestamp now = Now();
+  auto flush = [&] {
+    if (edits.empty() || !failed.ok()) return;
+    Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
+    if (!done.ok()) failed = done.status();
+    edits.clear();
+  };
+  Status scanned = entities.ScanAll([&](std::string_view tenant, std::string_view id,
+                                        std::string_view bytes) {
+    Result<domain::Entity> e = domain::Entity::Decode(bytes);
+    if (!e.ok()) return;
+    storage::EntityWrite w;
+    history::RecordChange(nullptr, &*e, e->modified_at.micros != 0 ? e->modified_at : now, w);
+    storage::HistoryEdit edit;
+    edit.kind = storage::HistoryEdit::Kind::kAppend;
+    edit.tenant = std::string(tenant);
+    edit.entity = std::string(id);
+    edit.types = std::move(w.history_types);
+    edit.instances = std::move(w.history);
+    edits.push_back(std::move(edit));
+    ++count;
+    if (edits.size() >= kBatch) flush();
+  });
+  flush();
+  DOTHI_RETURN_IF_ERROR(scanned);
+  DOTHI_RETURN_IF_ERROR(failed);
+  spdlog::info("history: recorded the current state of {} entities stored before history existed",
+               count);
+  return store_.MarkBackfilled();
 }
 
 std::int64_t TemporalService::RetentionDays(std::string_view tenant) const {

@@ -20,6 +20,7 @@
 #include "domain/query/scope_query.h"
 #include "domain/query/type_query.h"
 #include "domain/temporal.h"
+#include "storage/entity_store.h"
 #include "storage/history_store.h"
 
 // TemporalService answers the NGSI-LD temporal API from the store's history: the temporal
@@ -132,6 +133,10 @@ class TemporalService {
                         std::int64_t instance, const Json& fragment);
   Status DeleteInstance(const RequestContext& ctx, std::string_view id, std::string_view attr,
                         std::int64_t instance);
+
+  // Once, after an upgrade from a store without history: every stored entity's current
+  // attribute instances become its first history instances. A no-op otherwise.
+  Status Backfill(storage::EntityStore& entities);
 
   // Retention: for each tenant with a retention, deletes instances older than now minus
   // the retention, in steps of max_series series (each its own short transaction).

@@ -110,6 +110,10 @@ class HistoryStore {
                                          std::int64_t after_series, std::size_t max_series) = 0;
   // Tenants that have history.
   virtual Result<std::vector<std::string>> HistoryTenants() = 0;
+  // True while entities stored before history existed still need their first instances;
+  // MarkBackfilled() clears it once they have them.
+  virtual Result<bool> NeedsBackfill() = 0;
+  virtual Status MarkBackfilled() = 0;
 };
 
 }  // namespace dothi::storage

@@ -286,7 +286,10 @@ Json RenderTemporalEntity(const service::TemporalEntity& e, const LdContext& con
               triple.Push(FormatIso8601(b.end));
               values.Push(std::move(triple));
             }
-            g.Set(domain::temporal::AggrMethodName(q.aggr_methods[m]), std::move(values));
+            // A method with no value anywhere (avg of a Relationship) is left out.
+            if (values.size() > 0) {
+              g.Set(domain::temporal::AggrMethodName(q.aggr_methods[m]), std::move(values));
+            }
           }
         }
         list.Push(std::move(g));

@@ -67,7 +67,10 @@ constexpr const char* kMigrations[] = {
     "CREATE TABLE history_meta ("
     "  key TEXT PRIMARY KEY,"
     "  value INTEGER NOT NULL"
-    ") WITHOUT ROWID;",
+    ") WITHOUT ROWID;"
+    // Entities stored before history existed get their current state as first instances
+    // (TemporalService::Backfill, run once at start).
+    "INSERT INTO history_meta (key, value) SELECT 'backfill', 1 WHERE EXISTS (SELECT 1 FROM entities);",
 };
 static_assert(std::size(kMigrations) == SqliteEntityStore::kSchemaVersion,
               "one migration step per schema version");

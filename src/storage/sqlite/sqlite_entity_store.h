@@ -82,6 +82,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Result<PruneStep> PruneHistory(std::string_view tenant, std::int64_t cutoff,
                                  std::int64_t after_series, std::size_t max_series) override;
   Result<std::vector<std::string>> HistoryTenants() override;
+  Result<bool> NeedsBackfill() override;
+  Status MarkBackfilled() override;
   // The time partitions (yyyymm) that exist, oldest first.
   std::vector<int> HistoryPartitionsForTesting() const;
 
@@ -188,6 +190,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::vector<std::string> txn_new_series_;  // cache keys to forget if the transaction fails
   std::vector<int> txn_new_partitions_;      // tables created in the open transaction
   std::int64_t next_instance_ = 1;
+  int last_partition_ = 0;  // a committed partition the last insert found (0: none)
   std::int64_t txn_first_instance_ = 1;
   // Committed time partitions, guarded by partitions_mu_ (readers take a snapshot).
   mutable std::mutex partitions_mu_;

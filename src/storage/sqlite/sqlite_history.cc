@@ -188,9 +188,13 @@ std::vector<int> SqliteEntityStore::HistoryPartitionsForTesting() const {
 }
 
 Status SqliteEntityStore::EnsurePartition(int partition) {
+  if (partition == last_partition_) return Status::OK();  // the usual case: this month
   {
     std::lock_guard lock(partitions_mu_);
-    if (partitions_.count(partition)) return Status::OK();
+    if (partitions_.count(partition)) {
+      last_partition_ = partition;
+      return Status::OK();
+    }
   }
   if (std::find(txn_new_partitions_.begin(), txn_new_partitions_.end(), partition) !=
       txn_new_partitions_.end()) {
@@ -251,7 +255,7 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
   const int partition = PartitionOf(inst.time);
   DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
   Status s;
-  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsert, PartitionSql(partition, kInsert), &s);
+  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsert, PartitionSql, &s);
   if (stmt == nullptr) return s;
   sqlite3* db = write_conn_->db;
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, *series));
@@ -319,14 +323,14 @@ Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
   sqlite3* db = write_conn_->db;
   for (int p : PartitionsSnapshot(nullptr)) {
     Status s;
-    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql(p, kDeleteSeries), &s);
+    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql, &s);
     if (stmt == nullptr) return s;
     DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
     DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
   }
   for (int p : txn_new_partitions_) {
     Status s;
-    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql(p, kDeleteSeries), &s);
+    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql, &s);
     if (stmt == nullptr) return s;
     DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
     DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
@@ -382,7 +386,7 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
       for (const auto& [id, dataset] : series) {
         for (int p : parts) {
           Status s;
-          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kDeleteInstance, PartitionSql(p, kDeleteInstance), &s);
+          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kDeleteInstance, PartitionSql, &s);
           if (del == nullptr) return s;
           DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
           DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, edit.instance));
@@ -396,7 +400,7 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
             inst.dataset_id = dataset;
             const int target = PartitionOf(inst.time);
             DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
-            sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql(target, kInsert), &s);
+            sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql, &s);
             if (ins == nullptr) return s;
             DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, id));
             DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, inst.time));
@@ -488,7 +492,7 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
     for (std::int64_t id : ids) {
       for (int p : parts) {
         Status s;
-        sqlite3_stmt* del = write_conn_->PartitionStmt(p, kPruneSeries, PartitionSql(p, kPruneSeries), &s);
+        sqlite3_stmt* del = write_conn_->PartitionStmt(p, kPruneSeries, PartitionSql, &s);
         if (del == nullptr) return s;
         DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
         DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, cutoff));
@@ -504,7 +508,7 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
     for (int p : parts) {
       if (PartitionEnd(p) > cutoff) continue;
       Status s;
-      sqlite3_stmt* any = write_conn_->PartitionStmt(p, kAny, PartitionSql(p, kAny), &s);
+      sqlite3_stmt* any = write_conn_->PartitionStmt(p, kAny, PartitionSql, &s);
       if (any == nullptr) return s;
       rc = sqlite3_step(any);
       sqlite3_reset(any);
@@ -520,6 +524,7 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
       DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot drop history partition"));
     }
     if (!dropped.empty()) {
+      last_partition_ = 0;
       // Readers stop using the dropped tables before the DROP commits: they re-check the
       // generation at each read. (A reader that snapshotted just before sees "no such
       // table" and retries.)
@@ -631,7 +636,7 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
     const int kind = range.need_bytes ? kRangeRows : kRangeNumbers;
     for (int p : parts) {
       Status s;
-      sqlite3_stmt* stmt = conn->PartitionStmt(p, kind, PartitionSql(p, kind), &s);
+      sqlite3_stmt* stmt = conn->PartitionStmt(p, kind, PartitionSql, &s);
       if (stmt == nullptr) {
         if (partition_generation_.load() != generation) continue;  // dropped meanwhile
         return s;
@@ -661,7 +666,7 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
   const int kind = range.need_bytes ? kLastRows : kLastNumbers;
   for (auto it = parts.rbegin(); it != parts.rend() && kept.size() < range.last_n; ++it) {
     Status s;
-    sqlite3_stmt* stmt = conn->PartitionStmt(*it, kind, PartitionSql(*it, kind), &s);
+    sqlite3_stmt* stmt = conn->PartitionStmt(*it, kind, PartitionSql, &s);
     if (stmt == nullptr) {
       if (partition_generation_.load() != generation) continue;  // dropped meanwhile
       return s;
@@ -697,6 +702,27 @@ Result<std::vector<std::string>> SqliteEntityStore::HistoryTenants() {
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) out.emplace_back(ColumnView(stmt.get(), 0));
   if (rc != SQLITE_DONE) return SqliteError(conn->db, "cannot list history tenants");
   return out;
+}
+
+Result<bool> SqliteEntityStore::NeedsBackfill() {
+  Result<std::unique_ptr<Connection>> acquired = AcquireReader();
+  if (!acquired.ok()) return acquired.status();
+  ReadLease conn(this, std::move(acquired).value());
+  StmtPtr stmt;
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(conn->db, "SELECT 1 FROM history_meta WHERE key = 'backfill'", &stmt));
+  int rc = sqlite3_step(stmt.get());
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(conn->db, "cannot read history state");
+  return rc == SQLITE_ROW;
+}
+
+Status SqliteEntityStore::MarkBackfilled() {
+  auto request = std::make_unique<Request>();
+  request->custom = [this]() -> Status {
+    return Exec(write_conn_->db, "DELETE FROM history_meta WHERE key = 'backfill'",
+                "cannot write history state");
+  };
+  return SubmitAndWait(std::move(request));
 }
 
 }  // namespace dothi::storage::sqlite

@@ -143,10 +143,12 @@ struct SqliteEntityStore::Connection {
   // partitions are dropped (partition_generation differs from the store's).
   std::map<std::pair<int, int>, StmtPtr> partition_stmts;
   std::uint64_t partition_generation = 0;
-  sqlite3_stmt* PartitionStmt(int partition, int kind, const std::string& sql, Status* status) {
+  // sql(partition, kind) is called only when the statement is not prepared yet.
+  template <typename SqlFn>
+  sqlite3_stmt* PartitionStmt(int partition, int kind, SqlFn sql, Status* status) {
     StmtPtr& slot = partition_stmts[{partition, kind}];
     if (slot == nullptr) {
-      Status s = Prepare(db, sql.c_str(), &slot);
+      Status s = Prepare(db, sql(partition, kind).c_str(), &slot);
       if (!s.ok()) {
         partition_stmts.erase({partition, kind});
         *status = std::move(s);

@@ -1,6 +1,7 @@
 #include "service/temporal_service.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "fakes/temp_dir.h"
 #include "service/entity_service.h"
@@ -167,6 +168,57 @@ TEST_F(TemporalServiceTest, RetentionSweepsOnlyTheTenantsThatHaveOne) {
   EXPECT_EQ(Values(temporal_->Retrieve(Ctx("long"), "urn:ngsi-ld:WaterObserved:1", TemporalQuery{})
                        ->entities.front()),
             (std::vector<double>{1, 2}));
+}
+
+// A database written before history existed (schema version 2, as older builds left it):
+// opening it migrates, and the backfill gives every entity its current state as history.
+TEST(TemporalBackfillTest, EntitiesStoredBeforeHistoryGetTheirCurrentStateAsInstances) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "v2.db").string();
+  Entity e;
+  e.id = "urn:ngsi-ld:WaterObserved:old";
+  e.types = {Iri("WaterObserved")};
+  e.attrs.Set(Iri("level"), Reading(4.5, "2025-06-01T00:00:00Z"));
+  const std::string body = e.Encode();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v2 =
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE entities (tenant TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL);"
+        "CREATE UNIQUE INDEX entities_by_key ON entities (tenant, id);"
+        "CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,"
+        " PRIMARY KEY (kind, key)) WITHOUT ROWID;"
+        "PRAGMA user_version=2;";
+    ASSERT_EQ(sqlite3_exec(db, v2, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO entities VALUES ('hue', ?1, ?2)", -1, &stmt, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, e.id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt, 2, body.data(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  storage::sqlite::SqliteOptions o;
+  o.path = path;
+  storage::sqlite::SqliteEntityStore store(o);
+  ASSERT_TRUE(store.Open().ok());
+  EXPECT_TRUE(*store.NeedsBackfill());
+  TemporalService temporal(store, TemporalServiceOptions{});
+  ASSERT_TRUE(temporal.Backfill(store).ok());
+  EXPECT_FALSE(*store.NeedsBackfill());
+  Result<TemporalResult> r = temporal.Retrieve(Ctx("hue"), e.id, TemporalQuery{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->entities.front().attrs.size(), 1u);
+  ASSERT_EQ(r->entities.front().attrs.front().instances.size(), 1u);
+  EXPECT_EQ(r->entities.front().attrs.front().instances.front().body.Find("value")->AsDouble(), 4.5);
+  EXPECT_EQ(r->entities.front().attrs.front().instances.front().t,
+            *ParseIso8601("2025-06-01T00:00:00Z"));
+  // A second start does not record it again.
+  ASSERT_TRUE(temporal.Backfill(store).ok());
+  EXPECT_EQ(temporal.Retrieve(Ctx("hue"), e.id, TemporalQuery{})->entities.front().attrs.front().instances.size(),
+            1u);
 }
 
 TEST(TemporalInstanceIdTest, RoundTripsAndRefusesOtherForms) {
