@@ -127,7 +127,9 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
     bool* truncated_any) {
   Result<std::vector<storage::HistorySeries>> series = store_.ListSeries(ctx.tenant, entity.id);
   if (!series.ok()) return series.status();
-  const auto [from, to] = Window(query);
+  // Plain variables, not a structured binding: lambdas capture them (clang 14).
+  const std::pair<std::int64_t, std::int64_t> window = Window(query);
+  const std::int64_t from = window.first, to = window.second;
   const bool by_t = query.time_property == TimeProperty::kObservedAt;
   const bool filters = query.q || query.geo;
   const bool aggregate = !query.aggr_methods.empty();
@@ -359,7 +361,10 @@ Result<TemporalResult> TemporalService::Query(const RequestContext& ctx,
       if (e->has_value()) candidates.push_back(std::move(**e));
     }
   } else {
+    // Only the entities the id pattern and type expression let through are kept.
     Status s = store_.ScanHistoryEntities(ctx.tenant, [&](const storage::HistoryEntity& e) {
+      if (pattern && !pattern->Search(e.id, kMaxIdLength)) return;
+      if (query.types && !query.types->Matches(DecodeTypes(e.types))) return;
       candidates.push_back(e);
     });
     if (!s.ok()) return s;
@@ -414,29 +419,34 @@ Result<bool> TemporalService::CreateOrUpdate(const RequestContext& ctx, std::str
       edit.instances.push_back(history::MakeInstance(iri, inst, now));
     }
   }
-  // The same attribute, datasetId and observedAt replaces: delete those first.
+  // The same attribute, datasetId and observedAt replaces: delete those first. One read
+  // per series over the span of the new times.
   std::vector<storage::HistoryEdit> edits;
   if (existing->has_value()) {
     Result<std::vector<storage::HistorySeries>> series = store_.ListSeries(ctx.tenant, id);
     if (!series.ok()) return series.status();
-    for (const storage::HistoryInstance& inst : edit.instances) {
-      for (const auto& s : *series) {
-        if (s.attr != inst.attr || s.dataset_id != inst.dataset_id) continue;
-        storage::HistoryRange r;
-        r.from = inst.time;
-        r.to = inst.time + 1;
-        Status read = store_.ReadSeries(ctx.tenant, s.id, r, [&](const storage::HistoryRow& row) {
-          storage::HistoryEdit del;
-          del.kind = storage::HistoryEdit::Kind::kDeleteInstance;
-          del.tenant = ctx.tenant;
-          del.entity = std::string(id);
-          del.attr = inst.attr;
-          del.instance = row.instance;
-          edits.push_back(std::move(del));
-          return true;
-        });
-        if (!read.ok()) return read;
+    for (const auto& s : *series) {
+      std::set<std::int64_t> times;
+      for (const storage::HistoryInstance& inst : edit.instances) {
+        if (inst.attr == s.attr && inst.dataset_id == s.dataset_id) times.insert(inst.time);
       }
+      if (times.empty()) continue;
+      storage::HistoryRange r;
+      r.from = *times.begin();
+      r.to = *times.rbegin() + 1;
+      r.need_bytes = false;
+      Status read = store_.ReadSeries(ctx.tenant, s.id, r, [&](const storage::HistoryRow& row) {
+        if (!times.count(row.time)) return true;
+        storage::HistoryEdit del;
+        del.kind = storage::HistoryEdit::Kind::kDeleteInstance;
+        del.tenant = ctx.tenant;
+        del.entity = std::string(id);
+        del.attr = s.attr;
+        del.instance = row.instance;
+        edits.push_back(std::move(del));
+        return true;
+      });
+      if (!read.ok()) return read;
     }
   }
   edits.push_back(std::move(edit));
