@@ -186,7 +186,14 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::mutex close_mu_;
 
   // History writer state, used by the writer thread only.
-  std::unordered_map<std::string, std::int64_t> series_cache_;  // tenant\0entity\0attr\0ds
+  // tenant\0entity\0attr\0dataset -> series id; looked up by a view of series_key_ (built
+  // in place, so a hit allocates nothing).
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> series_cache_;
+  std::string series_key_;
   std::vector<std::string> txn_new_series_;  // cache keys to forget if the transaction fails
   std::vector<int> txn_new_partitions_;      // tables created in the open transaction
   std::int64_t next_instance_ = 1;

@@ -95,15 +95,13 @@ std::string PartitionSql(int partition, int kind) {
   }
 }
 
-std::string SeriesKey(std::string_view tenant, std::string_view entity, std::string_view attr,
-                      std::string_view dataset) {
-  std::string key;
-  key.reserve(tenant.size() + entity.size() + attr.size() + dataset.size() + 3);
+void SeriesKey(std::string_view tenant, std::string_view entity, std::string_view attr,
+               std::string_view dataset, std::string& key) {
+  key.clear();
   key.append(tenant).push_back('\0');
   key.append(entity).push_back('\0');
   key.append(attr).push_back('\0');
   key.append(dataset);
-  return key;
 }
 
 Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, std::int64_t v) {
@@ -212,9 +210,10 @@ Status SqliteEntityStore::EnsurePartition(int partition) {
 Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::string_view entity,
                                                  std::string_view attr, std::string_view dataset,
                                                  bool create) {
-  std::string key = SeriesKey(tenant, entity, attr, dataset);
-  auto it = series_cache_.find(key);
+  SeriesKey(tenant, entity, attr, dataset, series_key_);
+  auto it = series_cache_.find(std::string_view(series_key_));
   if (it != series_cache_.end()) return it->second;
+  std::string key = series_key_;
   sqlite3* db = write_conn_->db;
   sqlite3_stmt* get = write_conn_->series_get.get();
   std::int64_t id = 0;
