@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/run_all.sh: every benchmark, one after another (~10-15 minutes on a 2-core machine):
+# bench/run_all.sh: every benchmark, one after another (~13-18 minutes on a 2-core machine):
 # updates.sh, query.sh (loads 1M entities), memory_startup.sh (reuses query.sh's store),
-# notifications.sh, mqtt_ingest.sh (with mosquitto), instructions.sh (with valgrind).
+# notifications.sh, temporal.sh (10M history instances), mqtt_ingest.sh (with mosquitto),
+# instructions.sh (with valgrind).
 # Prints each script's report; BENCH_QUICK=1 runs the small versions (~2 minutes).
 #
 #   bash bench/run_all.sh 2>/dev/null     # reports only (progress goes to stderr)
@@ -15,6 +16,7 @@ bash "$BENCH_DIR/updates.sh"
 bash "$BENCH_DIR/query.sh"
 REUSE_DATA=1 bash "$BENCH_DIR/memory_startup.sh"
 bash "$BENCH_DIR/notifications.sh"
+bash "$BENCH_DIR/temporal.sh"
 if [[ -x /usr/sbin/mosquitto ]]; then
   bash "$BENCH_DIR/mqtt_ingest.sh"
 else

@@ -223,8 +223,11 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
     }
     if (aggregate) {
       if (samples.empty()) continue;
-      std::sort(samples.begin(), samples.end(),
-                [](const auto& x, const auto& y) { return x.t < y.t; });
+      // The store hands instances over in time order; other time properties come unsorted.
+      if (!by_t) {
+        std::stable_sort(samples.begin(), samples.end(),
+                         [](const auto& x, const auto& y) { return x.t < y.t; });
+      }
       const Timestamp origin =
           query.timerel == TimeRel::kAfter || query.timerel == TimeRel::kBetween
               ? query.time_at

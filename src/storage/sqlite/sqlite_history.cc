@@ -148,6 +148,8 @@ Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT id, types, deleted_at FROM history_entities WHERE tenant = ?1 ORDER BY id",
       &conn.history_entities_scan));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "BEGIN", &conn.read_begin));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "COMMIT", &conn.read_end));
   return Status::OK();
 }
 
@@ -617,11 +619,12 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
               parts.end());
   if (parts.empty()) return Status::OK();
   // One read transaction over every month, so the window is one snapshot.
-  DOTHI_RETURN_IF_ERROR(Exec(db, "BEGIN", "cannot begin read"));
+  DOTHI_RETURN_IF_ERROR(StepDone(db, conn->read_begin.get(), "cannot begin read"));
   struct EndRead {
     sqlite3* db;
-    ~EndRead() { (void)Exec(db, "COMMIT", "cannot end read"); }
-  } end_read{db};
+    sqlite3_stmt* end;
+    ~EndRead() { (void)StepDone(db, end, "cannot end read"); }
+  } end_read{db, conn->read_end.get()};
 
   auto read_row = [&](sqlite3_stmt* stmt, HistoryRow& row) {
     row.time = sqlite3_column_int64(stmt, 0);

@@ -138,7 +138,7 @@ struct SqliteEntityStore::Connection {
   StmtPtr get_entity, scan_entities, scan_documents;
   // History (sqlite_history.cc): series and entity records, prepared on open.
   StmtPtr series_get, series_put, history_entity_put, history_entity_deleted, meta_put;
-  StmtPtr series_list, history_entity_get, history_entities_scan;
+  StmtPtr series_list, history_entity_get, history_entities_scan, read_begin, read_end;
   // Per time partition (yyyymm) and statement kind, prepared on first use; cleared when
   // partitions are dropped (partition_generation differs from the store's).
   std::map<std::pair<int, int>, StmtPtr> partition_stmts;
@@ -175,7 +175,8 @@ struct SqliteEntityStore::Connection {
     scan_entities.reset();
     scan_documents.reset();
     for (StmtPtr* p : {&series_get, &series_put, &history_entity_put, &history_entity_deleted,
-                       &meta_put, &series_list, &history_entity_get, &history_entities_scan}) {
+                       &meta_put, &series_list, &history_entity_get, &history_entities_scan,
+                       &read_begin, &read_end}) {
       p->reset();
     }
     partition_stmts.clear();
