@@ -8,7 +8,8 @@
 #   bash bench/instructions.sh        # ~1.5 minutes; needs valgrind (Debian: valgrind)
 #
 # Knobs (env): ENTITIES (2000), DURATION (15s: callgrind runs ~50x slower than native),
-# SERVE_ARGS (extra `dothi serve` flags, e.g. "--history=false" to price the temporal history).
+# DOTHI_SERVE_ARGS (extra `dothi serve` flags for every script, e.g. "--history=false" to
+# price the temporal history).
 source "$(dirname "$0")/lib.sh"
 
 ENTITIES="${ENTITIES:-2000}"
@@ -57,7 +58,7 @@ stop_pid "$DOTHI_PID"
 PORT=$(free_port)
 under_callgrind dothi "$BENCH_TMP/cg.dothi" "http://127.0.0.1:$PORT/health" \
   "$DOTHI_BIN" serve --address 127.0.0.1 --port "$PORT" --data-dir "$DATA" \
-  --access-log=false --log-level warn ${SERVE_ARGS:-}
+  --access-log=false --log-level warn ${DOTHI_SERVE_ARGS:-}
 log "dothi under callgrind: wrk -t1 -c8 -d$DURATION PATCH /entities/{id}/attrs"
 BENCH_N="$ENTITIES" BENCH_MIN_VALUE=1000 wrk -t1 -c8 -d"$DURATION" \
   -s "$BENCH_DIR/wrk/patch_attrs.lua" "http://127.0.0.1:$PORT" >"$BENCH_TMP/wrk_patch.txt"

@@ -81,7 +81,7 @@ start_dothi() {
   local t0 t1
   t0=$(date +%s.%N)
   "$DOTHI_BIN" serve --address 127.0.0.1 --port 0 --data-dir "$data" --access-log=false \
-    --log-level warn "$@" >"$out" 2>"$BENCH_TMP/$name.err" &
+    --log-level warn ${DOTHI_SERVE_ARGS:-} "$@" >"$out" 2>"$BENCH_TMP/$name.err" &
   DOTHI_PID=$!
   _BENCH_PIDS+=("$DOTHI_PID")
   local line=""

@@ -69,7 +69,7 @@ std::string PartitionSql(int partition, int kind) {
   const std::string t = TableName(partition);
   switch (kind) {
     case kInsert:
-      return "INSERT OR REPLACE INTO " + t + " (series, t, instance, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+      return "INSERT INTO " + t + " (series, t, instance, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
     case kRangeRows:
       return "SELECT t, instance, num, body FROM " + t +
              " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
@@ -200,10 +200,17 @@ Status SqliteEntityStore::EnsurePartition(int partition) {
       txn_new_partitions_.end()) {
     return Status::OK();
   }
-  const std::string sql = "CREATE TABLE IF NOT EXISTS " + TableName(partition) +
-                          " (series INTEGER NOT NULL, t INTEGER NOT NULL, instance INTEGER NOT NULL,"
-                          " num REAL, body BLOB NOT NULL, PRIMARY KEY (series, t, instance))"
-                          " WITHOUT ROWID";
+  // Rows in instance order (ids only grow, so an insert appends at the table's end and
+  // shares its page with the inserts before it); the index clusters each series by time
+  // (in the order reads want) and carries the number, so a numeric aggregation reads the
+  // index alone. Clustering the rows themselves by series made every update split a leaf
+  // in the middle of the tree: 89 instead of 57 us of CPU per durable update.
+  const std::string table = TableName(partition);
+  const std::string sql = "CREATE TABLE IF NOT EXISTS " + table +
+                          " (instance INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
+                          " t INTEGER NOT NULL, num REAL, body BLOB NOT NULL);"
+                          "CREATE INDEX IF NOT EXISTS " + table + "_by_series ON " + table +
+                          " (series, t, instance, num)";
   DOTHI_RETURN_IF_ERROR(Exec(write_conn_->db, sql.c_str(), "cannot create history partition"));
   txn_new_partitions_.push_back(partition);
   return Status::OK();
@@ -240,11 +247,8 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
     id = sqlite3_last_insert_rowid(db);
     txn_new_series_.push_back(key);
   }
-  if (series_cache_.size() >= kSeriesCacheMax) {
-    // Keys of this transaction's new series must stay forgettable: keep the cache whole
-    // until the transaction ends rather than losing track of them.
-    if (txn_new_series_.empty()) series_cache_.clear();
-  }
+  // Past its bound the cache starts over when the transaction ends (the keys of this
+  // transaction's new series must stay forgettable until then).
   series_cache_.emplace(std::move(key), id);
   return id;
 }
@@ -317,6 +321,10 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
   }
   txn_new_partitions_.clear();
   txn_new_series_.clear();
+  if (series_cache_.size() > kSeriesCacheMax) {
+    series_cache_.clear();
+    series_cache_.rehash(0);  // give the bucket array back too
+  }
   txn_first_instance_ = next_instance_;
 }
 
