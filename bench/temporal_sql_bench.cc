@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> tables;
   {
     sqlite3* db = Open(path);
-    sqlite3_stmt* s = Prepare(db, "SELECT id FROM history_series WHERE substr(attr, -length(?1)) = ?1 ORDER BY id");
+    sqlite3_stmt* s = Prepare(db, "SELECT s.id FROM history_series s JOIN history_attrs a ON a.key = s.attr "
+                                   "WHERE substr(a.attr, -length(?1)) = ?1 ORDER BY s.id");
     sqlite3_bind_text(s, 1, suffix.c_str(), -1, SQLITE_TRANSIENT);
     while (sqlite3_step(s) == SQLITE_ROW) series.push_back(sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);

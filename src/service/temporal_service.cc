@@ -378,9 +378,7 @@ Result<TemporalResult> TemporalService::Query(const RequestContext& ctx,
   for (const storage::HistoryEntity& e : candidates) {
     if (pattern && !pattern->Search(e.id, kMaxIdLength)) continue;
     if (query.types && !query.types->Matches(DecodeTypes(e.types))) continue;
-    if (!query.count && matched >= query.offset + query.limit) {
-      break;
-    }
+    if (!query.count && matched > query.offset + query.limit) break;  // one past: "more"
     bool t = false;
     Result<std::optional<TemporalEntity>> evo = Evolution(ctx, e, query, &t);
     if (!evo.ok()) return evo.status();
@@ -392,6 +390,7 @@ Result<TemporalResult> TemporalService::Query(const RequestContext& ctx,
     ++matched;
   }
   result.total = matched;
+  result.more = matched > query.offset + query.limit;
   if (truncated) {
     result.partial = true;
     auto [start, end] = CutToCommonRange(result.entities, query, options_.max_instances);

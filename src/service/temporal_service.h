@@ -82,6 +82,7 @@ struct TemporalEntity {
 struct TemporalResult {
   std::vector<TemporalEntity> entities;
   std::size_t total = 0;  // entities matching in all (when count was asked)
+  bool more = false;      // another page of entities exists after this one
   // Set when the instance cap cut some attribute: the range every attribute was cut to,
   // [range_start, range_end] (descending with lastN), for the Content-Range header.
   bool partial = false;

@@ -696,3 +696,37 @@ test('bad temporal requests are refused with ProblemDetails', async () => {
   assertProblem(await c.post(`${LD}/temporal/entities`, { id: 'no-uri', type: 'T', a: [prop(1, 0)] }), 400, 'BadRequestData');
   assertProblem(await c.post(`${LD}/temporal/entities`, null, { raw: '{"id":', headers: { 'Content-Type': 'application/json' } }), 400);
 });
+
+test('pick and omit project the temporal answer; paging links to the next page', async () => {
+  const t0 = Date.parse('2024-07-01T00:00:00Z');
+  const ids = ['urn:ngsi-ld:Ferry:p1', 'urn:ngsi-ld:Ferry:p2', 'urn:ngsi-ld:Ferry:p3'];
+  for (const [n, id] of ids.entries()) {
+    await ok(await c.post(`${LD}/temporal/entities`, {
+      id, type: 'PickFerry', speed: [prop(n, t0)], heading: [prop(90 + n, t0)],
+    }), 201);
+  }
+  const one = await ok(await temporal(c, ids[0], 'pick=speed'), 200);
+  assert.deepEqual(Object.keys(one.body), ['speed']);
+  const omitted = await ok(await temporal(c, ids[0], 'omit=type,speed'), 200);
+  assert.deepEqual(Object.keys(omitted.body).sort(), ['heading', 'id']);
+  const idsOnly = await ok(await c.get(`${LD}/temporal/entities?type=PickFerry&pick=id&limit=10`), 200);
+  assert.deepEqual(idsOnly.body.map((e) => Object.keys(e)), ids.map(() => ['id']));
+  assert.deepEqual(idsOnly.body.map((e) => e.id).sort(), ids);
+  // A projection that leaves nothing is a 404; contradictions and linked projections 400.
+  assertProblem(await temporal(c, ids[0], 'pick=unknownAttr'), 404, 'ResourceNotFound');
+  assertProblem(await temporal(c, ids[0], 'pick=speed&omit=speed'), 400, 'BadRequestData');
+  assertProblem(await temporal(c, ids[0], 'pick=speed&attrs=speed'), 400, 'BadRequestData');
+  assertProblem(await temporal(c, ids[0], 'pick=owner{name}'), 400, 'BadRequestData');
+
+  // Walk the pages through the Link header alone.
+  const seen = [];
+  let path = `${LD}/temporal/entities?type=PickFerry&limit=2`;
+  for (let pages = 0; path && pages < 5; pages++) {
+    const r = await ok(await c.get(path), 200);
+    seen.push(...r.body.map((e) => e.id));
+    const link = r.headers.get('link') ?? '';
+    const m = /<([^>]+)>;\s*rel="next"/.exec(link);
+    path = m ? m[1] : null;
+  }
+  assert.deepEqual(seen.sort(), ids);
+});

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "api/ngsi_ld/projection.h"
 #include "api/ngsi_ld/request_support.h"
 #include "domain/entity.h"
 
@@ -55,8 +56,32 @@ std::string KindOf(const Json& body) {
 
 }  // namespace
 
-Result<TemporalRender> TemporalRenderFromQuery(const http::Request& req) {
+Result<TemporalRender> TemporalRenderFromQuery(const http::Request& req, const LdContext& context) {
   TemporalRender r;
+  for (const char* param : {"pick", "omit"}) {
+    const std::string* text = req.Query(param);
+    if (text == nullptr) continue;
+    Result<Projection> p = ParseProjection(*text, param);
+    if (!p.ok()) return p.status();
+    if (!p->nested.empty()) {
+      return Status::BadRequestData(std::string(param) +
+                                    ": linked-entity projections are not supported on the temporal API",
+                                    *text);
+    }
+    if (req.Query("attrs") != nullptr) {
+      return Status::BadRequestData(std::string(param) + " cannot be combined with attrs");
+    }
+    std::set<std::string> names;
+    for (const std::string& n : p->names) {
+      names.insert(n == "id" || n == "type" ? n : context.ExpandTerm(n));
+    }
+    (std::string_view(param) == "pick" ? r.pick : r.omit) = std::move(names);
+  }
+  if (r.pick && r.omit) {
+    for (const std::string& n : *r.pick) {
+      if (r.omit->count(n)) return Status::BadRequestData("pick and omit name the same member", n);
+    }
+  }
   std::optional<TemporalFormat> from_format, from_options;
   for (const auto& [k, v] : req.query) {
     if (k != "options" && k != "format") continue;
@@ -223,9 +248,13 @@ Result<TemporalEntityBody> DecodeTemporalEntity(const Json& body, const LdContex
 
 Json RenderTemporalEntity(const service::TemporalEntity& e, const LdContext& context,
                           const TemporalRender& o, const TemporalQuery& q) {
+  auto shown = [&o](const std::string& name) {
+    return (!o.pick || o.pick->count(name)) && (!o.omit || !o.omit->count(name));
+  };
   Json out = Json::MakeObject();
-  out.Set("id", e.id);
-  if (e.types.size() == 1) {
+  if (shown("id")) out.Set("id", e.id);
+  if (!shown("type")) {
+  } else if (e.types.size() == 1) {
     out.Set("type", context.CompactIri(e.types.front()));
   } else {
     Json types = Json::MakeArray();
@@ -242,6 +271,7 @@ Json RenderTemporalEntity(const service::TemporalEntity& e, const LdContext& con
     by_name[a.attr].push_back(&a);
   }
   for (const std::string& iri : order) {
+    if (!shown(iri)) continue;
     const auto& groups = by_name[iri];
     Json rendered;
     if (o.format == TemporalFormat::kNormalized) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +27,14 @@ struct TemporalRender {
   TemporalFormat format = TemporalFormat::kNormalized;
   bool sys_attrs = false;
   bool include_context = false;
+  // pick= / omit=: expanded attribute names, and "id" / "type".
+  std::optional<std::set<std::string>> pick, omit;
 };
 
 // options= and format= (format wins): normalized, temporalValues, aggregatedValues,
-// sysAttrs; anything else is 400 InvalidRequest.
-Result<TemporalRender> TemporalRenderFromQuery(const http::Request& req);
+// sysAttrs; anything else is 400 InvalidRequest. pick= and omit= (top-level names only: a
+// linked-entity projection is 400; either with attrs=, or a name in both, is 400).
+Result<TemporalRender> TemporalRenderFromQuery(const http::Request& req, const LdContext& context);
 
 // timerel/timeAt/endTimeAt/timeproperty/lastN/aggrMethods/aggrPeriodDuration from a
 // parameter lookup (query string, or temporalQ members as text), into q.

@@ -75,8 +75,9 @@ service::TemporalQuery FromEntityQuery(service::EntityQuery&& e) {
   return q;
 }
 
-Response RenderResult(const service::TemporalResult& result, const service::TemporalQuery& q,
-                      const LdContext& context, const TemporalRender& render, MediaType media) {
+Response RenderResult(const Request& req, const service::TemporalResult& result,
+                      const service::TemporalQuery& q, const LdContext& context,
+                      const TemporalRender& render, MediaType media) {
   Json body = Json::MakeArray();
   for (const auto& e : result.entities) {
     TemporalRender r = render;
@@ -86,6 +87,18 @@ Response RenderResult(const service::TemporalResult& result, const service::Temp
   Response resp = JsonResponse(result.partial ? 206 : 200, body, media, context);
   if (result.partial) resp.SetHeader("Content-Range", ContentRange(result, q));
   if (q.count) resp.SetHeader("NGSILD-Results-Count", std::to_string(result.total));
+  if (result.more && req.method == http::Method::kGet) {
+    // The same request with the next offset.
+    std::string next = req.path + "?";
+    for (const auto& [k, v] : req.query) {
+      if (k == "offset") continue;
+      next += http::PercentEncode(k) + "=" + http::PercentEncode(v) + "&";
+    }
+    next += "offset=" + std::to_string(q.offset + q.limit);
+    const std::string link = "<" + next + ">; rel=\"next\"";
+    const std::string* existing = resp.Header("Link");
+    resp.SetHeader("Link", existing != nullptr ? *existing + ", " + link : link);
+  }
   return resp;
 }
 
@@ -104,7 +117,7 @@ Response NgsiLdApi::QueryTemporal(const RequestContext& ctx, Request& req) {
   if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
   if (!context.ok()) return ProblemResponse(ctx, context.status());
-  Result<TemporalRender> render = TemporalRenderFromQuery(req);
+  Result<TemporalRender> render = TemporalRenderFromQuery(req, **context);
   if (!render.ok()) return ProblemResponse(ctx, render.status());
   QueryParamLimits limits;
   limits.default_limit = entities_.options().default_page_size;
@@ -128,7 +141,7 @@ Response NgsiLdApi::QueryTemporal(const RequestContext& ctx, Request& req) {
   }
   Result<service::TemporalResult> result = temporal_->Query(ctx, q);
   if (!result.ok()) return ProblemResponse(ctx, result.status());
-  return RenderResult(*result, q, **context, *render, *media);
+  return RenderResult(req, *result, q, **context, *render, *media);
 }
 
 Response NgsiLdApi::QueryTemporalPost(const RequestContext& ctx, Request& req) {
@@ -136,7 +149,7 @@ Response NgsiLdApi::QueryTemporalPost(const RequestContext& ctx, Request& req) {
   if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
   if (!body.ok()) return ProblemResponse(ctx, body.status());
-  Result<TemporalRender> render = TemporalRenderFromQuery(req);
+  Result<TemporalRender> render = TemporalRenderFromQuery(req, *body->context);
   if (!render.ok()) return ProblemResponse(ctx, render.status());
   QueryParamLimits limits;
   limits.default_limit = entities_.options().default_page_size;
@@ -179,7 +192,7 @@ Response NgsiLdApi::QueryTemporalPost(const RequestContext& ctx, Request& req) {
   }
   Result<service::TemporalResult> result = temporal_->Query(ctx, q);
   if (!result.ok()) return ProblemResponse(ctx, result.status());
-  return RenderResult(*result, q, *body->context, *render, *media);
+  return RenderResult(req, *result, q, *body->context, *render, *media);
 }
 
 Response NgsiLdApi::RetrieveTemporal(const RequestContext& ctx, Request& req) {
@@ -189,7 +202,7 @@ Response NgsiLdApi::RetrieveTemporal(const RequestContext& ctx, Request& req) {
   if (!media.ok()) return ProblemResponse(ctx, media.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
   if (!context.ok()) return ProblemResponse(ctx, context.status());
-  Result<TemporalRender> render = TemporalRenderFromQuery(req);
+  Result<TemporalRender> render = TemporalRenderFromQuery(req, **context);
   if (!render.ok()) return ProblemResponse(ctx, render.status());
   service::TemporalQuery q;
   if (Status s = ReadProjection(req, **context, q); !s.ok()) return ProblemResponse(ctx, s);
@@ -202,9 +215,13 @@ Response NgsiLdApi::RetrieveTemporal(const RequestContext& ctx, Request& req) {
   if (!result.ok()) return ProblemResponse(ctx, result.status());
   TemporalRender r = *render;
   r.include_context = *media == MediaType::kLdJson;
-  Response resp = JsonResponse(result->partial ? 206 : 200,
-                               RenderTemporalEntity(result->entities.front(), **context, r, q),
-                               *media, **context);
+  Json rendered = RenderTemporalEntity(result->entities.front(), **context, r, q);
+  if (render->pick || render->omit) {
+    // A projection that leaves nothing finds nothing (ETSI 020_23).
+    std::size_t members = rendered.size() - (r.include_context ? 1 : 0);
+    if (members == 0) return ProblemResponse(ctx, Status::NotFound("the projection leaves nothing", *id));
+  }
+  Response resp = JsonResponse(result->partial ? 206 : 200, rendered, *media, **context);
   if (result->partial) resp.SetHeader("Content-Range", ContentRange(*result, q));
   return resp;
 }

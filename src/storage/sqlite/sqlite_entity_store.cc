@@ -48,11 +48,16 @@ constexpr const char* kMigrations[] = {
     "CREATE UNIQUE INDEX entities_by_key ON entities (tenant, id);",
     // 2 -> 3: temporal history (sqlite_history.cc). Instances live in one table per month,
     // h_YYYYMM, created on first use; these tables name the series and entities.
+    // Attribute IRIs once each (a series names its attribute by key: ~50 B less per series).
+    "CREATE TABLE history_attrs ("
+    "  key INTEGER PRIMARY KEY,"
+    "  attr TEXT NOT NULL UNIQUE"
+    ");"
     "CREATE TABLE history_series ("
     "  id INTEGER PRIMARY KEY,"
     "  tenant TEXT NOT NULL,"
     "  entity TEXT NOT NULL,"
-    "  attr TEXT NOT NULL,"
+    "  attr INTEGER NOT NULL,"
     "  dataset TEXT NOT NULL"
     ");"
     "CREATE UNIQUE INDEX history_series_by_key ON history_series (tenant, entity, attr, dataset);"

@@ -139,6 +139,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Status WriteHistory(const EntityWrite& w);
   Status AppendInstance(std::string_view tenant, std::string_view entity,
                         const HistoryInstance& inst);
+  Result<std::int64_t> AttrKey(std::string_view attr, bool create);  // 0: unknown, not created
   Result<std::int64_t> SeriesId(std::string_view tenant, std::string_view entity,
                                 std::string_view attr, std::string_view dataset, bool create);
   Status EnsurePartition(int partition);
@@ -194,6 +195,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   };
   std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> series_cache_;
   std::string series_key_;
+  std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> attr_keys_;  // IRI -> key
+  std::vector<std::string> txn_new_attrs_;  // attribute keys to forget if the transaction fails
   std::vector<std::string> txn_new_series_;  // cache keys to forget if the transaction fails
   std::vector<int> txn_new_partitions_;      // tables created in the open transaction
   std::int64_t next_instance_ = 1;

@@ -120,6 +120,8 @@ Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT id FROM history_series WHERE tenant = ?1 AND entity = ?2 AND attr = ?3 AND dataset = ?4",
       &conn.series_get));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "SELECT key FROM history_attrs WHERE attr = ?1", &conn.attr_get));
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "INSERT INTO history_attrs (attr) VALUES (?1)", &conn.attr_put));
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "INSERT INTO history_series (tenant, entity, attr, dataset) VALUES (?1, ?2, ?3, ?4)",
       &conn.series_put));
@@ -139,8 +141,8 @@ Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
 Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
   sqlite3* db = conn.db;
   DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "SELECT id, attr, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2 "
-          "ORDER BY attr, dataset",
+      db, "SELECT s.id, a.attr, s.dataset FROM history_series s JOIN history_attrs a ON a.key = s.attr "
+          "WHERE s.tenant = ?1 AND s.entity = ?2 ORDER BY a.attr, s.dataset",
       &conn.series_list));
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT types, deleted_at FROM history_entities WHERE tenant = ?1 AND id = ?2",
@@ -216,6 +218,31 @@ Status SqliteEntityStore::EnsurePartition(int partition) {
   return Status::OK();
 }
 
+Result<std::int64_t> SqliteEntityStore::AttrKey(std::string_view attr, bool create) {
+  auto it = attr_keys_.find(attr);
+  if (it != attr_keys_.end()) return it->second;
+  sqlite3* db = write_conn_->db;
+  std::int64_t key = 0;
+  {
+    sqlite3_stmt* get = write_conn_->attr_get.get();
+    ResetOnExit reset(get);
+    DOTHI_RETURN_IF_ERROR(BindText(db, get, 1, attr));
+    int rc = sqlite3_step(get);
+    if (rc == SQLITE_ROW) key = sqlite3_column_int64(get, 0);
+    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history attribute");
+  }
+  if (key == 0) {
+    if (!create) return std::int64_t{0};
+    sqlite3_stmt* put = write_conn_->attr_put.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, put, 1, attr));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history attribute"));
+    key = sqlite3_last_insert_rowid(db);
+    txn_new_attrs_.emplace_back(attr);
+  }
+  attr_keys_.emplace(std::string(attr), key);
+  return key;
+}
+
 Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::string_view entity,
                                                  std::string_view attr, std::string_view dataset,
                                                  bool create) {
@@ -224,13 +251,16 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
   if (it != series_cache_.end()) return it->second;
   std::string key = series_key_;
   sqlite3* db = write_conn_->db;
+  Result<std::int64_t> attr_key = AttrKey(attr, create);
+  if (!attr_key.ok()) return attr_key.status();
+  if (*attr_key == 0) return std::int64_t{0};
   sqlite3_stmt* get = write_conn_->series_get.get();
   std::int64_t id = 0;
   {
     ResetOnExit reset(get);
     DOTHI_RETURN_IF_ERROR(BindText(db, get, 1, tenant));
     DOTHI_RETURN_IF_ERROR(BindText(db, get, 2, entity));
-    DOTHI_RETURN_IF_ERROR(BindText(db, get, 3, attr));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, get, 3, *attr_key));
     DOTHI_RETURN_IF_ERROR(BindText(db, get, 4, dataset));
     int rc = sqlite3_step(get);
     if (rc == SQLITE_ROW) id = sqlite3_column_int64(get, 0);
@@ -241,7 +271,7 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
     sqlite3_stmt* put = write_conn_->series_put.get();
     DOTHI_RETURN_IF_ERROR(BindText(db, put, 1, tenant));
     DOTHI_RETURN_IF_ERROR(BindText(db, put, 2, entity));
-    DOTHI_RETURN_IF_ERROR(BindText(db, put, 3, attr));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, *attr_key));
     DOTHI_RETURN_IF_ERROR(BindText(db, put, 4, dataset));
     DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history series"));
     id = sqlite3_last_insert_rowid(db);
@@ -318,7 +348,9 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
       }
     }
     for (const std::string& key : txn_new_series_) series_cache_.erase(key);
+    for (const std::string& attr : txn_new_attrs_) attr_keys_.erase(attr);
   }
+  txn_new_attrs_.clear();
   txn_new_partitions_.clear();
   txn_new_series_.clear();
   if (series_cache_.size() > kSeriesCacheMax) {
@@ -378,7 +410,8 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
       // The instance may belong to any dataset of the attribute.
       StmtPtr list;
       DOTHI_RETURN_IF_ERROR(Prepare(
-          db, "SELECT id, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2 AND attr = ?3",
+          db, "SELECT s.id, s.dataset FROM history_series s JOIN history_attrs a ON a.key = s.attr "
+              "WHERE s.tenant = ?1 AND s.entity = ?2 AND a.attr = ?3",
           &list));
       DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 1, edit.tenant));
       DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 2, edit.entity));
@@ -430,7 +463,8 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
       const bool whole = edit.kind == HistoryEdit::Kind::kDeleteEntity;
       StmtPtr list;
       DOTHI_RETURN_IF_ERROR(Prepare(
-          db, "SELECT id, attr, dataset FROM history_series WHERE tenant = ?1 AND entity = ?2", &list));
+          db, "SELECT s.id, a.attr, s.dataset FROM history_series s JOIN history_attrs a ON a.key = s.attr "
+              "WHERE s.tenant = ?1 AND s.entity = ?2", &list));
       DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 1, edit.tenant));
       DOTHI_RETURN_IF_ERROR(BindText(db, list.get(), 2, edit.entity));
       std::vector<std::int64_t> doomed;

@@ -137,7 +137,8 @@ struct SqliteEntityStore::Connection {
   // Reader statements.
   StmtPtr get_entity, scan_entities, scan_documents;
   // History (sqlite_history.cc): series and entity records, prepared on open.
-  StmtPtr series_get, series_put, history_entity_put, history_entity_deleted, meta_put;
+  StmtPtr series_get, series_put, attr_get, attr_put, history_entity_put, history_entity_deleted,
+      meta_put;
   StmtPtr series_list, history_entity_get, history_entities_scan, read_begin, read_end;
   // Per time partition (yyyymm) and statement kind, prepared on first use; cleared when
   // partitions are dropped (partition_generation differs from the store's).
@@ -174,7 +175,7 @@ struct SqliteEntityStore::Connection {
     get_entity.reset();
     scan_entities.reset();
     scan_documents.reset();
-    for (StmtPtr* p : {&series_get, &series_put, &history_entity_put, &history_entity_deleted,
+    for (StmtPtr* p : {&series_get, &series_put, &attr_get, &attr_put, &history_entity_put, &history_entity_deleted,
                        &meta_put, &series_list, &history_entity_get, &history_entities_scan,
                        &read_begin, &read_end}) {
       p->reset();
