@@ -79,6 +79,9 @@ struct Config {
   bool history = true;
   // Most instances a temporal answer gives per attribute; more makes it partial (206).
   std::size_t max_temporal_instances = 10000;
+  // Most history instances one temporal request may read (aggregations read their whole
+  // window); more is 403 TooManyResults.
+  std::size_t max_temporal_read = 5'000'000;
   // Days of history kept for every tenant (0: forever), unless history_retention names it.
   std::int64_t history_retention_days = 0;
   // Per-tenant retention as "tenant=days" ("_" is the default tenant), e.g. "demo=30".

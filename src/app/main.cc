@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
        "Keep the temporal history of every attribute change (/ngsi-ld/v1/temporal)");
   Bind(*serve, "max-temporal-instances", config.max_temporal_instances,
        "Most instances per attribute in one temporal answer (more: 206 partial)");
+  Bind(*serve, "max-temporal-read", config.max_temporal_read,
+       "Most history instances one temporal request may read (more: 403 TooManyResults)");
   Bind(*serve, "history-retention-days", config.history_retention_days,
        "Days of history kept for every tenant (0: forever)");
   Bind(*serve, "history-retention", config.history_retention,

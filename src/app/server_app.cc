@@ -136,6 +136,7 @@ Status ServerApp::Start() {
   p.ngsi_ld->SetSubscriptions(p.subscriptions.get(), sl);
   service::TemporalServiceOptions to;
   to.max_instances = config_.max_temporal_instances;
+  to.max_read_instances = config_.max_temporal_read;
   to.max_page_size = config_.max_page_size;
   to.default_retention_days = config_.history_retention_days;
   for (const std::string& item : config_.history_retention) {

@@ -124,7 +124,7 @@ void TemporalService::Stop() {
 
 Result<std::optional<TemporalEntity>> TemporalService::Evolution(
     const RequestContext& ctx, const storage::HistoryEntity& entity, const TemporalQuery& query,
-    bool* truncated_any) {
+    bool* truncated_any, std::size_t* read_budget) {
   Result<std::vector<storage::HistorySeries>> series = store_.ListSeries(ctx.tenant, entity.id);
   if (!series.ok()) return series.status();
   // Plain variables, not a structured binding: lambdas capture them (clang 14).
@@ -167,7 +167,13 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
     if (store_limits && query.last_n > 0) range.last_n = std::min(query.last_n, cap + 1);
     std::vector<domain::temporal::Sample> samples;
     std::size_t rows = 0;
+    bool over_budget = false;
     Status read = store_.ReadSeries(ctx.tenant, s.id, range, [&](const storage::HistoryRow& row) {
+      if (*read_budget == 0) {
+        over_budget = true;
+        return false;
+      }
+      --*read_budget;
       TemporalInstance inst;
       inst.id = row.instance;
       inst.t = Timestamp{row.time};
@@ -204,6 +210,12 @@ Result<std::optional<TemporalEntity>> TemporalService::Evolution(
       return !(store_limits && query.last_n == 0 && rows > cap);
     });
     if (!read.ok()) return read;
+    if (over_budget) {
+      return Status::TooManyResults(
+          "the query reads more instances than allowed (--max-temporal-read); narrow the window, "
+          "the entities or the attributes",
+          std::to_string(options_.max_read_instances));
+    }
     if (!by_t) std::stable_sort(a.instances.begin(), a.instances.end(),
                                 [](const TemporalInstance& x, const TemporalInstance& y) {
                                   return x.t < y.t;
@@ -323,7 +335,8 @@ Result<TemporalResult> TemporalService::Retrieve(const RequestContext& ctx, std:
   if (!e.ok()) return e.status();
   if (!e->has_value()) return Status::NotFound("entity not found", id);
   bool truncated = false;
-  Result<std::optional<TemporalEntity>> evo = Evolution(ctx, **e, query, &truncated);
+  std::size_t budget = options_.max_read_instances;
+  Result<std::optional<TemporalEntity>> evo = Evolution(ctx, **e, query, &truncated, &budget);
   if (!evo.ok()) return evo.status();
   if (!evo->has_value()) return Status::NotFound("entity not found", id);
   if (!query.attrs.empty() && (*evo)->attrs.empty()) {
@@ -375,12 +388,13 @@ Result<TemporalResult> TemporalService::Query(const RequestContext& ctx,
   TemporalResult result;
   bool truncated = false;
   std::size_t matched = 0;
+  std::size_t budget = options_.max_read_instances;
   for (const storage::HistoryEntity& e : candidates) {
     if (pattern && !pattern->Search(e.id, kMaxIdLength)) continue;
     if (query.types && !query.types->Matches(DecodeTypes(e.types))) continue;
     if (!query.count && matched > query.offset + query.limit) break;  // one past: "more"
     bool t = false;
-    Result<std::optional<TemporalEntity>> evo = Evolution(ctx, e, query, &t);
+    Result<std::optional<TemporalEntity>> evo = Evolution(ctx, e, query, &t, &budget);
     if (!evo.ok()) return evo.status();
     if (!evo->has_value() || (*evo)->attrs.empty()) continue;
     if (matched >= query.offset && matched < query.offset + query.limit) {

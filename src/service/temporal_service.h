@@ -93,6 +93,9 @@ struct TemporalServiceOptions {
   // Most instances returned per attribute; more makes a partial (206) answer.
   std::size_t max_instances = 10000;
   std::size_t max_page_size = 1000;
+  // Most instances one request may read (aggregations and q/geoQ filters read every
+  // instance in their window); more is 403 TooManyResults: narrow the window or the query.
+  std::size_t max_read_instances = 5'000'000;
   // Retention per tenant in days (0: keep forever); default_retention_days for the others.
   std::vector<std::pair<std::string, std::int64_t>> retention_days;
   std::int64_t default_retention_days = 0;
@@ -149,7 +152,7 @@ class TemporalService {
   Result<std::optional<TemporalEntity>> Evolution(const RequestContext& ctx,
                                                   const storage::HistoryEntity& entity,
                                                   const TemporalQuery& query,
-                                                  bool* truncated_any);
+                                                  bool* truncated_any, std::size_t* read_budget);
 
   storage::HistoryStore& store_;
   TemporalServiceOptions options_;

@@ -117,6 +117,27 @@ TEST_F(TemporalServiceTest, TheCapMakesAPartialAnswerCutToOneRange) {
   EXPECT_EQ(r->range_end, *ParseIso8601("2026-11-01T00:20:00Z"));
 }
 
+TEST_F(TemporalServiceTest, AQueryThatWouldReadTooMuchIsRefused) {
+  Gauge("hue", "urn:ngsi-ld:WaterObserved:1",
+        {"2026-11-01T00:00:00Z", "2026-11-01T00:10:00Z", "2026-11-01T00:20:00Z",
+         "2026-11-01T00:30:00Z"});
+  TemporalServiceOptions small;
+  small.max_read_instances = 3;
+  TemporalService limited(*store_, small);
+  TemporalQuery aggr;
+  aggr.aggr_methods = {domain::temporal::AggrMethod::kAvg};
+  aggr.limit = 10;
+  EXPECT_EQ(limited.Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", aggr).status().code(),
+            ErrorCode::kTooManyResults);
+  // A window that reads three is fine.
+  aggr.timerel = TimeRel::kAfter;
+  aggr.time_at = *ParseIso8601("2026-11-01T00:10:00Z");
+  Result<TemporalResult> r = limited.Retrieve(Ctx("hue"), "urn:ngsi-ld:WaterObserved:1", aggr);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->entities.front().attrs.size(), 1u);
+  EXPECT_DOUBLE_EQ(*r->entities.front().attrs.front().buckets.front().values.front(), (2 + 3 + 4) / 3.0);
+}
+
 TEST_F(TemporalServiceTest, QSelectsEntitiesByInstancesInsideTheWindow) {
   Gauge("hue", "urn:ngsi-ld:WaterObserved:1", {"2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"});  // 1, 2
   Gauge("hue", "urn:ngsi-ld:WaterObserved:2", {"2026-11-01T00:00:00Z"});                          // 1
