@@ -156,7 +156,12 @@ Status ServerApp::Start() {
     to.retention_days.emplace_back(tenant == "_" ? std::string() : tenant, days);
   }
   p.temporal = std::make_unique<service::TemporalService>(*p.store, to);
-  if (config_.history) DOTHI_RETURN_IF_ERROR(p.temporal->Backfill(*p.store));
+  if (config_.history) {
+    DOTHI_RETURN_IF_ERROR(p.temporal->Backfill(*p.store));
+  } else {
+    // What this run changes goes unrecorded: the next start with history catches up.
+    DOTHI_RETURN_IF_ERROR(p.store->MarkNeedsBackfill());
+  }
   p.temporal->StartRetention(std::chrono::seconds(std::max(1, config_.retention_sweep_interval_s)));
   p.ngsi_ld->SetTemporal(p.temporal.get());
   p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);

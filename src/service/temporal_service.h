@@ -138,8 +138,8 @@ class TemporalService {
   Status DeleteInstance(const RequestContext& ctx, std::string_view id, std::string_view attr,
                         std::int64_t instance);
 
-  // Once, after an upgrade from a store without history: every stored entity's current
-  // attribute instances become its first history instances. A no-op otherwise.
+  // Once, after an upgrade from a store without history or a run with history off: every
+  // stored entity's current attribute instances are added to its history. A no-op otherwise.
   Status Backfill(storage::EntityStore& entities);
 
   // Retention: for each tenant with a retention, deletes instances older than now minus

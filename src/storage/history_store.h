@@ -114,6 +114,9 @@ class HistoryStore {
   // MarkBackfilled() clears it once they have them.
   virtual Result<bool> NeedsBackfill() = 0;
   virtual Status MarkBackfilled() = 0;
+  // Sets NeedsBackfill (a server running with history off: changes it does not record are
+  // caught up, as current state, by the next start with history on).
+  virtual Status MarkNeedsBackfill() = 0;
 };
 
 }  // namespace dothi::storage

@@ -730,3 +730,44 @@ test('pick and omit project the temporal answer; paging links to the next page',
   }
   assert.deepEqual(seen.sort(), ids);
 });
+
+test('changes made while history was off are caught up, as current state, when it is back on', async () => {
+  const dataDir = freshDataDir();
+  try {
+    const id = 'urn:ngsi-ld:Gauge:off';
+    const t0 = Date.parse('2024-08-01T00:00:00Z');
+    const off = await startServer({ dataDir, args: ['--history=false'] });
+    try {
+      const co = client(off.url);
+      await ok(await co.post(`${LD}/entities`, { id, type: 'OffGauge', level: prop(1.5, t0) }), 201);
+      await ok(await co.patch(`${LD}/entities/${enc(id)}/attrs`, { level: prop(2.5, t0 + HOUR) }), 204);
+      // Nothing recorded while off.
+      assertProblem(await temporal(co, id), 404, 'ResourceNotFound');
+    } finally {
+      await off.stop();
+    }
+    const on = await startServer({ dataDir });
+    try {
+      const con = client(on.url);
+      const r = await ok(await temporal(con, id), 200);
+      assert.equal(r.body.type, 'OffGauge');
+      assert.deepEqual(pairs(r.body.level), [[2.5, t0 + HOUR]]);  // the state at the restart
+      // From here on every change is recorded again.
+      await ok(await con.patch(`${LD}/entities/${enc(id)}/attrs`, { level: prop(3.5, t0 + 2 * HOUR) }), 204);
+      const after = await ok(await temporal(con, id), 200);
+      assert.deepEqual(pairs(after.body.level), [[2.5, t0 + HOUR], [3.5, t0 + 2 * HOUR]]);
+    } finally {
+      await on.stop();
+    }
+    // A second start does not record the current state again.
+    const again = await startServer({ dataDir });
+    try {
+      const r = await ok(await temporal(client(again.url), id), 200);
+      assert.equal(r.body.level.length, 2);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -84,6 +84,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Result<std::vector<std::string>> HistoryTenants() override;
   Result<bool> NeedsBackfill() override;
   Status MarkBackfilled() override;
+  Status MarkNeedsBackfill() override;
   // The time partitions (yyyymm) that exist, oldest first.
   std::vector<int> HistoryPartitionsForTesting() const;
 

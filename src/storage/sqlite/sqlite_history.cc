@@ -760,6 +760,15 @@ Result<bool> SqliteEntityStore::NeedsBackfill() {
   return rc == SQLITE_ROW;
 }
 
+Status SqliteEntityStore::MarkNeedsBackfill() {
+  auto request = std::make_unique<Request>();
+  request->custom = [this]() -> Status {
+    return Exec(write_conn_->db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('backfill', 1)",
+                "cannot write history state");
+  };
+  return SubmitAndWait(std::move(request));
+}
+
 Status SqliteEntityStore::MarkBackfilled() {
   auto request = std::make_unique<Request>();
   request->custom = [this]() -> Status {
