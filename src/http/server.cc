@@ -40,6 +40,7 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFIL
 struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
+  beast::flat_buffer buffer;  // bytes read and not yet parsed (pipelined or partial request)
   bool busy = false;  // a request has been read and is not answered yet
 };
 
@@ -248,7 +249,13 @@ void Server::Impl::CloseConnections(bool force) {
   }
   for (auto& conn : snapshot) {
     asio::post(conn->stream.get_executor(), [conn, force] {
-      if (conn->busy && !force) return;  // it closes itself after its response
+      // A connection with a request under way closes itself after its response. That
+      // includes one whose request bytes arrived but whose header this thread has not
+      // parsed yet (the signal can come in between): they are still in the socket or
+      // the buffer.
+      boost::system::error_code avail_ec;
+      const bool pending = conn->buffer.size() > 0 || conn->stream.socket().available(avail_ec) > 0;
+      if ((conn->busy || pending) && !force) return;
       boost::system::error_code ec;
       conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
       conn->stream.socket().close(ec);
@@ -329,7 +336,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
   } guard{this, conn};
 
   beast::tcp_stream& stream = conn->stream;
-  beast::flat_buffer buffer;
+  beast::flat_buffer& buffer = conn->buffer;
   bool first = true;
   while (!stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
