@@ -69,6 +69,30 @@ bool Wanted(const std::vector<std::string>& attrs, std::string_view a) {
   return attrs.empty() || std::find(attrs.begin(), attrs.end(), a) != attrs.end();
 }
 
+// The time of a temporal API write: when the request arrived.
+Timestamp WriteTime(const RequestContext& ctx) {
+  return ctx.received_at.micros != 0 ? ctx.received_at : Now();
+}
+
+// A history edit of kind for the request's tenant and entity id.
+storage::HistoryEdit MakeEdit(storage::HistoryEdit::Kind kind, const RequestContext& ctx,
+                              std::string_view id) {
+  storage::HistoryEdit edit;
+  edit.kind = kind;
+  edit.tenant = ctx.tenant;
+  edit.entity = std::string(id);
+  return edit;
+}
+
+// Every instance of an attributes object (iri -> array of instances) as stored history.
+std::vector<storage::HistoryInstance> InstancesOf(const Json& attrs, Timestamp now) {
+  std::vector<storage::HistoryInstance> out;
+  for (const auto& [iri, instances] : attrs.AsObject()) {
+    for (const Json& inst : instances.AsArray()) out.push_back(history::MakeInstance(iri, inst, now));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string InstanceIdUri(std::int64_t id) {
@@ -414,6 +438,21 @@ Result<TemporalResult> TemporalService::Query(const RequestContext& ctx,
   return result;
 }
 
+Status TemporalService::RequireEntity(const RequestContext& ctx, std::string_view id) {
+  Result<std::optional<storage::HistoryEntity>> e = store_.GetHistoryEntity(ctx.tenant, id);
+  if (!e.ok()) return e.status();
+  if (!e->has_value()) return Status::NotFound("entity not found", id);
+  return Status::OK();
+}
+
+Result<std::size_t> TemporalService::EditOne(storage::HistoryEdit edit) {
+  std::vector<storage::HistoryEdit> edits;
+  edits.push_back(std::move(edit));
+  Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
+  if (!done.ok()) return done.status();
+  return done->front();
+}
+
 Result<bool> TemporalService::CreateOrUpdate(const RequestContext& ctx, std::string_view id,
                                              const std::vector<std::string>& types,
                                              const Json& attrs) {
@@ -424,17 +463,9 @@ Result<bool> TemporalService::CreateOrUpdate(const RequestContext& ctx, std::str
   for (const std::string& t : types) {
     if (std::find(all.begin(), all.end(), t) == all.end()) all.push_back(t);
   }
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kAppend;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
+  storage::HistoryEdit edit = MakeEdit(storage::HistoryEdit::Kind::kAppend, ctx, id);
   edit.types = history::EncodeTypes(all);
-  const Timestamp now = ctx.received_at.micros != 0 ? ctx.received_at : Now();
-  for (const auto& [iri, instances] : attrs.AsObject()) {
-    for (const Json& inst : instances.AsArray()) {
-      edit.instances.push_back(history::MakeInstance(iri, inst, now));
-    }
-  }
+  edit.instances = InstancesOf(attrs, WriteTime(ctx));
   // The same attribute, datasetId and observedAt replaces: delete those first. One read
   // per series over the span of the new times.
   std::vector<storage::HistoryEdit> edits;
@@ -453,10 +484,7 @@ Result<bool> TemporalService::CreateOrUpdate(const RequestContext& ctx, std::str
       r.need_bytes = false;
       Status read = store_.ReadSeries(ctx.tenant, s.id, r, [&](const storage::HistoryRow& row) {
         if (!times.count(row.time)) return true;
-        storage::HistoryEdit del;
-        del.kind = storage::HistoryEdit::Kind::kDeleteInstance;
-        del.tenant = ctx.tenant;
-        del.entity = std::string(id);
+        storage::HistoryEdit del = MakeEdit(storage::HistoryEdit::Kind::kDeleteInstance, ctx, id);
         del.attr = s.attr;
         del.instance = row.instance;
         edits.push_back(std::move(del));
@@ -472,64 +500,37 @@ Result<bool> TemporalService::CreateOrUpdate(const RequestContext& ctx, std::str
 }
 
 Status TemporalService::Append(const RequestContext& ctx, std::string_view id, const Json& attrs) {
-  Result<std::optional<storage::HistoryEntity>> existing = store_.GetHistoryEntity(ctx.tenant, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return Status::NotFound("entity not found", id);
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kAppend;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
-  const Timestamp now = ctx.received_at.micros != 0 ? ctx.received_at : Now();
-  for (const auto& [iri, instances] : attrs.AsObject()) {
-    for (const Json& inst : instances.AsArray()) {
-      edit.instances.push_back(history::MakeInstance(iri, inst, now));
-    }
-  }
-  std::vector<storage::HistoryEdit> edits;
-  edits.push_back(std::move(edit));
-  return store_.EditHistory(std::move(edits)).status();
+  DOTHI_RETURN_IF_ERROR(RequireEntity(ctx, id));
+  storage::HistoryEdit edit = MakeEdit(storage::HistoryEdit::Kind::kAppend, ctx, id);
+  edit.instances = InstancesOf(attrs, WriteTime(ctx));
+  return EditOne(std::move(edit)).status();
 }
 
 Status TemporalService::DeleteEntity(const RequestContext& ctx, std::string_view id) {
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kDeleteEntity;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
-  std::vector<storage::HistoryEdit> edits;
-  edits.push_back(std::move(edit));
-  Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
-  if (!done.ok()) return done.status();
-  if ((*done)[0] == 0) return Status::NotFound("entity not found", id);
+  Result<std::size_t> found = EditOne(MakeEdit(storage::HistoryEdit::Kind::kDeleteEntity, ctx, id));
+  if (!found.ok()) return found.status();
+  if (*found == 0) return Status::NotFound("entity not found", id);
   return Status::OK();
 }
 
 Status TemporalService::DeleteAttribute(const RequestContext& ctx, std::string_view id,
                                         std::string_view attr_iri,
                                         std::optional<std::string> dataset_id, bool delete_all) {
-  Result<std::optional<storage::HistoryEntity>> existing = store_.GetHistoryEntity(ctx.tenant, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return Status::NotFound("entity not found", id);
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kDeleteAttr;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
+  DOTHI_RETURN_IF_ERROR(RequireEntity(ctx, id));
+  storage::HistoryEdit edit = MakeEdit(storage::HistoryEdit::Kind::kDeleteAttr, ctx, id);
   edit.attr = std::string(attr_iri);
   edit.dataset_id = dataset_id.value_or("");
   edit.all_datasets = delete_all;
-  std::vector<storage::HistoryEdit> edits;
-  edits.push_back(std::move(edit));
-  Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
-  if (!done.ok()) return done.status();
-  if ((*done)[0] == 0) return Status::NotFound("attribute not found", attr_iri);
+  Result<std::size_t> found = EditOne(std::move(edit));
+  if (!found.ok()) return found.status();
+  if (*found == 0) return Status::NotFound("attribute not found", attr_iri);
   return Status::OK();
 }
 
 Status TemporalService::ModifyInstance(const RequestContext& ctx, std::string_view id,
                                        std::string_view attr_iri, std::int64_t instance,
                                        const Json& fragment) {
-  Result<std::optional<storage::HistoryEntity>> existing = store_.GetHistoryEntity(ctx.tenant, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return Status::NotFound("entity not found", id);
+  DOTHI_RETURN_IF_ERROR(RequireEntity(ctx, id));
   Result<std::vector<storage::HistorySeries>> series = store_.ListSeries(ctx.tenant, id);
   if (!series.ok()) return series.status();
   // Find the instance, merge the fragment into it, write it back under the same id.
@@ -556,41 +557,27 @@ Status TemporalService::ModifyInstance(const RequestContext& ctx, std::string_vi
     if (k == attr::kType || k == attr::kDatasetId) continue;  // neither changes here
     current->Set(k, v);
   }
-  const Timestamp now = ctx.received_at.micros != 0 ? ctx.received_at : Now();
+  const Timestamp now = WriteTime(ctx);
   current->Set(attr::kModifiedAt, Json(FormatIso8601(now)));
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kReplaceInstance;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
+  storage::HistoryEdit edit = MakeEdit(storage::HistoryEdit::Kind::kReplaceInstance, ctx, id);
   edit.attr = std::string(attr_iri);
   edit.instance = instance;
   edit.instances.push_back(history::MakeInstance(attr_iri, *current, now));
-  std::vector<storage::HistoryEdit> edits;
-  edits.push_back(std::move(edit));
-  Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
-  if (!done.ok()) return done.status();
-  if ((*done)[0] == 0) return Status::NotFound("attribute instance not found", InstanceIdUri(instance));
+  Result<std::size_t> found = EditOne(std::move(edit));
+  if (!found.ok()) return found.status();
+  if (*found == 0) return Status::NotFound("attribute instance not found", InstanceIdUri(instance));
   return Status::OK();
 }
 
 Status TemporalService::DeleteInstance(const RequestContext& ctx, std::string_view id,
                                        std::string_view attr_iri, std::int64_t instance) {
-  Result<std::optional<storage::HistoryEntity>> existing = store_.GetHistoryEntity(ctx.tenant, id);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return Status::NotFound("entity not found", id);
-  storage::HistoryEdit edit;
-  edit.kind = storage::HistoryEdit::Kind::kDeleteInstance;
-  edit.tenant = ctx.tenant;
-  edit.entity = std::string(id);
+  DOTHI_RETURN_IF_ERROR(RequireEntity(ctx, id));
+  storage::HistoryEdit edit = MakeEdit(storage::HistoryEdit::Kind::kDeleteInstance, ctx, id);
   edit.attr = std::string(attr_iri);
   edit.instance = instance;
-  std::vector<storage::HistoryEdit> edits;
-  edits.push_back(std::move(edit));
-  Result<std::vector<std::size_t>> done = store_.EditHistory(std::move(edits));
-  if (!done.ok()) return done.status();
-  if ((*done)[0] == 0) {
-    return Status::NotFound("attribute instance not found", InstanceIdUri(instance));
-  }
+  Result<std::size_t> found = EditOne(std::move(edit));
+  if (!found.ok()) return found.status();
+  if (*found == 0) return Status::NotFound("attribute instance not found", InstanceIdUri(instance));
   return Status::OK();
 }
 
@@ -628,7 +615,7 @@ Status TemporalService::Backfill(storage::EntityStore& entities) {
   flush();
   DOTHI_RETURN_IF_ERROR(scanned);
   DOTHI_RETURN_IF_ERROR(failed);
-  spdlog::info("history: recorded the current state of {} entities stored before history existed",
+  spdlog::info("history: recorded the current state of {} entities (first start with history on)",
                count);
   return store_.MarkBackfilled();
 }

@@ -153,6 +153,10 @@ class TemporalService {
                                                   const storage::HistoryEntity& entity,
                                                   const TemporalQuery& query,
                                                   bool* truncated_any, std::size_t* read_budget);
+  // NotFound unless the tenant's history knows the entity.
+  Status RequireEntity(const RequestContext& ctx, std::string_view id);
+  // Applies one edit; what it found (HistoryStore::EditHistory's count).
+  Result<std::size_t> EditOne(storage::HistoryEdit edit);
 
   storage::HistoryStore& store_;
   TemporalServiceOptions options_;
