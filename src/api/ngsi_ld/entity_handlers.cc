@@ -16,12 +16,6 @@ using http::Response;
 namespace {
 
 
-// The {entityId} path parameter, checked to be a URI.
-Result<std::string> EntityIdParam(const Request& req) {
-  std::string id(req.PathParam("entityId"));
-  if (!domain::IsValidUri(id)) return Status::BadRequestData("entity id is not a URI", id);
-  return id;
-}
 
 // A 207 UpdateResult body: {"updated": [...], "notUpdated": [{"attributeName", "reason"}]}.
 // Attribute names are given as expanded IRIs, as the ETSI conformance suite checks them.
@@ -282,24 +276,14 @@ void NgsiLdApi::DeleteAttr(const RequestContext& ctx, Request& req, http::AsyncC
   if (!id.ok()) return fail(id.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
   if (!context.ok()) return fail(context.status());
-  std::optional<std::string> dataset;
-  if (const std::string* ds = req.Query("datasetId")) {
-    if (!domain::IsValidUri(*ds)) return fail(Status::BadRequestData("datasetId must be a URI", *ds));
-    dataset = *ds;
-  }
-  bool delete_all = false;
-  if (const std::string* all = req.Query("deleteAll")) {
-    if (*all != "true" && *all != "false") {
-      return fail(Status::BadRequestData("deleteAll must be true or false", *all));
-    }
-    delete_all = *all == "true";
-  }
-  if (delete_all && dataset) {
+  Result<AttrDeletion> del = AttrDeletionFromQuery(req);
+  if (!del.ok()) return fail(del.status());
+  if (del->delete_all && del->dataset_id) {
     return fail(Status::BadRequestData("deleteAll and datasetId cannot be combined"));
   }
   std::string attr_iri = (*context)->ExpandTerm(req.PathParam("attrId"));
-  entities_.DeleteAttrAsync(ctx, std::move(*id), std::move(attr_iri), std::move(dataset),
-                            delete_all, NoContentOr(ctx, call));
+  entities_.DeleteAttrAsync(ctx, std::move(*id), std::move(attr_iri), std::move(del->dataset_id),
+                            del->delete_all, NoContentOr(ctx, call));
 }
 
 }  // namespace dothi::api::ngsi_ld

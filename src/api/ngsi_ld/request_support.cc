@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "api/common/json_parse.h"
+#include "domain/entity.h"
 
 namespace dothi::api::ngsi_ld {
 
@@ -233,6 +234,27 @@ Status CheckQueryParams(const http::Request& req) {
     }
   }
   return Status::OK();
+}
+
+Result<std::string> EntityIdParam(const http::Request& req) {
+  std::string id(req.PathParam("entityId"));
+  if (!domain::IsValidUri(id)) return Status::BadRequestData("entity id is not a URI", id);
+  return id;
+}
+
+Result<AttrDeletion> AttrDeletionFromQuery(const http::Request& req) {
+  AttrDeletion d;
+  if (const std::string* ds = req.Query("datasetId")) {
+    if (!domain::IsValidUri(*ds)) return Status::BadRequestData("datasetId must be a URI", *ds);
+    d.dataset_id = *ds;
+  }
+  if (const std::string* all = req.Query("deleteAll")) {
+    if (*all != "true" && *all != "false") {
+      return Status::BadRequestData("deleteAll must be true or false", *all);
+    }
+    d.delete_all = *all == "true";
+  }
+  return d;
 }
 
 Result<BatchBody> ReadBatchBody(ContextRegistry& registry, const http::Request& req) {

@@ -62,6 +62,16 @@ Status CheckQueryParams(const http::Request& req);
 Result<RenderOptions> RenderOptionsFromQuery(const http::Request& req, const LdContext& context,
                                              MediaType media);
 
+// The {entityId} path parameter, checked to be a URI (400 BadRequestData otherwise).
+Result<std::string> EntityIdParam(const http::Request& req);
+
+// datasetId= (a URI) and deleteAll= (true|false) of an attribute deletion.
+struct AttrDeletion {
+  std::optional<std::string> dataset_id;
+  bool delete_all = false;
+};
+Result<AttrDeletion> AttrDeletionFromQuery(const http::Request& req);
+
 // Splits "a,b,c" into trimmed non-empty parts.
 std::vector<std::string> SplitList(std::string_view s);
 // True if options= (or format=) names word.

@@ -13,12 +13,6 @@ using http::Response;
 
 namespace {
 
-Result<std::string> TemporalEntityId(const Request& req) {
-  std::string id(req.PathParam("entityId"));
-  if (!domain::IsValidUri(id)) return Status::BadRequestData("entity id is not a URI", id);
-  return id;
-}
-
 Result<std::string> AttrParam(const Request& req, const LdContext& context) {
   const std::string_view name = req.PathParam("attrId");
   if (!IsValidAttrName(name)) return Status::BadRequestData("invalid attribute name", name);
@@ -196,7 +190,7 @@ Response NgsiLdApi::QueryTemporalPost(const RequestContext& ctx, Request& req) {
 }
 
 Response NgsiLdApi::RetrieveTemporal(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   Result<MediaType> media = NegotiateAccept(req, false);
   if (!media.ok()) return ProblemResponse(ctx, media.status());
@@ -241,7 +235,7 @@ Response NgsiLdApi::CreateTemporal(const RequestContext& ctx, Request& req) {
 }
 
 Response NgsiLdApi::AppendTemporal(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
   if (!body.ok()) return ProblemResponse(ctx, body.status());
@@ -252,38 +246,28 @@ Response NgsiLdApi::AppendTemporal(const RequestContext& ctx, Request& req) {
 }
 
 Response NgsiLdApi::DeleteTemporal(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   if (Status s = temporal_->DeleteEntity(ctx, *id); !s.ok()) return ProblemResponse(ctx, s);
   return NoContent();
 }
 
 Response NgsiLdApi::DeleteTemporalAttr(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
   if (!context.ok()) return ProblemResponse(ctx, context.status());
   Result<std::string> attr = AttrParam(req, **context);
   if (!attr.ok()) return ProblemResponse(ctx, attr.status());
-  std::optional<std::string> dataset;
-  if (const std::string* ds = req.Query("datasetId")) {
-    if (!domain::IsValidUri(*ds)) return ProblemResponse(ctx, Status::BadRequestData("datasetId must be a URI", *ds));
-    dataset = *ds;
-  }
-  bool delete_all = false;
-  if (const std::string* all = req.Query("deleteAll")) {
-    if (*all != "true" && *all != "false") {
-      return ProblemResponse(ctx, Status::BadRequestData("deleteAll must be true or false", *all));
-    }
-    delete_all = *all == "true";
-  }
-  Status s = temporal_->DeleteAttribute(ctx, *id, *attr, std::move(dataset), delete_all);
+  Result<AttrDeletion> del = AttrDeletionFromQuery(req);
+  if (!del.ok()) return ProblemResponse(ctx, del.status());
+  Status s = temporal_->DeleteAttribute(ctx, *id, *attr, std::move(del->dataset_id), del->delete_all);
   if (!s.ok()) return ProblemResponse(ctx, s);
   return NoContent();
 }
 
 Response NgsiLdApi::ModifyTemporalInstance(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   Result<JsonLdBody> body = ReadBody(contexts_, req, false);
   if (!body.ok()) return ProblemResponse(ctx, body.status());
@@ -312,7 +296,7 @@ Response NgsiLdApi::ModifyTemporalInstance(const RequestContext& ctx, Request& r
 }
 
 Response NgsiLdApi::DeleteTemporalInstance(const RequestContext& ctx, Request& req) {
-  Result<std::string> id = TemporalEntityId(req);
+  Result<std::string> id = EntityIdParam(req);
   if (!id.ok()) return ProblemResponse(ctx, id.status());
   Result<std::shared_ptr<const LdContext>> context = ContextFromLink(contexts_, req);
   if (!context.ok()) return ProblemResponse(ctx, context.status());
