@@ -23,15 +23,7 @@
 // readings with a unit have unitCode. pm25 is uniform in [0, 150).
 'use strict';
 const http = require('http');
-
-function args(argv) {
-  const out = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith('--')) out[argv[i].slice(2)] = argv[++i];
-    else out._.push(argv[i]);
-  }
-  return out;
-}
+const { args, request } = require('./load_lib');
 
 // Small seeded PRNG (mulberry32), so every run generates the same entities.
 function rng(seed) {
@@ -86,27 +78,6 @@ function entity(n, types, rand) {
     laneId: measured(1 + Math.floor(rand() * 4), '', at),
     laneDirection: measured(rand() < 0.5 ? 'forward' : 'backward', '', at),
   };
-}
-
-function request(agent, url, method, path, body) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = http.request(
-      {
-        agent, host: u.hostname, port: u.port, method, path,
-        headers: body
-          ? { 'Content-Type': 'application/json', 'Content-Length': body.length }
-          : {},
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
 }
 
 async function upsert(a) {

@@ -26,19 +26,11 @@
 //   round2(20 + 10 sin(2 pi k / 1440 + 0.37 s) + 2 noise(s, k)),  noise in [0, 1).
 'use strict';
 const http = require('http');
+const { args, request } = require('./load_lib');
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const MINUTE = 60000;
 const HOUR = 3600000;
-
-function args(argv) {
-  const out = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith('--')) out[argv[i].slice(2)] = argv[++i];
-    else out._.push(argv[i]);
-  }
-  return out;
-}
 
 // Integer hash of (s, k) to [0, 1).
 function noise(s, k) {
@@ -74,27 +66,6 @@ function body(s, from, to, times) {
     parts[k - from] = `{"type":"Property","value":${value(s, k)},"observedAt":"${times[k]}"}`;
   }
   return Buffer.from(`{"id":"${entityId(s)}","type":"WaterObserved","level":[${parts.join(',')}]}`);
-}
-
-function request(agent, url, method, path, payload) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = http.request(
-      {
-        agent, host: u.hostname, port: u.port, method, path,
-        headers: payload
-          ? { 'Content-Type': 'application/json', 'Content-Length': payload.length }
-          : {},
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-      });
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
 }
 
 async function load(a) {
