@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "storage/sqlite/sqlite_entity_store.h"
+#include "storage/sqlite/sqlite_page_cache.h"
 
 namespace dothi::storage::sqlite {
 
@@ -111,6 +112,7 @@ class ResetOnExit {
 
 // Opens a connection, converting the failure into a Status that names the file.
 inline Status OpenDatabase(const std::string& path, int flags, int busy_timeout_ms, sqlite3** out) {
+  (void)InstallPageCacheWrapper();  // before SQLite's first use in this process, or never
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
