@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,13 @@ struct Request {
   // The path split into percent-decoded segments; the Router splits a request once and
   // keeps them here.
   std::optional<std::vector<std::string>> path_segments;
+  // The Router's lookup of this request's route (opaque outside the Router), kept so that
+  // asking where a route runs and then dispatching it scan the route table once.
+  struct RouteLookup {
+    const void* route = nullptr;
+    std::uint32_t allowed = 0;
+  };
+  std::optional<RouteLookup> route_lookup;
   Headers headers;
   std::string body;
 

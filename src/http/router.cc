@@ -169,10 +169,17 @@ const std::vector<std::string>& SegmentsOf(Request& req) {
 
 }  // namespace
 
+Router::Resolution Router::Lookup(Request& req) const {
+  if (!req.route_lookup) {
+    Resolution found = Resolve(req.method, SegmentsOf(req));
+    req.route_lookup = Request::RouteLookup{found.route, found.allowed};
+  }
+  return Resolution{static_cast<const Route*>(req.route_lookup->route), req.route_lookup->allowed};
+}
+
 const Router::Route* Router::Find(Request& req, Resolution* found) const {
-  const std::vector<std::string>& segs = SegmentsOf(req);
-  *found = Resolve(req.method, segs);
-  if (found->route != nullptr) Match(*found->route, segs, &req);
+  *found = Lookup(req);
+  if (found->route != nullptr) Match(*found->route, SegmentsOf(req), &req);
   return found->route;
 }
 
@@ -242,7 +249,7 @@ Response Router::RenderError(const RequestContext& ctx, const Request& req,
 
 Router::Execution Router::ExecutionOf(Request& req) const {
   if (!has_special_) return Execution::kPool;
-  Resolution found = Resolve(req.method, SegmentsOf(req));
+  Resolution found = Lookup(req);
   if (found.route == nullptr) return Execution::kPool;
   if (found.route->async_handler) return Execution::kAsync;
   return found.route->run_inline ? Execution::kInline : Execution::kPool;

@@ -89,6 +89,8 @@ class Router {
 
   static bool Match(const Route& r, const std::vector<std::string>& segs, Request* req);
   Resolution Resolve(Method method, const std::vector<std::string>& segs) const;
+  // Resolve for req, once: the result is kept in req.route_lookup.
+  Resolution Lookup(Request& req) const;
 
   std::vector<Route> routes_;
   std::vector<std::pair<std::string, ErrorRenderer>> renderers_;

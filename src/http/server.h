@@ -38,6 +38,8 @@ struct ServerOptions {
   // Time allowed to read one request (after its first byte) and to write its response.
   std::chrono::milliseconds request_timeout{30'000};
   // Time an idle keep-alive connection may wait for its next request before it is closed.
+  // Both timeouts are enforced within a quarter of the shorter one (one lazy timer per
+  // connection, not one timer operation per read and write).
   std::chrono::milliseconds keep_alive_timeout{60'000};
   // Open connections beyond this are closed right after accept.
   std::size_t max_connections = 10'000;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -48,11 +49,11 @@ class TestConnection {
     return Read();
   }
   // True when the server has closed the connection (EOF on the next read).
+  // A plain recv, so SO_RCVTIMEO applies (asio's blocking read would wait again after it).
   bool ClosedByPeer() {
-    beast::error_code ec;
     char c;
-    socket_.read_some(asio::buffer(&c, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
+    ssize_t n = ::recv(socket_.native_handle(), &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
   }
 
  private:
@@ -366,6 +367,61 @@ TEST_F(ServerTest, GracefulStopLetsInFlightRequestFinish) {
   EXPECT_FALSE(r.keep_alive());
   stopper.join();
   server_.reset();
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterKeepAliveTimeout) {
+  ServerOptions opts;
+  opts.keep_alive_timeout = std::chrono::milliseconds(100);
+  opts.request_timeout = std::chrono::seconds(60);  // the first request's; not this one
+  StartServer(opts);
+  TestConnection conn(server_->port());
+  EXPECT_EQ(conn.Get("/hello").result_int(), 200u);
+  // Without the timeout the read below would give up after 10 s with no EOF.
+  EXPECT_TRUE(conn.ClosedByPeer());
+}
+
+TEST_F(ServerTest, StalledRequestHeaderIsDroppedAfterRequestTimeout) {
+  ServerOptions opts;
+  opts.request_timeout = std::chrono::milliseconds(100);
+  StartServer(opts);
+  TestConnection conn(server_->port());
+  conn.Send("GET /hello HTTP/1.1\r\nHo");
+  EXPECT_TRUE(conn.ClosedByPeer());
+}
+
+TEST_F(ServerTest, HandlerMayRunLongerThanRequestTimeout) {
+  ServerOptions opts;
+  opts.request_timeout = std::chrono::milliseconds(100);
+  StartServer(opts);
+  TestConnection slow(server_->port());
+  slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  entered_.get_future().wait();
+  // A stalled connection opened after the handler started is dropped for its timeout, so
+  // more than the request timeout has passed while the handler ran.
+  TestConnection stalled(server_->port());
+  stalled.Send("GET /hello HTTP/1.1\r\n");
+  EXPECT_TRUE(stalled.ClosedByPeer());
+  release_.set_value();
+  RawResponse r = slow.Read();
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(r.body(), "slow done");
+}
+
+TEST_F(ServerTest, HeaderValuesCannotSplitTheResponse) {
+  router_.Add(Method::kGet, "/inject", "inject", [](const RequestContext&, Request&) {
+    Response res;
+    res.body = "x";
+    res.SetHeader("X-Test", "a\r\nInjected: b");
+    return res;
+  });
+  StartServer();
+  TestConnection conn(server_->port());
+  RawResponse r = conn.Get("/inject");
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(Header(r, "X-Test"), "a  Injected: b");
+  EXPECT_EQ(Header(r, "Injected"), "");
+  EXPECT_EQ(r.body(), "x");
+  EXPECT_EQ(conn.Get("/hello").body(), "hello");  // the connection still frames correctly
 }
 
 TEST_F(ServerTest, StartFailsWhenPortIsTaken) {
