@@ -106,8 +106,11 @@ Status SqliteEntityStore::Open() {
   }
 
   auto conn = std::make_unique<Connection>();
+  // With synchronous=FULL the writer's WAL writes of a transaction go out as one write
+  // (sqlite_wal_buffer.h); that is safe only because each commit syncs the WAL.
   DOTHI_RETURN_IF_ERROR(OpenDatabase(options_.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                     options_.busy_timeout_ms, &conn->db));
+                                     options_.busy_timeout_ms, &conn->db,
+                                     options_.synchronous_full ? WalBufferVfs() : nullptr));
   sqlite3* db = conn->db;
 
   // The first statement that reads the file: a corrupt or foreign file fails here.

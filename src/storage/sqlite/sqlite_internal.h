@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "storage/sqlite/sqlite_entity_store.h"
 #include "storage/sqlite/sqlite_page_cache.h"
+#include "storage/sqlite/sqlite_wal_buffer.h"
 
 namespace dothi::storage::sqlite {
 
@@ -110,11 +111,13 @@ class ResetOnExit {
   sqlite3_stmt* stmt_;
 };
 
-// Opens a connection, converting the failure into a Status that names the file.
-inline Status OpenDatabase(const std::string& path, int flags, int busy_timeout_ms, sqlite3** out) {
+// Opens a connection, converting the failure into a Status that names the file. vfs:
+// nullptr for SQLite's default.
+inline Status OpenDatabase(const std::string& path, int flags, int busy_timeout_ms, sqlite3** out,
+                           const char* vfs = nullptr) {
   (void)InstallPageCacheWrapper();  // before SQLite's first use in this process, or never
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     std::string detail = path + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
