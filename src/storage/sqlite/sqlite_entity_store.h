@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -69,8 +68,9 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
 
   // HistoryStore (sqlite_history.cc). History lives in the same file: a series table
   // (tenant, entity, attribute, datasetId -> id), an entity table (types, deletedAt) and one
-  // WITHOUT ROWID table per calendar month of instance time, h_YYYYMM(series, t, instance,
-  // num, body), clustered by (series, t, instance) so a series' window is one range read.
+  // table per calendar month of instance time, h_YYYYMM(instance, series, t, num, body),
+  // appended in instance order, with a covering index on (series, t, instance, num) so a
+  // series' window is one index range (docs/decisions/0003).
   Result<std::vector<std::size_t>> EditHistory(std::vector<HistoryEdit> edits) override;
   Result<std::optional<HistoryEntity>> GetHistoryEntity(std::string_view tenant,
                                                         std::string_view id) override;

@@ -1,5 +1,7 @@
 #include "storage/sqlite/sqlite_wal_buffer.h"
 
+#include "storage/sqlite/sqlite_page_cache.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -208,6 +210,8 @@ int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
 }
 
 bool Register() {
+  // sqlite3_vfs_find initializes SQLite, after which the page cache can no longer be set.
+  (void)InstallPageCacheWrapper();
   base_vfs = sqlite3_vfs_find(nullptr);
   if (base_vfs == nullptr || base_vfs->iVersion < 2 || base_vfs->xCurrentTimeInt64 == nullptr) {
     return false;

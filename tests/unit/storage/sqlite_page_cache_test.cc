@@ -1,5 +1,7 @@
 #include "storage/sqlite/sqlite_page_cache.h"
 
+#include "storage/sqlite/sqlite_entity_store.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -112,6 +114,24 @@ TEST_F(PageCacheTest, IndexSplitsThatRenumberPagesKeepEveryRow) {
   EXPECT_EQ(Text("SELECT sum(series) FROM h INDEXED BY h_series WHERE series > 0"),
             std::to_string(expected_sum));
   EXPECT_EQ(Text("PRAGMA integrity_check"), "ok");
+}
+
+// The store sets SQLite up in the order the wrapper needs: opening a store first (as the
+// server does) leaves the wrapper installed. (A VFS lookup before it once initialized
+// SQLite first, and the wrapper silently stayed out.)
+TEST(PageCacheWrapperTest, IsInstalledAfterAStoreOpensFirst) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("dothi-pcache-store-" + std::to_string(::getpid()) + ".db"))
+                               .string();
+  {
+    SqliteOptions options;
+    options.path = path;
+    SqliteEntityStore store(options);
+    ASSERT_TRUE(store.Open().ok());
+    store.Close();
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  EXPECT_TRUE(InstallPageCacheWrapper());
 }
 
 }  // namespace
