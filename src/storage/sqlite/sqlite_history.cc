@@ -695,7 +695,12 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
         read_row(stmt, row);
         if (!fn(row)) return Status::OK();
       }
-      if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history");
+      if (rc != SQLITE_DONE) {
+        // A retention sweep dropped the month (it held no rows) after our snapshot of the
+        // list: its generation moved before the DROP committed.
+        if (partition_generation_.load() != generation) continue;
+        return SqliteError(db, "cannot read history");
+      }
     }
     return Status::OK();
   }
@@ -726,7 +731,10 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
       read_row(stmt, row);
       kept.push_back({row.time, row.instance, row.number, std::string(row.bytes)});
     }
-    if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history");
+    if (rc != SQLITE_DONE) {
+      if (partition_generation_.load() != generation) continue;  // dropped meanwhile
+      return SqliteError(db, "cannot read history");
+    }
   }
   for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
     HistoryRow row{it->time, it->instance, it->number, it->bytes};

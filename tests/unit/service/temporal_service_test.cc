@@ -227,7 +227,10 @@ TEST_F(TemporalServiceTest, WritesQueriesAndSweepsRunTogether) {
     q.types = std::move(*t);
     q.limit = 10;
     q.aggr_methods = {domain::temporal::AggrMethod::kSum};
-    while (!done) EXPECT_TRUE(temporal_->Query(Ctx("hue"), q).ok());
+    while (!done) {
+      auto r = temporal_->Query(Ctx("hue"), q);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    }
   });
   threads.emplace_back([&] {
     while (!done) EXPECT_TRUE(temporal_->SweepRetention(*ParseIso8601("2026-11-24T00:00:00Z"), 2).ok());
