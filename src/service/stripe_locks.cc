@@ -6,16 +6,13 @@
 
 namespace dothi::service {
 
-StripeLocks::StripeLocks(std::size_t stripes) : stripes_(stripes) {}
-
 bool StripeLocks::Advance(const std::shared_ptr<Acquisition>& a) {
   while (a->next < a->stripes.size()) {
-    Stripe& s = stripes_[a->stripes[a->next]];
-    if (s.held) {
-      s.waiters.push_back(a);
+    auto [it, inserted] = held_.try_emplace(a->stripes[a->next]);
+    if (!inserted) {  // held by another acquisition
+      it->second.waiters.push_back(a);
       return false;
     }
-    s.held = true;
     ++a->next;
   }
   return true;
@@ -52,9 +49,11 @@ void StripeLocks::Release(const std::vector<std::size_t>& stripes) {
   {
     std::lock_guard lock(mu_);
     for (std::size_t i : stripes) {
-      Stripe& s = stripes_[i];
+      auto it = held_.find(i);
+      if (it == held_.end()) continue;  // not held: a caller bug, nothing to hand over
+      Stripe& s = it->second;
       if (s.waiters.empty()) {
-        s.held = false;
+        held_.erase(it);
         continue;
       }
       // Hand the stripe over: it stays held, now by the first waiter.
