@@ -23,9 +23,9 @@ constexpr std::size_t kMaxIdPatternSubject = 4096;  // bytes; longer ids never m
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // NGSI-LD's "delete this" value
 constexpr std::string_view kScopeIri = "https://uri.etsi.org/ngsi-ld/scope";  // "scope" expanded
 
-// The write lock of an entity (StripeLocks key): entities share one only on a collision.
-std::size_t LockKeyOf(std::string_view tenant, std::string_view id) {
-  return std::hash<std::string_view>{}(id) * 31 + std::hash<std::string_view>{}(tenant);
+std::size_t StripeOf(std::string_view tenant, std::string_view id, std::size_t stripes) {
+  const std::size_t h = std::hash<std::string_view>{}(id) * 31 + std::hash<std::string_view>{}(tenant);
+  return h % stripes;
 }
 
 // The bounding box of a GeoJSON value; Points are read directly (the common case).
@@ -709,7 +709,7 @@ void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWri
   op->writes = std::move(writes);
   op->done = std::move(done);
   // Entity locks in ascending order, so two batches never wait on each other in a cycle.
-  for (const auto& w : op->writes) op->stripes.push_back(LockKeyOf(ctx.tenant, w.id));
+  for (const auto& w : op->writes) op->stripes.push_back(StripeOf(ctx.tenant, w.id, kLockStripes));
   std::sort(op->stripes.begin(), op->stripes.end());
   op->stripes.erase(std::unique(op->stripes.begin(), op->stripes.end()), op->stripes.end());
   locks_.Acquire(op->stripes, [this, op] { RunLocked(op); });

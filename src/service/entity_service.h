@@ -299,7 +299,8 @@ class EntityService {
   EntityChangeListener* listener_ = nullptr;
   mutable std::shared_mutex mu_;  // guards tenants_ and every TenantIndex
   std::map<std::string, std::unique_ptr<TenantIndex>, std::less<>> tenants_;
-  StripeLocks locks_;  // entity write locks, by a 64-bit hash of tenant and id
+  static constexpr std::size_t kLockStripes = 1024;  // entity write locks
+  StripeLocks locks_{kLockStripes};
 };
 
 }  // namespace dothi::service

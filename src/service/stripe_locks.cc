@@ -6,13 +6,16 @@
 
 namespace dothi::service {
 
+StripeLocks::StripeLocks(std::size_t stripes) : stripes_(stripes) {}
+
 bool StripeLocks::Advance(const std::shared_ptr<Acquisition>& a) {
   while (a->next < a->stripes.size()) {
-    auto [it, inserted] = held_.try_emplace(a->stripes[a->next]);
-    if (!inserted) {  // held by another acquisition
-      it->second.waiters.push_back(a);
+    Stripe& s = stripes_[a->stripes[a->next]];
+    if (s.held) {
+      s.waiters.push_back(a);
       return false;
     }
+    s.held = true;
     ++a->next;
   }
   return true;
@@ -49,11 +52,9 @@ void StripeLocks::Release(const std::vector<std::size_t>& stripes) {
   {
     std::lock_guard lock(mu_);
     for (std::size_t i : stripes) {
-      auto it = held_.find(i);
-      if (it == held_.end()) continue;  // not held: a caller bug, nothing to hand over
-      Stripe& s = it->second;
+      Stripe& s = stripes_[i];
       if (s.waiters.empty()) {
-        held_.erase(it);
+        s.held = false;
         continue;
       }
       // Hand the stripe over: it stays held, now by the first waiter.
