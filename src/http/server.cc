@@ -176,7 +176,7 @@ struct Server::Impl {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
-  // Writes res; returns bytes of body sent or sets ec.
+  // Writes res (status line, fields and body in one gathered write); sets ec on failure.
   asio::awaitable<void> Write(const std::shared_ptr<Connection>& conn, Response& res,
                               unsigned version, bool keep_alive, bool head_only,
                               boost::system::error_code& ec);
@@ -378,8 +378,9 @@ asio::awaitable<void> Server::Impl::Write(const std::shared_ptr<Connection>& con
   if (version != 10 && !keep_alive) head += "Connection: close\r\n";
   head += "\r\n";
   const bool send_body = !bodyless && !head_only && !res.body.empty();
+  const std::size_t body_size = send_body ? res.body.size() : 0;
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                            asio::buffer(res.body.data(), send_body ? res.body.size() : 0)};
+                                            asio::buffer(res.body.data(), body_size)};
   SetDeadline(conn, opts.request_timeout, tick);
   co_await asio::async_write(conn->socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
   ClearDeadline(*conn);

@@ -697,8 +697,8 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
       }
       if (rc != SQLITE_DONE) {
         // A retention sweep dropped the month (it held no rows) after our snapshot of the
-        // list: its generation moved before the DROP committed.
-        if (partition_generation_.load() != generation) continue;
+        // list ("no such table"): its generation moved before the DROP committed.
+        if (rc == SQLITE_ERROR && partition_generation_.load() != generation) continue;
         return SqliteError(db, "cannot read history");
       }
     }
@@ -732,7 +732,7 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
       kept.push_back({row.time, row.instance, row.number, std::string(row.bytes)});
     }
     if (rc != SQLITE_DONE) {
-      if (partition_generation_.load() != generation) continue;  // dropped meanwhile
+      if (rc == SQLITE_ERROR && partition_generation_.load() != generation) continue;  // dropped
       return SqliteError(db, "cannot read history");
     }
   }

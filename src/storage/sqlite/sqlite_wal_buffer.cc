@@ -1,7 +1,5 @@
 #include "storage/sqlite/sqlite_wal_buffer.h"
 
-#include "storage/sqlite/sqlite_page_cache.h"
-
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <cstring>
 #include <new>
 #include <string>
+
+#include "storage/sqlite/sqlite_page_cache.h"
 
 namespace dothi::storage::sqlite {
 namespace {

@@ -1,7 +1,5 @@
 #include "storage/sqlite/sqlite_page_cache.h"
 
-#include "storage/sqlite/sqlite_entity_store.h"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+
+#include "storage/sqlite/sqlite_entity_store.h"
 
 namespace dothi::storage::sqlite {
 namespace {
