@@ -62,11 +62,24 @@ int Close(sqlite3_file* file) {
   return rc != SQLITE_OK ? rc : rc2;
 }
 
-int Read(sqlite3_file* file, void* out, int n, sqlite3_int64 offset) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
+// Calls the default VFS's method (a member of sqlite3_io_methods) on the real file.
+template <auto kMethod, typename... Args>
+auto Forward(sqlite3_file* file, Args... args) {
+  sqlite3_file* real = Of(file)->real;
+  return (real->pMethods->*kMethod)(real, args...);
+}
+
+// The same, after writing out what is buffered: for every call that reads, sizes, syncs,
+// truncates or otherwise depends on the file's bytes.
+template <auto kMethod, typename... Args>
+int FlushThenForward(sqlite3_file* file, Args... args) {
+  int rc = Flush(Of(file));
   if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xRead(f->real, out, n, offset);
+  return Forward<kMethod>(file, args...);
+}
+
+int Read(sqlite3_file* file, void* out, int n, sqlite3_int64 offset) {
+  return FlushThenForward<&sqlite3_io_methods::xRead>(file, out, n, offset);
 }
 
 int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 offset) {
@@ -89,76 +102,46 @@ int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 offset) {
 }
 
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xTruncate(f->real, size);
+  return FlushThenForward<&sqlite3_io_methods::xTruncate>(file, size);
 }
-
 int Sync(sqlite3_file* file, int flags) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xSync(f->real, flags);
+  return FlushThenForward<&sqlite3_io_methods::xSync>(file, flags);
 }
-
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileSize(f->real, size);
+  return FlushThenForward<&sqlite3_io_methods::xFileSize>(file, size);
 }
-
-int Lock(sqlite3_file* file, int level) {
-  return Of(file)->real->pMethods->xLock(Of(file)->real, level);
-}
-
+int Lock(sqlite3_file* file, int level) { return Forward<&sqlite3_io_methods::xLock>(file, level); }
 int Unlock(sqlite3_file* file, int level) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xUnlock(f->real, level);
+  return FlushThenForward<&sqlite3_io_methods::xUnlock>(file, level);
 }
-
 int CheckReservedLock(sqlite3_file* file, int* out) {
-  return Of(file)->real->pMethods->xCheckReservedLock(Of(file)->real, out);
+  return Forward<&sqlite3_io_methods::xCheckReservedLock>(file, out);
 }
-
 int FileControl(sqlite3_file* file, int op, void* arg) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFileControl(f->real, op, arg);
+  return FlushThenForward<&sqlite3_io_methods::xFileControl>(file, op, arg);
 }
-
-int SectorSize(sqlite3_file* file) {
-  return Of(file)->real->pMethods->xSectorSize(Of(file)->real);
-}
-
+int SectorSize(sqlite3_file* file) { return Forward<&sqlite3_io_methods::xSectorSize>(file); }
 int DeviceCharacteristics(sqlite3_file* file) {
-  return Of(file)->real->pMethods->xDeviceCharacteristics(Of(file)->real);
+  return Forward<&sqlite3_io_methods::xDeviceCharacteristics>(file);
 }
 
 // A WAL file has no shared memory or memory map of its own; the methods are there for
 // completeness and forward when the default VFS has them.
 int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
-  return Of(file)->real->pMethods->xShmMap(Of(file)->real, region, size, extend, out);
+  return Forward<&sqlite3_io_methods::xShmMap>(file, region, size, extend, out);
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  return Of(file)->real->pMethods->xShmLock(Of(file)->real, offset, n, flags);
+  return Forward<&sqlite3_io_methods::xShmLock>(file, offset, n, flags);
 }
-void ShmBarrier(sqlite3_file* file) { Of(file)->real->pMethods->xShmBarrier(Of(file)->real); }
+void ShmBarrier(sqlite3_file* file) { Forward<&sqlite3_io_methods::xShmBarrier>(file); }
 int ShmUnmap(sqlite3_file* file, int delete_flag) {
-  return Of(file)->real->pMethods->xShmUnmap(Of(file)->real, delete_flag);
+  return Forward<&sqlite3_io_methods::xShmUnmap>(file, delete_flag);
 }
 int Fetch(sqlite3_file* file, sqlite3_int64 offset, int n, void** out) {
-  WalFile* f = Of(file);
-  int rc = Flush(f);
-  if (rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xFetch(f->real, offset, n, out);
+  return FlushThenForward<&sqlite3_io_methods::xFetch>(file, offset, n, out);
 }
 int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
-  return Of(file)->real->pMethods->xUnfetch(Of(file)->real, offset, p);
+  return Forward<&sqlite3_io_methods::xUnfetch>(file, offset, p);
 }
 
 int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {

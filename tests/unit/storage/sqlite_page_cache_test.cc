@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 
+#include "fakes/temp_dir.h"
 #include "storage/sqlite/sqlite_entity_store.h"
+#include "unit/storage/sqlite_sql.h"
 
 namespace dothi::storage::sqlite {
 namespace {
@@ -25,39 +24,17 @@ class PageCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(InstallPageCacheWrapper());  // each test runs in its own process (ctest)
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dothi-pcache-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    Remove();
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
+    const std::string path = (dir_.path() / "pcache.db").string();
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
     Exec("PRAGMA page_size=2048");
     Exec("PRAGMA journal_mode=WAL");
     Exec("PRAGMA cache_size=64");  // pages: small, so pages are evicted and read again
   }
-  void TearDown() override {
-    sqlite3_close(db_);
-    Remove();
-  }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-  void Exec(const std::string& sql) {
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << sql << ": " << (err != nullptr ? err : "");
-  }
-  std::string Text(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
-  }
+  void TearDown() override { sqlite3_close(db_); }
+  void Exec(const std::string& sql) { testing::ExecSql(db_, sql); }
+  std::string Text(const std::string& sql) { return testing::QueryText(db_, sql); }
 
-  std::string path_;
+  dothi::testing::TempDir dir_;
   sqlite3* db_ = nullptr;
 };
 
@@ -120,17 +97,14 @@ TEST_F(PageCacheTest, IndexSplitsThatRenumberPagesKeepEveryRow) {
 // server does) leaves the wrapper installed. (A VFS lookup before it once initialized
 // SQLite first, and the wrapper silently stayed out.)
 TEST(PageCacheWrapperTest, IsInstalledAfterAStoreOpensFirst) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("dothi-pcache-store-" + std::to_string(::getpid()) + ".db"))
-                               .string();
+  dothi::testing::TempDir dir;
   {
     SqliteOptions options;
-    options.path = path;
+    options.path = (dir.path() / "store.db").string();
     SqliteEntityStore store(options);
     ASSERT_TRUE(store.Open().ok());
     store.Close();
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   EXPECT_TRUE(InstallPageCacheWrapper());
 }
 

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
 #include <string>
+
+#include "fakes/temp_dir.h"
+#include "unit/storage/sqlite_sql.h"
 
 namespace dothi::storage::sqlite {
 namespace {
@@ -18,41 +18,23 @@ class WalBufferTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NE(WalBufferVfs(), nullptr);
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dothi-walbuf-" + std::to_string(::getpid()) + ".db"))
-                .string();
-    Remove();
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &writer_,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, WalBufferVfs()),
+    const std::string path = (dir_.path() / "walbuf.db").string();
+    ASSERT_EQ(sqlite3_open_v2(path.c_str(), &writer_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                              WalBufferVfs()),
               SQLITE_OK);
     Exec(writer_, "PRAGMA page_size=2048");
     Exec(writer_, "PRAGMA journal_mode=WAL");
     Exec(writer_, "PRAGMA synchronous=FULL");
     Exec(writer_, "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)");
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &reader_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open_v2(path.c_str(), &reader_, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   }
   void TearDown() override {
     sqlite3_close(reader_);
     sqlite3_close(writer_);
-    Remove();
   }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-  }
-  static void Exec(sqlite3* db, const std::string& sql) {
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
-        << sql << ": " << (err != nullptr ? err : "");
-  }
+  static void Exec(sqlite3* db, const std::string& sql) { testing::ExecSql(db, sql); }
   static std::string Text(sqlite3* db, const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
-    return out;
+    return testing::QueryText(db, sql);
   }
   // Inserts rows [from, to) with 1,500-byte blobs whose bytes depend on k.
   void Insert(int from, int to) {
@@ -62,7 +44,7 @@ class WalBufferTest : public ::testing::Test {
                       "printf('%02x', i % 256)) FROM n");
   }
 
-  std::string path_;
+  dothi::testing::TempDir dir_;
   sqlite3* writer_ = nullptr;
   sqlite3* reader_ = nullptr;
 };
