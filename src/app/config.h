@@ -77,6 +77,12 @@ struct Config {
   // Keep the temporal history: every attribute change is also stored as an instance
   // (GET /ngsi-ld/v1/temporal/...), in the same transaction as the change.
   bool history = true;
+  // History instances of existing series wait unindexed until this many are waiting, then
+  // are merged into their month tables (more: fewer index pages written per instance, more
+  // rows for a read to look up one by one).
+  std::size_t history_merge_rows = 65536;
+  // Most instances moved by one merge transaction (writes wait for one at most).
+  std::size_t history_merge_chunk = 4096;
   // Most instances a temporal answer gives per attribute; more makes it partial (206).
   std::size_t max_temporal_instances = 10000;
   // Most history instances one temporal request may read (aggregations read their whole

@@ -60,6 +60,8 @@ Status ServerApp::Start() {
   storage::sqlite::SqliteOptions so;
   so.path = (std::filesystem::path(config_.data_dir) / "dothi.db").string();
   so.synchronous_full = config_.sync_full;
+  so.history_merge_rows = config_.history_merge_rows;
+  so.history_merge_chunk = config_.history_merge_chunk;
   p.store = std::make_unique<storage::sqlite::SqliteEntityStore>(so);
   DOTHI_RETURN_IF_ERROR(p.store->Open());
 

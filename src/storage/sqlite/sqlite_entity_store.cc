@@ -76,6 +76,15 @@ constexpr const char* kMigrations[] = {
     // Entities stored before history existed get their current state as first instances
     // (TemporalService::Backfill, run once at start).
     "INSERT INTO history_meta (key, value) SELECT 'backfill', 1 WHERE EXISTS (SELECT 1 FROM entities);",
+    // 3 -> 4: new instances of existing series, appended in instance order with no index
+    // until the writer merges them into their month tables (docs/decisions/0005).
+    "CREATE TABLE history_recent ("
+    "  instance INTEGER PRIMARY KEY,"
+    "  series INTEGER NOT NULL,"
+    "  t INTEGER NOT NULL,"
+    "  num REAL,"
+    "  body BLOB NOT NULL"
+    ");",
 };
 static_assert(std::size(kMigrations) == SqliteEntityStore::kSchemaVersion,
               "one migration step per schema version");
@@ -328,14 +337,39 @@ void SqliteEntityStore::WriterLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
     // Stopping overrides a pause: Close() always drains the queue.
-    writer_cv_.wait(lock, [&] { return stopping_ || (!paused_ && !queue_.empty()); });
-    if (queue_.empty()) break;  // stopping_ with nothing left
+    writer_cv_.wait(lock, [&] {
+      return stopping_ || (!paused_ && (!queue_.empty() || HistoryMergeDue()));
+    });
+    if (queue_.empty()) {
+      if (stopping_) break;  // nothing left (a merge under way resumes at the next start)
+      // Idle: merge waiting history, one short transaction at a time so writes that arrive
+      // meanwhile wait for one step at most.
+      lock.unlock();
+      (void)RunHistoryMergeStep(true);  // a failure is logged and waits for the next commit
+      lock.lock();
+      continue;
+    }
 
+    if (queue_.front()->merge_step) {
+      std::vector<std::unique_ptr<Request>> step;
+      step.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      lock.unlock();
+      Status s = RunHistoryMergeStep(false);
+      {
+        std::lock_guard report_lock(report_mu_);
+        reports_.push_back({std::move(step), std::move(s)});
+      }
+      report_cv_.notify_one();
+      lock.lock();
+      continue;
+    }
     // Take whole requests in arrival order; the first one goes even if it alone is too big.
     std::vector<std::unique_ptr<Request>> batch;
     std::size_t batch_writes = 0;
     while (!queue_.empty()) {
       const Request& next = *queue_.front();
+      if (next.merge_step) break;
       std::size_t n = next.writes.size() + (next.document ? 1 : 0);
       if (!batch.empty() && batch_writes + n > options_.max_batch_writes) break;
       batch.push_back(std::move(queue_.front()));
@@ -354,6 +388,7 @@ void SqliteEntityStore::WriterLoop() {
                               s.message());
     commit_micros_sum_.fetch_add(static_cast<std::uint64_t>(micros), std::memory_order_relaxed);
     if (s.ok()) {
+      merge_paused_ = false;
       transactions_.fetch_add(1, std::memory_order_relaxed);
       std::uint64_t commits = 0;
       for (const auto& r : batch) commits += r->is_commit ? 1 : 0;
@@ -364,6 +399,8 @@ void SqliteEntityStore::WriterLoop() {
       reports_.push_back({std::move(batch), std::move(s)});
     }
     report_cv_.notify_one();
+    // Under a steady load a merge step runs between group commits.
+    if (HistoryMergeDue()) (void)RunHistoryMergeStep(true);
     lock.lock();
   }
 }
@@ -520,6 +557,12 @@ void SqliteEntityStore::Close() {
     readers_idle_cv_.wait(lock, [&] { return active_readers_ == 0; });
     idle_readers_.clear();
   }
+  if (write_conn_ != nullptr && options_.history_merge_on_close) {
+    // The writer has stopped: its history state is this thread's now.
+    while (recent_rows_ > 0 && !merge_paused_) {
+      if (!RunHistoryMergeStep(true).ok()) break;  // logged; the next start goes on
+    }
+  }
   if (write_conn_ != nullptr) {
     // Readers are gone, so the checkpoint can copy the whole WAL back and truncate it.
     Status s = Exec(write_conn_->db, "PRAGMA wal_checkpoint(TRUNCATE)", "wal checkpoint failed");
@@ -542,6 +585,12 @@ void SqliteEntityStore::ResumeWriterForTesting() {
 void SqliteEntityStore::FailNextTransactionForTesting() {
   std::lock_guard lock(mu_);
   fail_next_ = true;
+}
+
+Status SqliteEntityStore::MergeHistoryStepForTesting() {
+  auto request = std::make_unique<Request>();
+  request->merge_step = true;
+  return SubmitAndWait(std::move(request));
 }
 
 void SqliteEntityStore::WaitUntilQueuedForTesting(std::size_t n) {

@@ -44,6 +44,15 @@ struct SqliteOptions {
   std::size_t read_connections = 4;
   // Memory-mapped I/O for read connections, in bytes; 0 (off) scanned ~15% faster on ext4.
   std::int64_t read_mmap_bytes = 0;
+  // History instances of existing series are first appended to history_recent (no index,
+  // so an update writes no random page); once this many wait there, the writer merges them
+  // into their month tables series by series, in transactions of history_merge_chunk rows
+  // between the group commits (docs/decisions/0005).
+  std::size_t history_merge_rows = 65536;
+  std::size_t history_merge_chunk = 4096;
+  // Close() finishes any merge and merges whatever waits, so a clean restart finds the
+  // whole history indexed. Tests turn it off to leave a store as a crash would.
+  bool history_merge_on_close = true;
 };
 
 class SqliteEntityStore final : public EntityStore, public HistoryStore {
@@ -70,7 +79,9 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // (tenant, entity, attribute, datasetId -> id), an entity table (types, deletedAt) and one
   // table per calendar month of instance time, h_YYYYMM(instance, series, t, num, body),
   // appended in instance order, with a covering index on (series, t, instance, num) so a
-  // series' window is one index range (docs/decisions/0003).
+  // series' window is one index range (docs/decisions/0003). New instances of existing
+  // series wait in history_recent until the writer merges them (docs/decisions/0005); reads
+  // see both.
   Result<std::vector<std::size_t>> EditHistory(std::vector<HistoryEdit> edits) override;
   Result<std::optional<HistoryEntity>> GetHistoryEntity(std::string_view tenant,
                                                         std::string_view id) override;
@@ -87,13 +98,18 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Status MarkNeedsBackfill() override;
   // The time partitions (yyyymm) that exist, oldest first.
   std::vector<int> HistoryPartitionsForTesting() const;
+  // Instances waiting in history_recent (committed, or written by the open transaction).
+  std::size_t HistoryRecentRowsForTesting() const;
+  // Runs one merge step on the writer now, whatever history_merge_rows says (a merge starts
+  // when none is under way and anything waits).
+  Status MergeHistoryStepForTesting();
 
   // Commits everything already queued, stops the writer, checkpoints the WAL and closes the
   // connections. Waits for reads in progress. Idempotent.
   void Close() override;
 
   // The schema version this build creates and reads (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Test hooks: while paused the writer starts no new transaction, so commits queue up.
   void PauseWriterForTesting();
@@ -116,6 +132,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
     std::vector<EntityWrite> writes;
     std::optional<DocumentWrite> document;
     bool is_commit = false;  // counts in StoreStats::commits
+    bool merge_step = false;  // MergeHistoryStepForTesting: runs alone, in place of a batch
     // Work of another kind run by the writer inside the transaction (history edits, pruning);
     // fails only for store errors.
     std::function<Status()> custom;
@@ -148,6 +165,19 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Status DeleteSeries(std::int64_t series);
   Status FinishHistoryTransaction();  // before COMMIT: persists the instance counter
   void HistoryTransactionEnded(bool committed);
+  // Whether history_recent holds enough to merge, or a merge is under way.
+  bool HistoryMergeDue() const;
+  // One merge transaction: the next history_merge_chunk rows, series by series, copied into
+  // their month tables; the last one also empties history_recent up to the merge's bound.
+  // Starts a merge when none is under way and history_recent holds anything; the writer
+  // carries an automatic one on by itself (one MergeHistoryStepForTesting started waits for
+  // the next call).
+  Status RunHistoryMergeStep(bool automatic);
+  Status MergeChunk(bool* last);
+  // Deletes the recent copies of the given instances of a series (in the open transaction;
+  // the in-memory index forgets them when it commits).
+  Status DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
+                      std::size_t* deleted);
   std::vector<int> PartitionsSnapshot(std::uint64_t* generation) const;
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -203,6 +233,29 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::int64_t next_instance_ = 1;
   int last_partition_ = 0;  // a committed partition the last insert found (0: none)
   std::int64_t txn_first_instance_ = 1;
+  // history_recent by series: each waiting instance id and its time, in instance order.
+  // Only the writer changes it (adding an instance before its transaction commits, removing
+  // one after); readers copy a series' entries under recent_mu_ and look each up in their
+  // own snapshot, so an entry whose row is not (or no longer) there is skipped.
+  struct RecentEntry {
+    std::int64_t instance;
+    std::int64_t time;
+  };
+  mutable std::mutex recent_mu_;
+  std::unordered_map<std::int64_t, std::vector<RecentEntry>> recent_;
+  std::size_t recent_rows_ = 0;
+  // Changes of the open transaction, applied to recent_ when it ends.
+  std::vector<std::int64_t> txn_recent_series_;                             // appended to
+  std::vector<std::pair<std::int64_t, std::int64_t>> txn_recent_deleted_;  // (series, instance)
+  std::vector<std::int64_t> txn_recent_dropped_;                            // whole series
+  std::int64_t txn_first_new_series_ = 0;  // the first series created in it (0: none)
+  // A merge under way: instances up to merge_bound_ are copied, series merge_series_[i] for
+  // i >= merge_next_ still to go (0 bound: none under way).
+  std::int64_t merge_bound_ = 0;
+  std::vector<std::int64_t> merge_series_;
+  std::size_t merge_next_ = 0;
+  bool merge_automatic_ = false;  // started by HistoryMergeDue, not by a test
+  bool merge_paused_ = false;     // a merge step failed: wait for the next good commit
   // Committed time partitions, guarded by partitions_mu_ (readers take a snapshot).
   mutable std::mutex partitions_mu_;
   std::set<int> partitions_;

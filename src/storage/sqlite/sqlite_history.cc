@@ -1,6 +1,8 @@
 // Temporal history of the SQLite store: series and entity records, and one table of
 // instances per calendar month (h_YYYYMM) so that retention drops whole months and a window
-// query touches only the months it overlaps. See sqlite_entity_store.h.
+// query touches only the months it overlaps. New instances of existing series go to
+// history_recent first and are merged into the months in large batches (docs/decisions/0005).
+// See sqlite_entity_store.h.
 
 #include <algorithm>
 #include <cstdio>
@@ -63,6 +65,7 @@ enum StmtKind : int {
   kPruneSeries,
   kFindInstance,
   kAny,
+  kMerge,  // copy one history_recent row into the month
 };
 
 std::string PartitionSql(int partition, int kind) {
@@ -90,6 +93,9 @@ std::string PartitionSql(int partition, int kind) {
       return "DELETE FROM " + t + " WHERE series = ?1 AND t < ?2";
     case kFindInstance:
       return "SELECT t FROM " + t + " WHERE series = ?1 AND instance = ?2";
+    case kMerge:
+      return "INSERT INTO " + t + " (instance, series, t, num, body) "
+             "SELECT instance, series, t, num, body FROM history_recent WHERE instance = ?1";
     default:
       return "SELECT 1 FROM " + t + " LIMIT 1";
   }
@@ -135,6 +141,20 @@ Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('next_instance', ?1)",
       &conn.meta_put));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT INTO history_recent (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+      &conn.recent_put));
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "DELETE FROM history_recent WHERE instance = ?1", &conn.recent_delete));
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "DELETE FROM history_recent WHERE instance <= ?1", &conn.recent_trim));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('merge_bound', ?1), "
+          "('merge_through', ?2)",
+      &conn.merge_state_put));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "DELETE FROM history_meta WHERE key IN ('merge_bound', 'merge_through')",
+      &conn.merge_state_clear));
   return PrepareHistoryReader(conn);
 }
 
@@ -150,6 +170,8 @@ Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT id, types, deleted_at FROM history_entities WHERE tenant = ?1 ORDER BY id",
       &conn.history_entities_scan));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT t, instance, num, body FROM history_recent WHERE instance = ?1", &conn.recent_get));
   DOTHI_RETURN_IF_ERROR(Prepare(db, "BEGIN", &conn.read_begin));
   DOTHI_RETURN_IF_ERROR(Prepare(db, "COMMIT", &conn.read_end));
   return Status::OK();
@@ -176,6 +198,40 @@ Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
     partitions_.insert(std::stoi(std::string(name.substr(2))));
   }
   if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
+
+  StmtPtr recent;
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "SELECT instance, series, t FROM history_recent ORDER BY instance", &recent));
+  std::lock_guard recent_lock(recent_mu_);
+  recent_.clear();
+  recent_rows_ = 0;
+  while ((rc = sqlite3_step(recent.get())) == SQLITE_ROW) {
+    recent_[sqlite3_column_int64(recent.get(), 1)].push_back(
+        {sqlite3_column_int64(recent.get(), 0), sqlite3_column_int64(recent.get(), 2)});
+    ++recent_rows_;
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot read recent history");
+
+  // A merge cut short (by a crash, or a close told not to finish it) goes on after the last
+  // series it had copied: those rows are in their months and still in history_recent.
+  StmtPtr state;
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT key, value FROM history_meta WHERE key IN ('merge_bound', 'merge_through')", &state));
+  std::int64_t bound = 0, through = 0;
+  while ((rc = sqlite3_step(state.get())) == SQLITE_ROW) {
+    (ColumnView(state.get(), 0) == "merge_bound" ? bound : through) = sqlite3_column_int64(state.get(), 1);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
+  merge_bound_ = bound;
+  merge_series_.clear();
+  merge_next_ = 0;
+  if (bound != 0) {
+    for (const auto& [series, entries] : recent_) {
+      if (series > through) merge_series_.push_back(series);
+    }
+    std::sort(merge_series_.begin(), merge_series_.end());
+    merge_automatic_ = true;
+  }
   return Status::OK();
 }
 
@@ -187,6 +243,11 @@ std::vector<int> SqliteEntityStore::PartitionsSnapshot(std::uint64_t* generation
 
 std::vector<int> SqliteEntityStore::HistoryPartitionsForTesting() const {
   return PartitionsSnapshot(nullptr);
+}
+
+std::size_t SqliteEntityStore::HistoryRecentRowsForTesting() const {
+  std::lock_guard lock(recent_mu_);
+  return recent_rows_;
 }
 
 Status SqliteEntityStore::EnsurePartition(int partition) {
@@ -202,15 +263,18 @@ Status SqliteEntityStore::EnsurePartition(int partition) {
       txn_new_partitions_.end()) {
     return Status::OK();
   }
-  // Rows in instance order (ids only grow, so an insert appends at the table's end and
-  // shares its page with the inserts before it); the index clusters each series by time
-  // (in the order reads want) and carries the number, so a numeric aggregation reads the
-  // index alone. Clustering the rows themselves by series made every update split a leaf
-  // in the middle of the tree: 89 instead of 57 us of CPU per durable update.
+  // Rows in the order they are written (the rowid only grows, so an insert appends at the
+  // table's end and shares its page with the inserts before it, even when a merge writes
+  // instances out of id order); the index clusters each series by time (in the order reads
+  // want) and carries the number, so a numeric aggregation reads the index alone.
+  // Clustering the rows themselves by series made every update split a leaf in the middle
+  // of the tree: 89 instead of 57 us of CPU per durable update. (Months created before
+  // schema version 4 have the instance as their rowid; every statement here works on both.)
   const std::string table = TableName(partition);
   const std::string sql = "CREATE TABLE IF NOT EXISTS " + table +
-                          " (instance INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
-                          " t INTEGER NOT NULL, num REAL, body BLOB NOT NULL);"
+                          " (rid INTEGER PRIMARY KEY, instance INTEGER NOT NULL,"
+                          " series INTEGER NOT NULL, t INTEGER NOT NULL, num REAL,"
+                          " body BLOB NOT NULL);"
                           "CREATE INDEX IF NOT EXISTS " + table + "_by_series ON " + table +
                           " (series, t, instance, num)";
   DOTHI_RETURN_IF_ERROR(Exec(write_conn_->db, sql.c_str(), "cannot create history partition"));
@@ -276,6 +340,8 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
     DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history series"));
     id = sqlite3_last_insert_rowid(db);
     txn_new_series_.push_back(key);
+    // Ids are one more than the largest so far: every series from here on is new.
+    if (txn_first_new_series_ == 0) txn_first_new_series_ = id;
   }
   // Past its bound the cache starts over when the transaction ends (the keys of this
   // transaction's new series must stay forgettable until then).
@@ -287,15 +353,36 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
                                          const HistoryInstance& inst) {
   Result<std::int64_t> series = SeriesId(tenant, entity, inst.attr, inst.dataset_id, true);
   if (!series.ok()) return series.status();
+  sqlite3* db = write_conn_->db;
+  const std::int64_t instance = next_instance_++;
+  if (txn_first_new_series_ == 0 || *series < txn_first_new_series_) {
+    // An existing series: its index entries would land in the middle of the month's index
+    // (one random page written per update), so the row waits in history_recent.
+    sqlite3_stmt* put = write_conn_->recent_put.get();
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, instance));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, *series));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, inst.time));
+    if (inst.number && sqlite3_bind_double(put, 4, *inst.number) != SQLITE_OK) {
+      return SqliteError(db, "cannot bind number");
+    }
+    DOTHI_RETURN_IF_ERROR(BindBlob(db, put, 5, inst.bytes));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history instance"));
+    std::lock_guard lock(recent_mu_);
+    recent_[*series].push_back({instance, inst.time});
+    ++recent_rows_;
+    txn_recent_series_.push_back(*series);
+    return Status::OK();
+  }
+  // A series new in this transaction sorts after every older one: its entries append to
+  // the index's end.
   const int partition = PartitionOf(inst.time);
   DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
   Status s;
   sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsert, PartitionSql, &s);
   if (stmt == nullptr) return s;
-  sqlite3* db = write_conn_->db;
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, *series));
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, inst.time));
-  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, next_instance_++));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, instance));
   if (inst.number) {
     if (sqlite3_bind_double(stmt, 4, *inst.number) != SQLITE_OK) return SqliteError(db, "cannot bind number");
   }
@@ -339,7 +426,41 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
       std::lock_guard lock(partitions_mu_);
       partitions_.insert(txn_new_partitions_.begin(), txn_new_partitions_.end());
     }
+    if (!txn_recent_deleted_.empty() || !txn_recent_dropped_.empty()) {
+      std::lock_guard lock(recent_mu_);
+      for (const auto& [series, instance] : txn_recent_deleted_) {
+        auto it = recent_.find(series);
+        if (it == recent_.end()) continue;
+        auto& entries = it->second;
+        auto e = std::find_if(entries.begin(), entries.end(),
+                              [&](const RecentEntry& r) { return r.instance == instance; });
+        if (e == entries.end()) continue;
+        entries.erase(e);
+        --recent_rows_;
+        if (entries.empty()) recent_.erase(it);
+      }
+      for (std::int64_t series : txn_recent_dropped_) {
+        auto it = recent_.find(series);
+        if (it == recent_.end()) continue;
+        recent_rows_ -= it->second.size();
+        recent_.erase(it);
+      }
+    }
   } else {
+    if (!txn_recent_series_.empty()) {
+      // This transaction's instances are the newest entries of their series.
+      std::lock_guard lock(recent_mu_);
+      for (std::int64_t series : txn_recent_series_) {
+        auto it = recent_.find(series);
+        if (it == recent_.end()) continue;
+        auto& entries = it->second;
+        while (!entries.empty() && entries.back().instance >= txn_first_instance_) {
+          entries.pop_back();
+          --recent_rows_;
+        }
+        if (entries.empty()) recent_.erase(it);
+      }
+    }
     // The rolled-back tables and series do not exist: forget their statements and ids.
     // Instance ids are not reused (a gap is harmless).
     for (int p : txn_new_partitions_) {
@@ -353,11 +474,129 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
   txn_new_attrs_.clear();
   txn_new_partitions_.clear();
   txn_new_series_.clear();
+  txn_recent_series_.clear();
+  txn_recent_deleted_.clear();
+  txn_recent_dropped_.clear();
+  txn_first_new_series_ = 0;
   if (series_cache_.size() > kSeriesCacheMax) {
     series_cache_.clear();
     series_cache_.rehash(0);  // give the bucket array back too
   }
   txn_first_instance_ = next_instance_;
+}
+
+Status SqliteEntityStore::DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
+                                       std::size_t* deleted) {
+  *deleted = 0;
+  sqlite3* db = write_conn_->db;
+  sqlite3_stmt* del = write_conn_->recent_delete.get();
+  for (std::int64_t instance : instances) {
+    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, instance));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
+    if (sqlite3_changes(db) == 0) continue;
+    ++*deleted;
+    txn_recent_deleted_.emplace_back(series, instance);
+  }
+  return Status::OK();
+}
+
+bool SqliteEntityStore::HistoryMergeDue() const {
+  if (merge_paused_) return false;
+  if (merge_bound_ != 0) return merge_automatic_;
+  return recent_rows_ >= options_.history_merge_rows;
+}
+
+Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
+  if (merge_bound_ == 0) {
+    if (recent_rows_ == 0) return Status::OK();
+    merge_automatic_ = automatic;
+    // No transaction is open: every instance below next_instance_ is committed (or was
+    // rolled back and has no row).
+    merge_bound_ = next_instance_ - 1;
+    merge_series_.clear();
+    merge_series_.reserve(recent_.size());
+    for (const auto& [series, entries] : recent_) merge_series_.push_back(series);
+    // Series ids are given out in order, so each series' rows sit next to its neighbours'
+    // in the month index: in id order the merge walks the index once.
+    std::sort(merge_series_.begin(), merge_series_.end());
+    merge_next_ = 0;
+  }
+  const std::size_t resume = merge_next_;
+  sqlite3* db = write_conn_->db;
+  bool last = false;
+  Status s = StepDone(db, write_conn_->begin.get(), "cannot begin transaction");
+  if (s.ok()) s = MergeChunk(&last);
+  if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
+  if (!s.ok() && sqlite3_get_autocommit(db) == 0) {
+    Status r = StepDone(db, write_conn_->rollback.get(), "cannot roll back transaction");
+    if (!r.ok()) spdlog::error("sqlite store: {}", r.message());
+  }
+  HistoryTransactionEnded(s.ok());
+  if (!s.ok()) {
+    spdlog::warn("sqlite store: history merge step failed (retried after the next commit): {}",
+                 s.message());
+    merge_next_ = resume;
+    merge_paused_ = true;
+    return s;
+  }
+  if (!last) return Status::OK();
+  // history_recent no longer holds anything up to the bound.
+  {
+    std::lock_guard lock(recent_mu_);
+    for (auto it = recent_.begin(); it != recent_.end();) {
+      auto& entries = it->second;
+      auto keep = std::find_if(entries.begin(), entries.end(),
+                               [&](const RecentEntry& e) { return e.instance > merge_bound_; });
+      recent_rows_ -= static_cast<std::size_t>(keep - entries.begin());
+      entries.erase(entries.begin(), keep);
+      if (entries.empty()) {
+        it = recent_.erase(it);
+      } else {
+        entries.shrink_to_fit();
+        ++it;
+      }
+    }
+  }
+  spdlog::debug("sqlite store: merged history up to instance {} ({} series)", merge_bound_,
+                merge_series_.size());
+  merge_bound_ = 0;
+  merge_series_.clear();
+  merge_series_.shrink_to_fit();
+  merge_next_ = 0;
+  return Status::OK();
+}
+
+Status SqliteEntityStore::MergeChunk(bool* last) {
+  sqlite3* db = write_conn_->db;
+  std::size_t rows = 0;
+  while (merge_next_ < merge_series_.size() && rows < options_.history_merge_chunk) {
+    // recent_ changes only on this thread, so reading it needs no lock.
+    auto it = recent_.find(merge_series_[merge_next_++]);
+    if (it == recent_.end()) continue;  // deleted meanwhile
+    for (const RecentEntry& e : it->second) {
+      if (e.instance > merge_bound_) break;
+      const int partition = PartitionOf(e.time);
+      DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
+      Status s;
+      sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kMerge, PartitionSql, &s);
+      if (stmt == nullptr) return s;
+      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, e.instance));
+      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot merge history instance"));
+      ++rows;
+    }
+  }
+  *last = merge_next_ == merge_series_.size();
+  if (!*last) {
+    // Where to go on after a crash, committed with the rows it describes.
+    sqlite3_stmt* put = write_conn_->merge_state_put.get();
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, merge_bound_));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, merge_series_[merge_next_ - 1]));
+    return StepDone(db, put, "cannot write history state");
+  }
+  sqlite3_stmt* trim = write_conn_->recent_trim.get();
+  DOTHI_RETURN_IF_ERROR(BindInt(db, trim, 1, merge_bound_));
+  DOTHI_RETURN_IF_ERROR(StepDone(db, trim, "cannot trim recent history"));
+  return StepDone(db, write_conn_->merge_state_clear.get(), "cannot write history state");
 }
 
 Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
@@ -375,6 +614,13 @@ Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
     if (stmt == nullptr) return s;
     DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
     DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
+  }
+  if (auto it = recent_.find(series); it != recent_.end()) {
+    std::vector<std::int64_t> instances;
+    for (const RecentEntry& e : it->second) instances.push_back(e.instance);
+    std::size_t deleted = 0;
+    DOTHI_RETURN_IF_ERROR(DeleteRecent(series, instances, &deleted));
+    txn_recent_dropped_.push_back(series);
   }
   StmtPtr del;
   DOTHI_RETURN_IF_ERROR(Prepare(db, "DELETE FROM history_series WHERE id = ?1", &del));
@@ -426,6 +672,10 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
       std::vector<int> parts = PartitionsSnapshot(nullptr);
       parts.insert(parts.end(), txn_new_partitions_.begin(), txn_new_partitions_.end());
       for (const auto& [id, dataset] : series) {
+        // The instance is in history_recent, in its month, or in both while a merge has
+        // copied it and not yet emptied history_recent: delete every copy.
+        std::size_t found = 0;
+        DOTHI_RETURN_IF_ERROR(DeleteRecent(id, {edit.instance}, &found));
         for (int p : parts) {
           Status s;
           sqlite3_stmt* del = write_conn_->PartitionStmt(p, kDeleteInstance, PartitionSql, &s);
@@ -434,27 +684,31 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
           DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, edit.instance));
           DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
           if (sqlite3_changes(db) == 0) continue;
-          *affected = 1;
-          if (edit.kind == HistoryEdit::Kind::kReplaceInstance && !edit.instances.empty()) {
-            // Same instance id, possibly a new time (and so another partition).
-            HistoryInstance inst = edit.instances.front();
-            inst.attr = edit.attr;
-            inst.dataset_id = dataset;
-            const int target = PartitionOf(inst.time);
-            DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
-            sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql, &s);
-            if (ins == nullptr) return s;
-            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, id));
-            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, inst.time));
-            DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, edit.instance));
-            if (inst.number && sqlite3_bind_double(ins, 4, *inst.number) != SQLITE_OK) {
-              return SqliteError(db, "cannot bind number");
-            }
-            DOTHI_RETURN_IF_ERROR(BindBlob(db, ins, 5, inst.bytes));
-            DOTHI_RETURN_IF_ERROR(StepDone(db, ins, "cannot write history instance"));
-          }
-          return Status::OK();
+          found = 1;
+          break;
         }
+        if (found == 0) continue;
+        *affected = 1;
+        if (edit.kind == HistoryEdit::Kind::kReplaceInstance && !edit.instances.empty()) {
+          // Same instance id, possibly a new time (and so another partition).
+          HistoryInstance inst = edit.instances.front();
+          inst.attr = edit.attr;
+          inst.dataset_id = dataset;
+          const int target = PartitionOf(inst.time);
+          DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
+          Status s;
+          sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql, &s);
+          if (ins == nullptr) return s;
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, id));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, inst.time));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, edit.instance));
+          if (inst.number && sqlite3_bind_double(ins, 4, *inst.number) != SQLITE_OK) {
+            return SqliteError(db, "cannot bind number");
+          }
+          DOTHI_RETURN_IF_ERROR(BindBlob(db, ins, 5, inst.bytes));
+          DOTHI_RETURN_IF_ERROR(StepDone(db, ins, "cannot write history instance"));
+        }
+        return Status::OK();
       }
       return Status::OK();
     }
@@ -533,6 +787,15 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
       if (PartitionStart(p) < cutoff) parts.push_back(p);
     }
     for (std::int64_t id : ids) {
+      if (auto it = recent_.find(id); it != recent_.end()) {
+        std::vector<std::int64_t> old;
+        for (const RecentEntry& e : it->second) {
+          if (e.time < cutoff) old.push_back(e.instance);
+        }
+        std::size_t deleted = 0;
+        DOTHI_RETURN_IF_ERROR(DeleteRecent(id, old, &deleted));
+        step->rows_deleted += deleted;
+      }
       for (int p : parts) {
         Status s;
         sqlite3_stmt* del = write_conn_->PartitionStmt(p, kPruneSeries, PartitionSql, &s);
@@ -645,6 +908,18 @@ Result<std::vector<HistorySeries>> SqliteEntityStore::ListSeries(std::string_vie
 Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t series,
                                      const HistoryRange& range, const HistoryRowFn& fn) {
   if (range.from >= range.to) return Status::OK();
+  // The series' instances waiting in history_recent, as the writer knows them now. Taken
+  // before the read snapshot: an entry is added before its row commits and dropped only
+  // after its row is gone, so the list names every row the snapshot can hold there.
+  std::vector<RecentEntry> waiting;
+  {
+    std::lock_guard lock(recent_mu_);
+    if (auto it = recent_.find(series); it != recent_.end()) {
+      for (const RecentEntry& e : it->second) {
+        if (e.time >= range.from && e.time < range.to) waiting.push_back(e);
+      }
+    }
+  }
   Result<std::unique_ptr<Connection>> acquired = AcquireReader();
   if (!acquired.ok()) return acquired.status();
   ReadLease conn(this, std::move(acquired).value());
@@ -659,8 +934,8 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
   parts.erase(std::remove_if(parts.begin(), parts.end(),
                              [&](int p) { return p < first || p > last; }),
               parts.end());
-  if (parts.empty()) return Status::OK();
-  // One read transaction over every month, so the window is one snapshot.
+  if (parts.empty() && waiting.empty()) return Status::OK();
+  // One read transaction over every month and history_recent, so the window is one snapshot.
   DOTHI_RETURN_IF_ERROR(StepDone(db, conn->read_begin.get(), "cannot begin read"));
   struct EndRead {
     sqlite3* db;
@@ -668,6 +943,15 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
     ~EndRead() { (void)StepDone(db, end, "cannot end read"); }
   } end_read{db, conn->read_end.get()};
 
+  // Rows copied out of their statements, for the recent rows and the newest-last_n walk.
+  struct Kept {
+    std::int64_t time, instance;
+    std::optional<double> number;
+    std::string bytes;
+    bool operator<(const Kept& o) const {
+      return time != o.time ? time < o.time : instance < o.instance;
+    }
+  };
   auto read_row = [&](sqlite3_stmt* stmt, HistoryRow& row) {
     row.time = sqlite3_column_int64(stmt, 0);
     row.instance = sqlite3_column_int64(stmt, 1);
@@ -675,8 +959,32 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
     else row.number = sqlite3_column_double(stmt, 2);
     row.bytes = range.need_bytes ? ColumnView(stmt, 3) : std::string_view();
   };
+  auto emit = [&](const Kept& k) {
+    HistoryRow row{k.time, k.instance, k.number, k.bytes};
+    return fn(row);
+  };
+
+  // The waiting rows this snapshot holds, oldest first.
+  std::vector<Kept> recent;
+  {
+    sqlite3_stmt* get = conn->recent_get.get();
+    HistoryRow row;
+    for (const RecentEntry& e : waiting) {
+      ResetOnExit reset(get);
+      DOTHI_RETURN_IF_ERROR(BindInt(db, get, 1, e.instance));
+      int rc = sqlite3_step(get);
+      if (rc == SQLITE_DONE) continue;  // not committed yet, or merged and trimmed
+      if (rc != SQLITE_ROW) return SqliteError(db, "cannot read recent history");
+      read_row(get, row);
+      recent.push_back({row.time, row.instance, row.number, std::string(row.bytes)});
+    }
+    std::sort(recent.begin(), recent.end());
+  }
 
   if (range.last_n == 0) {
+    // Months in order, each oldest first, with the recent rows merged in. A merge that has
+    // copied a row and not yet trimmed history_recent leaves it in both: it goes out once.
+    std::size_t next = 0;
     const int kind = range.need_bytes ? kRangeRows : kRangeNumbers;
     for (int p : parts) {
       Status s;
@@ -693,6 +1001,12 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
       HistoryRow row;
       while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         read_row(stmt, row);
+        for (; next < recent.size(); ++next) {
+          const Kept& r = recent[next];
+          if (r.time > row.time || (r.time == row.time && r.instance >= row.instance)) break;
+          if (!emit(r)) return Status::OK();
+        }
+        if (next < recent.size() && recent[next].instance == row.instance) ++next;  // a copy
         if (!fn(row)) return Status::OK();
       }
       if (rc != SQLITE_DONE) {
@@ -702,15 +1016,14 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
         return SqliteError(db, "cannot read history");
       }
     }
+    for (; next < recent.size(); ++next) {
+      if (!emit(recent[next])) break;
+    }
     return Status::OK();
   }
 
-  // The newest last_n: walk the months backwards, then hand them out oldest first.
-  struct Kept {
-    std::int64_t time, instance;
-    std::optional<double> number;
-    std::string bytes;
-  };
+  // The newest last_n: walk the months backwards, then add the recent rows, drop copies
+  // and hand the newest last_n out oldest first.
   std::vector<Kept> kept;
   const int kind = range.need_bytes ? kLastRows : kLastNumbers;
   for (auto it = parts.rbegin(); it != parts.rend() && kept.size() < range.last_n; ++it) {
@@ -736,9 +1049,15 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
       return SqliteError(db, "cannot read history");
     }
   }
-  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
-    HistoryRow row{it->time, it->instance, it->number, it->bytes};
-    if (!fn(row)) break;
+  kept.insert(kept.end(), std::make_move_iterator(recent.begin()),
+              std::make_move_iterator(recent.end()));
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end(),
+                         [](const Kept& a, const Kept& b) { return a.instance == b.instance; }),
+             kept.end());
+  const std::size_t skip = kept.size() > range.last_n ? kept.size() - range.last_n : 0;
+  for (std::size_t i = skip; i < kept.size(); ++i) {
+    if (!emit(kept[i])) break;
   }
   return Status::OK();
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/time.h"
@@ -10,7 +13,9 @@
 #include "storage/sqlite/sqlite_entity_store.h"
 
 // The SQLite store's temporal history: series, month partitions, windows and lastN, the
-// temporal API's edits, retention, and a failed transaction leaving nothing behind.
+// temporal API's edits, retention, and a failed transaction leaving nothing behind. Each
+// test runs twice: with new instances of existing series left in history_recent, and with
+// them merged into their months before every read (docs/decisions/0005).
 namespace dothi::storage {
 namespace {
 
@@ -39,18 +44,33 @@ EntityWrite WriteWith(std::string tenant, std::vector<HistoryInstance> history) 
   return w;
 }
 
-class HistoryStoreTest : public ::testing::Test {
+enum class Layout { kRecent, kMerged };
+
+class HistoryStoreTest : public ::testing::TestWithParam<Layout> {
  protected:
   void SetUp() override { Reopen(); }
   void Reopen() {
     store_.reset();
     SqliteOptions o;
     o.path = (dir_.path() / "h.db").string();
+    o.history_merge_rows = SIZE_MAX;  // merges run only when a test asks
+    o.history_merge_chunk = 2;        // and take several steps
+    o.history_merge_on_close = false;
     store_ = std::make_unique<SqliteEntityStore>(o);
     ASSERT_TRUE(store_->Open().ok());
   }
+  bool merged() const { return GetParam() == Layout::kMerged; }
+  // kMerged: runs merge steps until history_recent is empty.
+  void Settle() {
+    if (!merged()) return;
+    for (int i = 0; i < 10000 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
+      ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+    }
+    ASSERT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  }
   // (time, number) of a series in a range.
   std::vector<std::pair<std::int64_t, double>> Read(std::string_view tenant, HistoryRange r = {}) {
+    Settle();
     std::vector<std::pair<std::int64_t, double>> out;
     Result<std::vector<HistorySeries>> series = store_->ListSeries(tenant, kId);
     EXPECT_TRUE(series.ok());
@@ -67,13 +87,21 @@ class HistoryStoreTest : public ::testing::Test {
   std::unique_ptr<SqliteEntityStore> store_;
 };
 
-TEST_F(HistoryStoreTest, InstancesAcrossMonthsReadBackInTimeOrderWithinTheWindow) {
+TEST_P(HistoryStoreTest, InstancesAcrossMonthsReadBackInTimeOrderWithinTheWindow) {
   const std::int64_t oct = At("2026-10-31T23:00:00Z"), nov = At("2026-11-01T01:00:00Z"),
                      dec = At("2026-12-05T00:00:00Z");
   // Written out of order, in two commits.
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(dec, 3), Inst(oct, 1)})}).ok());
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(nov, 2)})}).ok());
-  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611, 202612}));
+  // The new series went straight to its months; the later instance waits in history_recent
+  // until a merge takes it to November.
+  Settle();
+  if (merged()) {
+    EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611, 202612}));
+  } else {
+    EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202612}));
+    EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 1u);
+  }
   using P = std::vector<std::pair<std::int64_t, double>>;
   EXPECT_EQ(Read("city"), (P{{oct, 1}, {nov, 2}, {dec, 3}}));
   // [from, to): the bound at `to` is out, the one at `from` in.
@@ -100,10 +128,11 @@ TEST_F(HistoryStoreTest, InstancesAcrossMonthsReadBackInTimeOrderWithinTheWindow
   }).ok());
 }
 
-TEST_F(HistoryStoreTest, InstanceIdsAreNeverReusedAcrossRestarts) {
+TEST_P(HistoryStoreTest, InstanceIdsAreNeverReusedAcrossRestarts) {
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(At("2026-11-01T00:00:00Z"), 1)})}).ok());
   std::vector<std::int64_t> ids;
   auto collect = [&] {
+    Settle();
     ids.clear();
     Result<std::vector<HistorySeries>> series = store_->ListSeries("city", kId);
     ASSERT_TRUE(store_->ReadSeries("city", series->front().id, HistoryRange{}, [&](const HistoryRow& r) {
@@ -121,7 +150,7 @@ TEST_F(HistoryStoreTest, InstanceIdsAreNeverReusedAcrossRestarts) {
   EXPECT_GT(ids[1], first);
 }
 
-TEST_F(HistoryStoreTest, TemporalEditsReplaceAndDeleteInstancesSeriesAndEntities) {
+TEST_P(HistoryStoreTest, TemporalEditsReplaceAndDeleteInstancesSeriesAndEntities) {
   const std::int64_t t1 = At("2026-11-01T00:00:00Z"), t2 = At("2026-11-01T01:00:00Z");
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(t1, 1), Inst(t2, 2), Inst(t1, 9, "urn:ds:b")})}).ok());
   std::int64_t first = 0;
@@ -172,7 +201,7 @@ TEST_F(HistoryStoreTest, TemporalEditsReplaceAndDeleteInstancesSeriesAndEntities
   EXPECT_FALSE(store_->GetHistoryEntity("city", kId)->has_value());
 }
 
-TEST_F(HistoryStoreTest, RetentionDeletesOldInstancesInStepsAndDropsEmptyMonths) {
+TEST_P(HistoryStoreTest, RetentionDeletesOldInstancesInStepsAndDropsEmptyMonths) {
   const std::int64_t old1 = At("2025-01-10T00:00:00Z"), old2 = At("2025-02-10T00:00:00Z"),
                      recent = At("2026-11-20T00:00:00Z");
   std::vector<EntityWrite> writes;
@@ -212,7 +241,7 @@ TEST_F(HistoryStoreTest, RetentionDeletesOldInstancesInStepsAndDropsEmptyMonths)
   EXPECT_EQ(tenants->size(), 2u);
 }
 
-TEST_F(HistoryStoreTest, AFailedTransactionLeavesNoSeriesPartitionOrInstance) {
+TEST_P(HistoryStoreTest, AFailedTransactionLeavesNoSeriesPartitionOrInstance) {
   store_->FailNextTransactionForTesting();
   Status s = store_->Commit({WriteWith("city", {Inst(At("2030-05-01T00:00:00Z"), 1)})});
   EXPECT_FALSE(s.ok());
@@ -224,6 +253,256 @@ TEST_F(HistoryStoreTest, AFailedTransactionLeavesNoSeriesPartitionOrInstance) {
   using P = std::vector<std::pair<std::int64_t, double>>;
   EXPECT_EQ(Read("city"), (P{{At("2030-05-01T00:00:00Z"), 1}}));
 }
+
+// Merges driven step by step: two series of ten waiting instances each, merged two rows'
+// worth per step, so the first step copies series A and leaves B for the next.
+class HistoryMergeTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kA = "urn:ngsi-ld:WaterObserved:A";
+  static constexpr const char* kB = "urn:ngsi-ld:WaterObserved:B";
+
+  void SetUp() override { Reopen(); }
+  // By default the store is left as a crash would leave it: no merge at Close().
+  void Reopen(std::size_t merge_rows = SIZE_MAX, bool merge_on_close = false) {
+    store_.reset();
+    SqliteOptions o;
+    o.path = (dir_.path() / "m.db").string();
+    o.history_merge_rows = merge_rows;
+    o.history_merge_chunk = 2;
+    o.history_merge_on_close = merge_on_close;
+    store_ = std::make_unique<SqliteEntityStore>(o);
+    ASSERT_TRUE(store_->Open().ok());
+  }
+  static EntityWrite Update(const char* id, std::int64_t t, double v) {
+    EntityWrite w = EntityWrite::Put("city", id, "b");
+    w.history = {Inst(t, v)};
+    return w;
+  }
+  // Creates A and B (their first instances go to the months), then ten updates of each in
+  // commits of their own (they wait in history_recent).
+  void WriteTwoSeries() {
+    ASSERT_TRUE(store_->Commit({Update(kA, T(0), 0), Update(kB, T(0), 100)}).ok());
+    for (int i = 1; i <= 10; ++i) {
+      ASSERT_TRUE(store_->Commit({Update(kA, T(i), i)}).ok());
+      ASSERT_TRUE(store_->Commit({Update(kB, T(i), 100 + i)}).ok());
+    }
+  }
+  // Instance i of a series is at T(i): one a day from the end of October, across two months.
+  static std::int64_t T(int i) { return At("2026-10-28T00:00:00Z") + i * 86'400'000'000LL; }
+  struct Row {
+    std::int64_t time, instance;
+    double value;
+  };
+  std::vector<Row> Rows(const char* id, HistoryRange r = {}) {
+    std::vector<Row> out;
+    Result<std::vector<HistorySeries>> series = store_->ListSeries("city", id);
+    EXPECT_TRUE(series.ok());
+    if (!series.ok() || series->empty()) return out;
+    EXPECT_TRUE(store_->ReadSeries("city", series->front().id, r, [&](const HistoryRow& row) {
+      out.push_back({row.time, row.instance, row.number.value_or(-1)});
+      return true;
+    }).ok());
+    return out;
+  }
+  static std::vector<double> Values(const std::vector<Row>& rows) {
+    std::vector<double> v;
+    for (const Row& r : rows) v.push_back(r.value);
+    return v;
+  }
+  static std::vector<double> Range(double from, double to) {
+    std::vector<double> v;
+    for (double x = from; x <= to; ++x) v.push_back(x);
+    return v;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteEntityStore> store_;
+};
+
+TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndARestart) {
+  WriteTwoSeries();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610}));
+  const std::vector<double> a = Range(0, 10), b = Range(100, 110);
+  EXPECT_EQ(Values(Rows(kA)), a);
+  EXPECT_EQ(Values(Rows(kB)), b);
+  HistoryRange last3;
+  last3.last_n = 3;
+  EXPECT_EQ(Values(Rows(kA, last3)), (std::vector<double>{8, 9, 10}));
+  HistoryRange november{At("2026-11-01T00:00:00Z"), At("2026-11-03T00:00:00Z")};
+  EXPECT_EQ(Values(Rows(kA, november)), (std::vector<double>{4, 5}));
+
+  // First step: A is copied into its months and still in history_recent too; each instance
+  // is read once.
+  ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
+  EXPECT_EQ(Values(Rows(kA)), a);
+  EXPECT_EQ(Values(Rows(kA, last3)), (std::vector<double>{8, 9, 10}));
+  EXPECT_EQ(Values(Rows(kA, november)), (std::vector<double>{4, 5}));
+
+  // A crash in the middle: both copies of A survive; the merge goes on by itself after the
+  // restart with B (copying A again would show A's instances twice).
+  Reopen();
+  EXPECT_EQ(Values(Rows(kA)), a);
+  EXPECT_EQ(Values(Rows(kB)), b);
+  for (int i = 0; i < 3 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
+    ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+  }
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(Values(Rows(kA)), a);
+  EXPECT_EQ(Values(Rows(kB)), b);
+  EXPECT_EQ(Values(Rows(kB, last3)), (std::vector<double>{108, 109, 110}));
+  Reopen();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(Values(Rows(kA)), a);
+  EXPECT_EQ(Values(Rows(kB)), b);
+}
+
+TEST_F(HistoryMergeTest, ACleanCloseMergesWhatWaits) {
+  Reopen(SIZE_MAX, /*merge_on_close=*/true);
+  WriteTwoSeries();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
+  Reopen();  // the store above merges as it closes
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
+  EXPECT_EQ(Values(Rows(kA)), Range(0, 10));
+  EXPECT_EQ(Values(Rows(kB)), Range(100, 110));
+}
+
+TEST_F(HistoryMergeTest, EditsReachInstancesWaitingOrHalfwayMerged) {
+  WriteTwoSeries();
+  ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());  // A in both places, B waiting
+  const std::vector<Row> a = Rows(kA), b = Rows(kB);
+  ASSERT_EQ(a.size(), 11u);
+  ASSERT_EQ(b.size(), 11u);
+  auto edit = [&](HistoryEdit::Kind kind, const char* id, std::int64_t instance) {
+    HistoryEdit e;
+    e.kind = kind;
+    e.tenant = "city";
+    e.entity = id;
+    e.attr = kLevel;
+    e.instance = instance;
+    if (kind == HistoryEdit::Kind::kReplaceInstance) e.instances.push_back(Inst(T(20), 55));
+    return e;
+  };
+  // A's instance 3 is in its month and in history_recent; B's instance 4 only waits.
+  Result<std::vector<std::size_t>> done = store_->EditHistory(
+      {edit(HistoryEdit::Kind::kDeleteInstance, kA, a[3].instance),
+       edit(HistoryEdit::Kind::kReplaceInstance, kB, b[4].instance)});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(*done, (std::vector<std::size_t>{1, 1}));
+  std::vector<double> want_a = Range(0, 10);
+  want_a.erase(want_a.begin() + 3);
+  std::vector<double> want_b = Range(100, 110);
+  want_b.erase(want_b.begin() + 4);
+  want_b.push_back(55);  // replaced, now at T(20)
+  EXPECT_EQ(Values(Rows(kA)), want_a);
+  EXPECT_EQ(Values(Rows(kB)), want_b);
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 18u);
+  // The merge finishes without bringing either back.
+  for (int i = 0; i < 3 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
+    ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+  }
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(Values(Rows(kA)), want_a);
+  EXPECT_EQ(Values(Rows(kB)), want_b);
+  Reopen();
+  EXPECT_EQ(Values(Rows(kA)), want_a);
+  EXPECT_EQ(Values(Rows(kB)), want_b);
+}
+
+TEST_F(HistoryMergeTest, DeletingASeriesOrPruningTakesItsWaitingInstancesToo) {
+  WriteTwoSeries();
+  HistoryEdit del;
+  del.kind = HistoryEdit::Kind::kDeleteAttr;
+  del.tenant = "city";
+  del.entity = kA;
+  del.attr = kLevel;
+  ASSERT_EQ(*store_->EditHistory({del}), (std::vector<std::size_t>{1}));
+  EXPECT_TRUE(Rows(kA).empty());
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 10u);
+  // Retention before T(5) keeps B's instances 5..10 (its 1..4 wait in history_recent).
+  std::size_t deleted = 0;
+  for (std::int64_t after = 0;;) {
+    Result<PruneStep> step = store_->PruneHistory("city", T(5), after, 10);
+    ASSERT_TRUE(step.ok()) << step.status().ToString();
+    deleted += step->rows_deleted;
+    after = step->next_series;
+    if (step->done) break;
+  }
+  EXPECT_EQ(deleted, 5u);
+  EXPECT_EQ(Values(Rows(kB)), Range(105, 110));
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 6u);
+  Reopen();
+  EXPECT_TRUE(Rows(kA).empty());
+  EXPECT_EQ(Values(Rows(kB)), Range(105, 110));
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 6u);
+}
+
+TEST_F(HistoryMergeTest, AFailedTransactionForgetsItsWaitingInstances) {
+  WriteTwoSeries();
+  store_->FailNextTransactionForTesting();
+  EXPECT_FALSE(store_->Commit({Update(kA, T(11), 11), Update(kB, T(11), 111)}).ok());
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
+  EXPECT_EQ(Values(Rows(kA)), Range(0, 10));
+}
+
+// Merges run by themselves (every 64 waiting rows, one row per step) while commits and reads
+// go on: no read sees an instance twice, out of order, or loses one a read before it saw.
+TEST_F(HistoryMergeTest, ReadsBesideAutomaticMergesSeeEveryInstanceOnceInOrder) {
+  Reopen(64);
+  constexpr int kSeries = 8, kUpdates = 150;
+  auto id = [](int s) { return "urn:ngsi-ld:WaterObserved:" + std::to_string(s); };
+  std::vector<EntityWrite> first;
+  for (int s = 0; s < kSeries; ++s) {
+    EntityWrite w = EntityWrite::Put("city", id(s), "b");
+    w.history = {Inst(T(0), 0)};
+    first.push_back(std::move(w));
+  }
+  ASSERT_TRUE(store_->Commit(std::move(first)).ok());
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int i = 1; i <= kUpdates; ++i) {
+      for (int s = 0; s < kSeries; ++s) {
+        EntityWrite w = EntityWrite::Put("city", id(s), "b");
+        // Times not in write order: every third goes back a little.
+        w.history = {Inst(T(i) - (i % 3 == 0 ? 40'000'000'000LL : 0), i)};
+        EXPECT_TRUE(store_->Commit({std::move(w)}).ok());
+      }
+    }
+    writing = false;
+  });
+  std::vector<std::size_t> seen(kSeries, 0);
+  std::size_t reads = 0;
+  bool ordered = true;
+  while (writing || reads < 2 * kSeries) {
+    for (int s = 0; s < kSeries && ordered; ++s) {
+      std::vector<Row> rows = Rows(id(s).c_str());
+      for (std::size_t i = 1; i < rows.size(); ++i) {
+        const Row &p = rows[i - 1], &r = rows[i];
+        if (p.time > r.time || (p.time == r.time && p.instance >= r.instance)) ordered = false;
+      }
+      EXPECT_GE(rows.size(), seen[s]) << "series " << s;
+      seen[s] = rows.size();
+      ++reads;
+    }
+    if (!ordered) break;
+  }
+  writer.join();
+  EXPECT_TRUE(ordered);
+  for (int i = 0; i < 100 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
+    ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+  }
+  for (int s = 0; s < kSeries; ++s) EXPECT_EQ(Rows(id(s).c_str()).size(), kUpdates + 1u);
+  EXPECT_GT(store_->HistoryPartitionsForTesting().size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, HistoryStoreTest,
+                         ::testing::Values(Layout::kRecent, Layout::kMerged),
+                         [](const ::testing::TestParamInfo<Layout>& info) {
+                           return info.param == Layout::kRecent ? "Recent" : "Merged";
+                         });
 
 }  // namespace
 }  // namespace dothi::storage
