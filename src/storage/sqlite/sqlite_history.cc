@@ -94,8 +94,11 @@ std::string PartitionSql(int partition, int kind) {
     case kFindInstance:
       return "SELECT t FROM " + t + " WHERE series = ?1 AND instance = ?2";
     case kMerge:
+      // ?1: a JSON array of instance ids, copied in its order (CROSS JOIN keeps json_each
+      // the outer loop).
       return "INSERT INTO " + t + " (instance, series, t, num, body) "
-             "SELECT instance, series, t, num, body FROM history_recent WHERE instance = ?1";
+             "SELECT r.instance, r.series, r.t, r.num, r.body FROM json_each(?1) AS j "
+             "CROSS JOIN history_recent AS r ON r.instance = j.value";
     default:
       return "SELECT 1 FROM " + t + " LIMIT 1";
   }
@@ -568,6 +571,8 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
 
 Status SqliteEntityStore::MergeChunk(bool* last) {
   sqlite3* db = write_conn_->db;
+  // The chunk's instance ids by month, in series order: one statement per month.
+  std::vector<std::pair<int, std::string>> months;
   std::size_t rows = 0;
   while (merge_next_ < merge_series_.size() && rows < options_.history_merge_chunk) {
     // recent_ changes only on this thread, so reading it needs no lock.
@@ -576,14 +581,22 @@ Status SqliteEntityStore::MergeChunk(bool* last) {
     for (const RecentEntry& e : it->second) {
       if (e.instance > merge_bound_) break;
       const int partition = PartitionOf(e.time);
-      DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
-      Status s;
-      sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kMerge, PartitionSql, &s);
-      if (stmt == nullptr) return s;
-      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, e.instance));
-      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot merge history instance"));
+      auto m = std::find_if(months.begin(), months.end(),
+                            [&](const auto& p) { return p.first == partition; });
+      if (m == months.end()) m = months.insert(months.end(), {partition, "["});
+      if (m->second.size() > 1) m->second.push_back(',');
+      m->second += std::to_string(e.instance);
       ++rows;
     }
+  }
+  for (auto& [partition, ids] : months) {
+    ids.push_back(']');
+    DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
+    Status s;
+    sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kMerge, PartitionSql, &s);
+    if (stmt == nullptr) return s;
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, ids));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot merge history instances"));
   }
   *last = merge_next_ == merge_series_.size();
   if (!*last) {
