@@ -177,6 +177,19 @@ Status ServerApp::Start() {
   p.metrics.AddCounter("dothi_store_commit_seconds_total", "Time spent in store transactions", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commit_micros_sum) / 1e6}};
   });
+  p.metrics.AddGauge("dothi_history_waiting_instances",
+                     "History instances waiting unindexed in history_recent", [sqlite] {
+                       return std::vector<http::Metrics::Sample>{{{}, double(sqlite->MergeStats().waiting)}};
+                     });
+  p.metrics.AddCounter("dothi_history_merged_instances_total",
+                       "History instances merged into their month tables", [sqlite] {
+                         return std::vector<http::Metrics::Sample>{{{}, double(sqlite->MergeStats().merged)}};
+                       });
+  p.metrics.AddCounter("dothi_history_merge_seconds_total", "Time spent in history merge transactions",
+                       [sqlite] {
+                         return std::vector<http::Metrics::Sample>{
+                             {{}, double(sqlite->MergeStats().merge_micros) / 1e6}};
+                       });
   service::SubscriptionService* subs = p.subscriptions.get();
   p.metrics.AddCounter("dothi_notifications_total", "Notifications by outcome: queued, delivered, failed (attempts), dropped (queue full)", [subs] {
     const service::SubscriptionStats st = subs->Stats();

@@ -73,6 +73,17 @@ test('/metrics counts requests by route and status, with a latency histogram', a
   const after = parseMetrics((await c.get('/metrics')).text);
   assert.ok(sample(after, 'dothi_store_commits_total').value > commits);
   assert.equal(sample(after, 'dothi_entities', { tenant: 'default' }).value, 2);
+
+  // History merge figures (docs/decisions/0005): a later write of an attribute waits in
+  // history_recent until a merge (--history-merge-rows, 65,536 here: not reached).
+  const waiting = sample(after, 'dothi_history_waiting_instances').value;
+  const id = 'urn:ngsi-ld:M:h';
+  assert.equal((await c.post(`${LD}/entities`, { id, type: 'M', p: { type: 'Property', value: 1 } })).status, 201);
+  assert.equal((await c.patch(`${LD}/entities/${enc(id)}/attrs`, { p: { type: 'Property', value: 2 } })).status, 204);
+  const later = parseMetrics((await c.get('/metrics')).text);
+  assert.equal(sample(later, 'dothi_history_waiting_instances').value, waiting + 1);
+  assert.equal(sample(later, 'dothi_history_merged_instances_total').value, 0);
+  assert.equal(sample(later, 'dothi_history_merge_seconds_total').value, 0);
 });
 
 test('X-Request-Id is echoed, or generated when absent', async () => {

@@ -8,10 +8,14 @@ import { rmSync } from 'node:fs';
 import { startServer, freshDataDir } from './lib/server.mjs';
 import { client, assertProblem, LD, enc } from './lib/http.mjs';
 
+// temporal_merged.test.mjs runs these tests again with extra server flags.
+const EXTRA_ARGS = globalThis.TEMPORAL_SERVER_ARGS ?? [];
+const start = (options = {}) => startServer({ ...options, args: [...EXTRA_ARGS, ...(options.args ?? [])] });
+
 let server;
 let c;
 before(async () => {
-  server = await startServer();
+  server = await start();
   c = client(server.url);
 });
 after(async () => {
@@ -507,7 +511,7 @@ test('POST /temporal/entityOperations/query takes the temporal query in the body
 
 test('more instances than --max-temporal-instances: 206 with a Content-Range and every attribute cut to it', async () => {
   const CAP = 5;
-  const paged = await startServer({ args: ['--max-temporal-instances', String(CAP)] });
+  const paged = await start({ args: ['--max-temporal-instances', String(CAP)] });
   try {
     const pc = client(paged.url);
     const id = 'urn:ngsi-ld:Vehicle:page';
@@ -598,7 +602,7 @@ test('the history of one tenant is invisible from another', async () => {
 test('every history instance acknowledged by a core write survives kill -9', async () => {
   const dataDir = freshDataDir();
   try {
-    const s1 = await startServer({ dataDir });
+    const s1 = await start({ dataDir });
     const t0 = Date.parse('2024-09-01T00:00:00Z');
     const LOOPS = 4;
     const PATCHES = 15;
@@ -640,7 +644,7 @@ test('every history instance acknowledged by a core write survives kill -9', asy
     assert.equal((await killed).signal, 'SIGKILL');
     assert.ok(acks >= KILL_AFTER);
 
-    const s2 = await startServer({ dataDir });
+    const s2 = await start({ dataDir });
     try {
       const c2 = client(s2.url);
       let checked = 0;
@@ -736,7 +740,7 @@ test('changes made while history was off are caught up, as current state, when i
   try {
     const id = 'urn:ngsi-ld:Gauge:off';
     const t0 = Date.parse('2024-08-01T00:00:00Z');
-    const off = await startServer({ dataDir, args: ['--history=false'] });
+    const off = await start({ dataDir, args: ['--history=false'] });
     try {
       const co = client(off.url);
       await ok(await co.post(`${LD}/entities`, { id, type: 'OffGauge', level: prop(1.5, t0) }), 201);
@@ -746,7 +750,7 @@ test('changes made while history was off are caught up, as current state, when i
     } finally {
       await off.stop();
     }
-    const on = await startServer({ dataDir });
+    const on = await start({ dataDir });
     try {
       const con = client(on.url);
       const r = await ok(await temporal(con, id), 200);
@@ -760,7 +764,7 @@ test('changes made while history was off are caught up, as current state, when i
       await on.stop();
     }
     // A second start does not record the current state again.
-    const again = await startServer({ dataDir });
+    const again = await start({ dataDir });
     try {
       const r = await ok(await temporal(client(again.url), id), 200);
       assert.equal(r.body.level.length, 2);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -100,6 +101,14 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::vector<int> HistoryPartitionsForTesting() const;
   // Instances waiting in history_recent (committed, or written by the open transaction).
   std::size_t HistoryRecentRowsForTesting() const;
+  // For /metrics: instances waiting in history_recent, instances merged into their months
+  // and time spent in merge transactions since open.
+  struct HistoryMergeStats {
+    std::size_t waiting = 0;
+    std::uint64_t merged = 0;
+    std::uint64_t merge_micros = 0;
+  };
+  HistoryMergeStats MergeStats() const;
   // Runs one merge step on the writer now, whatever history_merge_rows says (a merge starts
   // when none is under way and anything waits).
   Status MergeHistoryStepForTesting();
@@ -173,7 +182,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // carries an automatic one on by itself (one MergeHistoryStepForTesting started waits for
   // the next call).
   Status RunHistoryMergeStep(bool automatic);
-  Status MergeChunk(bool* last);
+  Status MergeChunk(bool* last, std::size_t* merged);  // merged: rows copied
   // Deletes the recent copies of the given instances of a series (in the open transaction;
   // the in-memory index forgets them when it commits).
   Status DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
@@ -254,6 +263,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::int64_t merge_bound_ = 0;
   std::vector<std::int64_t> merge_series_;
   std::size_t merge_next_ = 0;
+  std::atomic<std::uint64_t> merged_rows_{0};
+  std::atomic<std::uint64_t> merge_micros_{0};
   bool merge_automatic_ = false;  // started by HistoryMergeDue, not by a test
   bool merge_paused_ = false;     // a merge step failed: wait for the next good commit
   // Committed time partitions, guarded by partitions_mu_ (readers take a snapshot).

@@ -5,6 +5,7 @@
 // See sqlite_entity_store.h.
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <limits>
@@ -253,6 +254,17 @@ std::size_t SqliteEntityStore::HistoryRecentRowsForTesting() const {
   return recent_rows_;
 }
 
+SqliteEntityStore::HistoryMergeStats SqliteEntityStore::MergeStats() const {
+  HistoryMergeStats st;
+  {
+    std::lock_guard lock(recent_mu_);
+    st.waiting = recent_rows_;
+  }
+  st.merged = merged_rows_.load(std::memory_order_relaxed);
+  st.merge_micros = merge_micros_.load(std::memory_order_relaxed);
+  return st;
+}
+
 Status SqliteEntityStore::EnsurePartition(int partition) {
   if (partition == last_partition_) return Status::OK();  // the usual case: this month
   {
@@ -430,17 +442,23 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
       partitions_.insert(txn_new_partitions_.begin(), txn_new_partitions_.end());
     }
     if (!txn_recent_deleted_.empty() || !txn_recent_dropped_.empty()) {
+      // One pass over each series' entries (a retention step may delete thousands of one).
+      std::sort(txn_recent_deleted_.begin(), txn_recent_deleted_.end());
       std::lock_guard lock(recent_mu_);
-      for (const auto& [series, instance] : txn_recent_deleted_) {
-        auto it = recent_.find(series);
-        if (it == recent_.end()) continue;
-        auto& entries = it->second;
-        auto e = std::find_if(entries.begin(), entries.end(),
-                              [&](const RecentEntry& r) { return r.instance == instance; });
-        if (e == entries.end()) continue;
-        entries.erase(e);
-        --recent_rows_;
-        if (entries.empty()) recent_.erase(it);
+      for (auto group = txn_recent_deleted_.begin(); group != txn_recent_deleted_.end();) {
+        const std::int64_t series = group->first;
+        auto end = std::find_if(group, txn_recent_deleted_.end(),
+                                [&](const auto& d) { return d.first != series; });
+        if (auto it = recent_.find(series); it != recent_.end()) {
+          auto& entries = it->second;
+          auto gone = std::remove_if(entries.begin(), entries.end(), [&](const RecentEntry& e) {
+            return std::binary_search(group, end, std::make_pair(series, e.instance));
+          });
+          recent_rows_ -= static_cast<std::size_t>(entries.end() - gone);
+          entries.erase(gone, entries.end());
+          if (entries.empty()) recent_.erase(it);
+        }
+        group = end;
       }
       for (std::int64_t series : txn_recent_dropped_) {
         auto it = recent_.find(series);
@@ -527,14 +545,22 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
   const std::size_t resume = merge_next_;
   sqlite3* db = write_conn_->db;
   bool last = false;
+  std::size_t rows = 0;
+  const auto start = std::chrono::steady_clock::now();
   Status s = StepDone(db, write_conn_->begin.get(), "cannot begin transaction");
-  if (s.ok()) s = MergeChunk(&last);
+  if (s.ok()) s = MergeChunk(&last, &rows);
   if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
+  merge_micros_.fetch_add(static_cast<std::uint64_t>(
+                              std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count()),
+                          std::memory_order_relaxed);
   if (!s.ok() && sqlite3_get_autocommit(db) == 0) {
     Status r = StepDone(db, write_conn_->rollback.get(), "cannot roll back transaction");
     if (!r.ok()) spdlog::error("sqlite store: {}", r.message());
   }
   HistoryTransactionEnded(s.ok());
+  if (s.ok()) merged_rows_.fetch_add(rows, std::memory_order_relaxed);
   if (!s.ok()) {
     spdlog::warn("sqlite store: history merge step failed (retried after the next commit): {}",
                  s.message());
@@ -569,11 +595,11 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
   return Status::OK();
 }
 
-Status SqliteEntityStore::MergeChunk(bool* last) {
+Status SqliteEntityStore::MergeChunk(bool* last, std::size_t* merged) {
   sqlite3* db = write_conn_->db;
   // The chunk's instance ids by month, in series order: one statement per month.
   std::vector<std::pair<int, std::string>> months;
-  std::size_t rows = 0;
+  std::size_t& rows = *merged;
   while (merge_next_ < merge_series_.size() && rows < options_.history_merge_chunk) {
     // recent_ changes only on this thread, so reading it needs no lock.
     auto it = recent_.find(merge_series_[merge_next_++]);

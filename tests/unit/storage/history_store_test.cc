@@ -336,6 +336,8 @@ TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndAR
   // is read once.
   ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
   EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
+  EXPECT_EQ(store_->MergeStats().waiting, 20u);
+  EXPECT_EQ(store_->MergeStats().merged, 10u);
   EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
   EXPECT_EQ(Values(Rows(kA)), a);
   EXPECT_EQ(Values(Rows(kA, last3)), (std::vector<double>{8, 9, 10}));
