@@ -114,6 +114,16 @@ void SeriesKey(std::string_view tenant, std::string_view entity, std::string_vie
   key.append(dataset);
 }
 
+// FNV-1a: the digest's second half, unrelated to std::hash (the first).
+std::uint64_t Fnv1a(std::string_view s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, std::int64_t v) {
   if (sqlite3_bind_int64(stmt, index, v) != SQLITE_OK) return SqliteError(db, "cannot bind integer");
   return Status::OK();
@@ -326,9 +336,9 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
                                                  std::string_view attr, std::string_view dataset,
                                                  bool create) {
   SeriesKey(tenant, entity, attr, dataset, series_key_);
-  auto it = series_cache_.find(std::string_view(series_key_));
+  const SeriesDigest key{std::hash<std::string_view>{}(series_key_), Fnv1a(series_key_)};
+  auto it = series_cache_.find(key);
   if (it != series_cache_.end()) return it->second;
-  std::string key = series_key_;
   sqlite3* db = write_conn_->db;
   Result<std::int64_t> attr_key = AttrKey(attr, create);
   if (!attr_key.ok()) return attr_key.status();
@@ -360,7 +370,7 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
   }
   // Past its bound the cache starts over when the transaction ends (the keys of this
   // transaction's new series must stay forgettable until then).
-  series_cache_.emplace(std::move(key), id);
+  series_cache_.emplace(key, id);
   return id;
 }
 
@@ -489,7 +499,7 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
         it = it->first.first == p ? write_conn_->partition_stmts.erase(it) : std::next(it);
       }
     }
-    for (const std::string& key : txn_new_series_) series_cache_.erase(key);
+    for (const SeriesDigest& key : txn_new_series_) series_cache_.erase(key);
     for (const std::string& attr : txn_new_attrs_) attr_keys_.erase(attr);
   }
   txn_new_attrs_.clear();
