@@ -341,7 +341,7 @@ void SqliteEntityStore::WriterLoop() {
       return stopping_ || (!paused_ && (!queue_.empty() || HistoryMergeDue()));
     });
     if (queue_.empty()) {
-      if (stopping_) break;  // nothing left (a merge under way resumes at the next start)
+      if (stopping_) break;  // nothing left (Close() finishes a merge under way)
       // Idle: merge waiting history, one short transaction at a time so writes that arrive
       // meanwhile wait for one step at most.
       lock.unlock();
