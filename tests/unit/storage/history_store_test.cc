@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -498,6 +501,96 @@ TEST_F(HistoryMergeTest, ReadsBesideAutomaticMergesSeeEveryInstanceOnceInOrder) 
   }
   for (int s = 0; s < kSeries; ++s) EXPECT_EQ(Rows(id(s).c_str()).size(), kUpdates + 1u);
   EXPECT_GT(store_->HistoryPartitionsForTesting().size(), 1u);
+}
+
+// Random appends, temporal edits, series deletes, retention, merge steps (automatic every
+// 16 waiting rows, two rows a step, and forced ones) and restarts with or without a closing
+// merge, checked after every step against a model kept here: each entity's instances as
+// (time, value), with every time and value distinct so the order is fixed.
+TEST_F(HistoryMergeTest, RandomOperationsMatchAModel) {
+  constexpr int kEntities = 5;
+  auto id = [](int e) { return "urn:ngsi-ld:WaterObserved:r" + std::to_string(e); };
+  std::map<int, std::map<std::int64_t, double>> model;  // entity -> time -> value
+  std::mt19937 rng(20261124);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  double next_value = 1;
+  std::int64_t tick = 0;
+  // Distinct times over about three months (the minute varies, the microseconds count up).
+  auto fresh_time = [&] { return T(pick(90)) + (++tick) + pick(1440) * 60'000'000LL; };
+  auto check = [&](int step) {
+    for (int e = 0; e < kEntities; ++e) {
+      std::vector<double> want;
+      for (const auto& [t, v] : model[e]) want.push_back(v);
+      ASSERT_EQ(Values(Rows(id(e).c_str())), want) << "entity " << e << " after step " << step;
+      HistoryRange last2;
+      last2.last_n = 2;
+      std::vector<double> tail(want.size() > 2 ? want.end() - 2 : want.begin(), want.end());
+      ASSERT_EQ(Values(Rows(id(e).c_str(), last2)), tail) << "lastN, entity " << e << ", step " << step;
+    }
+  };
+  Reopen(16);
+  for (int step = 0; step < 400; ++step) {
+    const int op = pick(100);
+    const int e = pick(kEntities);
+    if (op < 55) {  // a commit of 1-3 writes, each 1-2 instances
+      std::vector<EntityWrite> writes;
+      const int n = 1 + pick(3);
+      for (int w = 0; w < n; ++w) {
+        const int we = pick(kEntities);
+        EntityWrite write = EntityWrite::Put("city", id(we), "b");
+        for (int k = 1 + pick(2); k > 0; --k) {
+          const std::int64_t t = fresh_time();
+          write.history.push_back(Inst(t, next_value));
+          model[we][t] = next_value++;
+        }
+        writes.push_back(std::move(write));
+      }
+      ASSERT_TRUE(store_->Commit(std::move(writes)).ok());
+    } else if (op < 70 && !model[e].empty()) {  // delete or replace one instance
+      std::vector<Row> rows = Rows(id(e).c_str());
+      ASSERT_FALSE(rows.empty());
+      const Row victim = rows[pick(static_cast<int>(rows.size()))];
+      HistoryEdit edit;
+      edit.tenant = "city";
+      edit.entity = id(e);
+      edit.attr = kLevel;
+      edit.instance = victim.instance;
+      model[e].erase(victim.time);
+      if (pick(2) == 0) {
+        edit.kind = HistoryEdit::Kind::kDeleteInstance;
+      } else {
+        edit.kind = HistoryEdit::Kind::kReplaceInstance;
+        const std::int64_t t = fresh_time();
+        edit.instances.push_back(Inst(t, next_value));
+        model[e][t] = next_value++;
+      }
+      ASSERT_EQ(*store_->EditHistory({edit}), (std::vector<std::size_t>{1})) << "step " << step;
+    } else if (op < 74) {  // delete the entity's series
+      HistoryEdit del;
+      del.kind = HistoryEdit::Kind::kDeleteAttr;
+      del.tenant = "city";
+      del.entity = id(e);
+      del.attr = kLevel;
+      ASSERT_TRUE(store_->EditHistory({del}).ok());
+      model[e].clear();
+    } else if (op < 78) {  // retention
+      const std::int64_t cutoff = T(pick(60));
+      for (std::int64_t after = 0;;) {
+        Result<PruneStep> s = store_->PruneHistory("city", cutoff, after, 2);
+        ASSERT_TRUE(s.ok()) << s.status().ToString();
+        after = s->next_series;
+        if (s->done) break;
+      }
+      for (auto& [ent, series] : model) series.erase(series.begin(), series.lower_bound(cutoff));
+    } else if (op < 93) {  // forced merge steps
+      for (int k = 1 + pick(3); k > 0; --k) ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+    } else {  // restart, as after a crash or a clean stop
+      Reopen(16, /*merge_on_close=*/pick(2) == 0);
+      if (pick(2) == 0) Reopen(16);
+    }
+    check(step);
+    if (HasFatalFailure()) return;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, HistoryStoreTest,
