@@ -355,12 +355,7 @@ void SqliteEntityStore::WriterLoop() {
       step.push_back(std::move(queue_.front()));
       queue_.pop_front();
       lock.unlock();
-      Status s = RunHistoryMergeStep(false);
-      {
-        std::lock_guard report_lock(report_mu_);
-        reports_.push_back({std::move(step), std::move(s)});
-      }
-      report_cv_.notify_one();
+      PostReport(std::move(step), RunHistoryMergeStep(false));
       lock.lock();
       continue;
     }
@@ -394,15 +389,19 @@ void SqliteEntityStore::WriterLoop() {
       for (const auto& r : batch) commits += r->is_commit ? 1 : 0;
       commits_.fetch_add(commits, std::memory_order_relaxed);
     }
-    {
-      std::lock_guard report_lock(report_mu_);
-      reports_.push_back({std::move(batch), std::move(s)});
-    }
-    report_cv_.notify_one();
+    PostReport(std::move(batch), std::move(s));
     // Under a steady load a merge step runs between group commits.
     if (HistoryMergeDue()) (void)RunHistoryMergeStep(true);
     lock.lock();
   }
+}
+
+void SqliteEntityStore::PostReport(std::vector<std::unique_ptr<Request>> batch, Status status) {
+  {
+    std::lock_guard report_lock(report_mu_);
+    reports_.push_back({std::move(batch), std::move(status)});
+  }
+  report_cv_.notify_one();
 }
 
 void SqliteEntityStore::ReporterLoop() {
@@ -420,17 +419,10 @@ void SqliteEntityStore::ReporterLoop() {
   }
 }
 
-Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch,
-                                     bool inject_failure) {
+Status SqliteEntityStore::InWriteTransaction(const std::function<Status()>& body) {
   sqlite3* db = write_conn_->db;
-  DOTHI_RETURN_IF_ERROR(StepDone(db, write_conn_->begin.get(), "cannot begin transaction"));
-  Status s;
-  for (const auto& r : batch) {
-    s = ApplyRequest(*r);
-    if (!s.ok()) break;
-  }
-  if (s.ok()) s = FinishHistoryTransaction();
-  if (s.ok() && inject_failure) s = Status::Unavailable("injected failure for testing");
+  Status s = StepDone(db, write_conn_->begin.get(), "cannot begin transaction");
+  if (s.ok()) s = body();
   if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
   // A failed statement or COMMIT may leave the transaction open; undo all of it.
   if (!s.ok() && sqlite3_get_autocommit(db) == 0) {
@@ -439,6 +431,16 @@ Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>
   }
   HistoryTransactionEnded(s.ok());
   return s;
+}
+
+Status SqliteEntityStore::ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch,
+                                     bool inject_failure) {
+  return InWriteTransaction([&]() -> Status {
+    for (const auto& r : batch) DOTHI_RETURN_IF_ERROR(ApplyRequest(*r));
+    DOTHI_RETURN_IF_ERROR(FinishHistoryTransaction());
+    if (inject_failure) return Status::Unavailable("injected failure for testing");
+    return Status::OK();
+  });
 }
 
 Status SqliteEntityStore::ApplyRequest(const Request& request) {

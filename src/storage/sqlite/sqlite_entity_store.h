@@ -153,7 +153,12 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   void Submit(std::unique_ptr<Request> request);
   Status SubmitAndWait(std::unique_ptr<Request> request);
   void WriterLoop();
+  // BEGIN, body, COMMIT on the writer connection; rolls back whatever a failure left open,
+  // then tells the history state how the transaction ended.
+  Status InWriteTransaction(const std::function<Status()>& body);
   Status ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch, bool inject_failure);
+  // Hands a finished batch (or merge step) and its outcome to the reporter thread.
+  void PostReport(std::vector<std::unique_ptr<Request>> batch, Status status);
   // Runs the callbacks of committed batches, in commit order, so the writer can start the
   // next transaction at once.
   void ReporterLoop();
@@ -183,6 +188,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // the next call).
   Status RunHistoryMergeStep(bool automatic);
   Status MergeChunk(bool* last, std::size_t* merged);  // merged: rows copied
+  // Series with waiting instances and ids above `after`, in id order (a merge's to-do list).
+  std::vector<std::int64_t> WaitingSeriesAfter(std::int64_t after) const;
   // Deletes the recent copies of the given instances of a series (in the open transaction;
   // the in-memory index forgets them when it commits).
   Status DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
@@ -265,7 +272,6 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // Changes of the open transaction, applied to recent_ when it ends.
   std::vector<std::int64_t> txn_recent_series_;                             // appended to
   std::vector<std::pair<std::int64_t, std::int64_t>> txn_recent_deleted_;  // (series, instance)
-  std::vector<std::int64_t> txn_recent_dropped_;                            // whole series
   std::int64_t txn_first_new_series_ = 0;  // the first series created in it (0: none)
   // A merge under way: instances up to merge_bound_ are copied, series merge_series_[i] for
   // i >= merge_next_ still to go (0 bound: none under way).

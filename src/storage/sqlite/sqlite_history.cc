@@ -240,10 +240,7 @@ Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
   merge_series_.clear();
   merge_next_ = 0;
   if (bound != 0) {
-    for (const auto& [series, entries] : recent_) {
-      if (series > through) merge_series_.push_back(series);
-    }
-    std::sort(merge_series_.begin(), merge_series_.end());
+    merge_series_ = WaitingSeriesAfter(through);
     merge_automatic_ = true;
   }
   return Status::OK();
@@ -451,7 +448,7 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
       std::lock_guard lock(partitions_mu_);
       partitions_.insert(txn_new_partitions_.begin(), txn_new_partitions_.end());
     }
-    if (!txn_recent_deleted_.empty() || !txn_recent_dropped_.empty()) {
+    if (!txn_recent_deleted_.empty()) {
       // One pass over each series' entries (a retention step may delete thousands of one).
       std::sort(txn_recent_deleted_.begin(), txn_recent_deleted_.end());
       std::lock_guard lock(recent_mu_);
@@ -469,12 +466,6 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
           if (entries.empty()) recent_.erase(it);
         }
         group = end;
-      }
-      for (std::int64_t series : txn_recent_dropped_) {
-        auto it = recent_.find(series);
-        if (it == recent_.end()) continue;
-        recent_rows_ -= it->second.size();
-        recent_.erase(it);
       }
     }
   } else {
@@ -507,7 +498,6 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
   txn_new_series_.clear();
   txn_recent_series_.clear();
   txn_recent_deleted_.clear();
-  txn_recent_dropped_.clear();
   txn_first_new_series_ = 0;
   if (series_cache_.size() > kSeriesCacheMax) {
     series_cache_.clear();
@@ -544,32 +534,19 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
     // No transaction is open: every instance below next_instance_ is committed (or was
     // rolled back and has no row).
     merge_bound_ = next_instance_ - 1;
-    merge_series_.clear();
-    merge_series_.reserve(recent_.size());
-    for (const auto& [series, entries] : recent_) merge_series_.push_back(series);
-    // Series ids are given out in order, so each series' rows sit next to its neighbours'
-    // in the month index: in id order the merge walks the index once.
-    std::sort(merge_series_.begin(), merge_series_.end());
+    merge_series_ = WaitingSeriesAfter(0);
     merge_next_ = 0;
   }
   const std::size_t resume = merge_next_;
-  sqlite3* db = write_conn_->db;
   bool last = false;
   std::size_t rows = 0;
   const auto start = std::chrono::steady_clock::now();
-  Status s = StepDone(db, write_conn_->begin.get(), "cannot begin transaction");
-  if (s.ok()) s = MergeChunk(&last, &rows);
-  if (s.ok()) s = StepDone(db, write_conn_->commit.get(), "cannot commit transaction");
+  Status s = InWriteTransaction([&] { return MergeChunk(&last, &rows); });
   merge_micros_.fetch_add(static_cast<std::uint64_t>(
                               std::chrono::duration_cast<std::chrono::microseconds>(
                                   std::chrono::steady_clock::now() - start)
                                   .count()),
                           std::memory_order_relaxed);
-  if (!s.ok() && sqlite3_get_autocommit(db) == 0) {
-    Status r = StepDone(db, write_conn_->rollback.get(), "cannot roll back transaction");
-    if (!r.ok()) spdlog::error("sqlite store: {}", r.message());
-  }
-  HistoryTransactionEnded(s.ok());
   if (s.ok()) merged_rows_.fetch_add(rows, std::memory_order_relaxed);
   if (!s.ok()) {
     spdlog::warn("sqlite store: history merge step failed (retried after the next commit): {}",
@@ -603,6 +580,18 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
   merge_series_.shrink_to_fit();
   merge_next_ = 0;
   return Status::OK();
+}
+
+std::vector<std::int64_t> SqliteEntityStore::WaitingSeriesAfter(std::int64_t after) const {
+  std::vector<std::int64_t> out;
+  out.reserve(recent_.size());
+  for (const auto& [series, entries] : recent_) {
+    if (series > after) out.push_back(series);
+  }
+  // Series ids are given out in order, so each series' rows sit next to its neighbours'
+  // in the month index: in id order the merge walks the index once.
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Status SqliteEntityStore::MergeChunk(bool* last, std::size_t* merged) {
@@ -669,7 +658,6 @@ Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
     for (const RecentEntry& e : it->second) instances.push_back(e.instance);
     std::size_t deleted = 0;
     DOTHI_RETURN_IF_ERROR(DeleteRecent(series, instances, &deleted));
-    txn_recent_dropped_.push_back(series);
   }
   StmtPtr del;
   DOTHI_RETURN_IF_ERROR(Prepare(db, "DELETE FROM history_series WHERE id = ?1", &del));
