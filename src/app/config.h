@@ -97,6 +97,9 @@ struct Config {
   // Public base URL of this server, used in hosted @context URLs; empty means
   // http://localhost:<port>.
   std::string base_url;
+  // Tenant whose data /ogc serves to requests without an NGSILD-Tenant header: "_" is the
+  // default tenant; empty means "demo" with --demo and the default tenant otherwise.
+  std::string ogc_tenant;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

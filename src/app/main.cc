@@ -174,6 +174,9 @@ int main(int argc, char** argv) {
   Bind(*serve, "retention-sweep-interval-s", config.retention_sweep_interval_s,
        "Seconds between history retention sweeps");
   Bind(*serve, "base-url", config.base_url, "Public base URL, used in hosted @context URLs");
+  Bind(*serve, "ogc-tenant", config.ogc_tenant,
+       "Tenant /ogc serves without an NGSILD-Tenant header (\"_\": the default tenant; empty: "
+       "\"demo\" with --demo, else the default tenant)");
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")
       ->envname("DOTHI_DEMO");

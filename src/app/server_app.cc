@@ -9,6 +9,7 @@
 #include "api/ngsi_ld/ngsi_ld_api.h"
 #include "api/ngsi_ld/notification_sink.h"
 #include "api/ngsi_ld/subscription_codec.h"
+#include "api/ogc_features/ogc_api.h"
 #include "api/ops/ops_api.h"
 #include "app/demo_loader.h"
 #include "http/client.h"
@@ -18,6 +19,7 @@
 #include "mqtt/publisher.h"
 #include "mqtt/subscriber.h"
 #include "service/entity_service.h"
+#include "service/feature_service.h"
 #include "service/subscription_service.h"
 #include "service/temporal_service.h"
 #include "storage/sqlite/sqlite_entity_store.h"
@@ -41,6 +43,8 @@ struct ServerApp::Parts {
   std::unique_ptr<mqtt::Subscriber> mqtt_in;
   http::Metrics metrics;
   std::unique_ptr<api::ops::OpsApi> ops;
+  std::unique_ptr<service::FeatureService> features;
+  std::unique_ptr<api::ogc::OgcApi> ogc;
   http::Router router;
   std::unique_ptr<http::Server> server;
 };
@@ -167,6 +171,14 @@ Status ServerApp::Start() {
   p.temporal->StartRetention(std::chrono::seconds(std::max(1, config_.retention_sweep_interval_s)));
   p.ngsi_ld->SetTemporal(p.temporal.get());
   p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);
+  p.features = std::make_unique<service::FeatureService>(*p.entities);
+  api::ogc::OgcOptions oo;
+  oo.default_tenant = config_.ogc_tenant == "_" ? std::string()
+                      : !config_.ogc_tenant.empty() ? config_.ogc_tenant
+                      : config_.demo ? std::string(kDemoTenant) : std::string();
+  oo.base_url = config_.base_url;
+  while (!oo.base_url.empty() && oo.base_url.back() == '/') oo.base_url.pop_back();
+  p.ogc = std::make_unique<api::ogc::OgcApi>(*p.features, oo);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commits)}};
@@ -233,6 +245,7 @@ Status ServerApp::Start() {
   }
   p.ops->RegisterRoutes(p.router);
   p.ngsi_ld->RegisterRoutes(p.router);
+  p.ogc->RegisterRoutes(p.router);
 
   http::ServerOptions ho;
   ho.address = config_.address;

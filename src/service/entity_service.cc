@@ -528,7 +528,8 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       type_ok[i] = query.types->Matches(t->shapes[i].types);
     }
   }
-  const bool needs_entity = query.q || query.geo || query.scope;
+  const bool needs_entity =
+      query.q || query.geo || query.scope || query.modified_from || query.modified_to;
   const std::size_t end = query.offset + query.limit;
   std::size_t matched = 0;
   auto consider = [&](std::uint32_t slot) -> bool {
@@ -544,6 +545,8 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       if (query.q && !query.q->Matches(*decoded)) return true;
       if (query.geo && !query.geo->Matches(*decoded)) return true;
       if (query.scope && !query.scope->Matches(decoded->scope)) return true;
+      if (query.modified_from && decoded->modified_at < *query.modified_from) return true;
+      if (query.modified_to && decoded->modified_at > *query.modified_to) return true;
     }
     if (matched >= query.offset && matched < end) result.entities.push_back(std::move(*decoded));
     ++matched;

@@ -59,6 +59,10 @@ struct EntityQuery {
   std::optional<domain::QQuery> q;
   std::optional<domain::GeoQuery> geo;
   std::optional<domain::ScopeQuery> scope;
+  // Only entities whose modifiedAt lies in [modified_from, modified_to]; an absent end is
+  // open (OGC API Features datetime).
+  std::optional<Timestamp> modified_from;
+  std::optional<Timestamp> modified_to;
   std::size_t limit = 20;
   std::size_t offset = 0;
   bool count = false;

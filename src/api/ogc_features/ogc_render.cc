@@ -1,0 +1,400 @@
+#include "api/ogc_features/ogc_render.h"
+
+#include <string_view>
+
+#include "core/time.h"
+#include "http/request.h"
+
+namespace dothi::api::ogc {
+namespace {
+
+constexpr const char* kConformance[] = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+};
+constexpr const char* kGeoJsonType = "application/geo+json";
+constexpr const char* kOpenApiType = "application/vnd.oai.openapi+json;version=3.0";
+constexpr const char* kTitle = "dothi — OGC API Features";
+constexpr const char* kDescription =
+    "Dữ liệu không gian đô thị của dothi: mỗi loại thực thể NGSI-LD có vị trí là một bộ sưu "
+    "tập / dothi's urban spatial data: every NGSI-LD entity type with a location is a "
+    "collection";
+
+Json Link(std::string href, const char* rel, const char* type, std::string title = {}) {
+  Json l = Json::MakeObject({{"href", std::move(href)}, {"rel", rel}, {"type", type}});
+  if (!title.empty()) l.Set("title", std::move(title));
+  return l;
+}
+
+std::string Escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string A(const std::string& href, std::string_view text) {
+  return "<a href=\"" + Escape(href) + "\">" + Escape(text) + "</a>";
+}
+
+// A whole page: bilingual title, a breadcrumb back to the landing page, then body.
+std::string Page(const std::string& base, std::string_view title, const std::string& body) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
+  out += Escape(title);
+  out +=
+      "</title><style>body{font-family:sans-serif;margin:1.5em;max-width:70em}"
+      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .5em;"
+      "text-align:left;vertical-align:top}code{font-size:.9em}</style></head><body>";
+  out += "<p>" + A(base, "dothi OGC API") + " · " + A(base + "/collections", "Bộ sưu tập / Collections") +
+         "</p><h1>" + Escape(title) + "</h1>";
+  out += body;
+  out += "</body></html>\n";
+  return out;
+}
+
+std::string ItemsUrl(const std::string& base, const service::FeatureCollectionInfo& c) {
+  return base + "/collections/" + http::PercentEncode(c.id) + "/items";
+}
+
+std::string ValueText(const Json& v) { return v.is_string() ? v.AsString() : v.Dump(); }
+
+Json Parameter(const char* ref) { return Json::MakeObject({{"$ref", std::string("#/components/parameters/") + ref}}); }
+
+Json Response(const char* description, const char* type, const char* schema_ref) {
+  Json content = Json::MakeObject();
+  Json media = Json::MakeObject();
+  if (schema_ref != nullptr) media.Set("schema", Json::MakeObject({{"$ref", schema_ref}}));
+  else media.Set("schema", Json::MakeObject({{"type", "object"}}));
+  content.Set(type, std::move(media));
+  content.Set("text/html", Json::MakeObject({{"schema", Json::MakeObject({{"type", "string"}})}}));
+  return Json::MakeObject({{"description", description}, {"content", std::move(content)}});
+}
+
+Json Responses(Json ok) {
+  Json error = Json::MakeObject(
+      {{"description", "error / lỗi"},
+       {"content", Json::MakeObject({{"application/json",
+                                      Json::MakeObject({{"schema", Json::MakeObject({{"$ref", "#/components/schemas/exception"}})}})}})}});
+  Json r = Json::MakeObject({{"200", std::move(ok)}});
+  r.Set("400", error);
+  r.Set("404", error);
+  r.Set("500", error);
+  return r;
+}
+
+Json Operation(const char* id, const char* summary, Json parameters, Json ok) {
+  return Json::MakeObject({{"get", Json::MakeObject({{"operationId", id},
+                                                     {"summary", summary},
+                                                     {"parameters", std::move(parameters)},
+                                                     {"responses", Responses(std::move(ok))}})}});
+}
+
+Json StringSchema() { return Json::MakeObject({{"type", "string"}}); }
+
+}  // namespace
+
+Json ExceptionJson(const Status& s) {
+  const char* code = ErrorCodeName(s.code());
+  switch (s.code()) {
+    case ErrorCode::kInvalidRequest:
+    case ErrorCode::kBadRequestData:
+    case ErrorCode::kTooManyResults: code = "InvalidParameterValue"; break;
+    case ErrorCode::kNotFound:
+    case ErrorCode::kNonexistentTenant: code = "NotFound"; break;
+    case ErrorCode::kInternal: code = "ServerError"; break;
+    default: break;
+  }
+  return Json::MakeObject({{"code", code}, {"description", s.message()}});
+}
+
+Json LandingJson(const std::string& base) {
+  Json links = Json::MakeArray();
+  links.Push(Link(base, "self", "application/json", "this document"));
+  links.Push(Link(base + "?f=html", "alternate", "text/html", "this document as HTML"));
+  links.Push(Link(base + "/api", "service-desc", kOpenApiType, "the API definition"));
+  links.Push(Link(base + "/api?f=html", "service-doc", "text/html", "the API documentation"));
+  links.Push(Link(base + "/conformance", "conformance", "application/json",
+                  "OGC API conformance classes implemented by this server"));
+  links.Push(Link(base + "/collections", "data", "application/json",
+                  "information about the feature collections"));
+  return Json::MakeObject({{"title", kTitle}, {"description", kDescription}, {"links", std::move(links)}});
+}
+
+std::string LandingHtml(const std::string& base) {
+  std::string body = "<p>" + Escape(kDescription) + "</p><ul>";
+  body += "<li>" + A(base + "/collections?f=html", "Bộ sưu tập dữ liệu / Collections") + "</li>";
+  body += "<li>" + A(base + "/conformance?f=html", "Lớp tuân thủ / Conformance") + "</li>";
+  body += "<li>" + A(base + "/api?f=html", "Định nghĩa API / API definition") + " (" +
+          A(base + "/api", "OpenAPI 3.0 JSON") + ")</li>";
+  body += "<li>" + A(base + "?f=json", "JSON") + "</li></ul>";
+  return Page(base, kTitle, body);
+}
+
+Json ConformanceJson() {
+  Json list = Json::MakeArray();
+  for (const char* c : kConformance) list.Push(c);
+  return Json::MakeObject({{"conformsTo", std::move(list)}});
+}
+
+std::string ConformanceHtml(const std::string& base) {
+  std::string body = "<ul>";
+  for (const char* c : kConformance) body += "<li><code>" + Escape(c) + "</code></li>";
+  body += "</ul>";
+  return Page(base, "Lớp tuân thủ / Conformance", body);
+}
+
+Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c) {
+  const std::string self = base + "/collections/" + http::PercentEncode(c.id);
+  Json links = Json::MakeArray();
+  links.Push(Link(self, "self", "application/json", "this collection"));
+  links.Push(Link(self + "?f=html", "alternate", "text/html", "this collection as HTML"));
+  links.Push(Link(ItemsUrl(base, c), "items", kGeoJsonType, "the features of " + c.id));
+  links.Push(Link(ItemsUrl(base, c) + "?f=html", "items", "text/html", "the features as HTML"));
+  Json crs = Json::MakeArray();
+  crs.Push(kCrs84);
+  return Json::MakeObject({{"id", c.id},
+                           {"title", c.id},
+                           {"description", "NGSI-LD entity type " + c.type_iri},
+                           {"itemType", "feature"},
+                           {"crs", std::move(crs)},
+                           {"storageCrs", kCrs84},
+                           {"links", std::move(links)}});
+}
+
+Json CollectionsJson(const std::string& base,
+                     const std::vector<service::FeatureCollectionInfo>& collections) {
+  Json list = Json::MakeArray();
+  for (const auto& c : collections) list.Push(CollectionJson(base, c));
+  Json links = Json::MakeArray();
+  links.Push(Link(base + "/collections", "self", "application/json", "this document"));
+  links.Push(Link(base + "/collections?f=html", "alternate", "text/html", "this document as HTML"));
+  return Json::MakeObject({{"links", std::move(links)}, {"collections", std::move(list)}});
+}
+
+std::string CollectionHtml(const std::string& base, const service::FeatureCollectionInfo& c) {
+  std::string body = "<p>Loại thực thể NGSI-LD / NGSI-LD entity type: <code>" + Escape(c.type_iri) +
+                     "</code></p><p>Số thực thể / Entities: " + std::to_string(c.entity_count) +
+                     "</p><p>" + A(ItemsUrl(base, c) + "?f=html", "Các đối tượng / Features") +
+                     " · " + A(ItemsUrl(base, c), "GeoJSON") + "</p>";
+  body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>IRI</th></tr>";
+  for (const auto& [name, iri] : c.properties) {
+    body += "<tr><td>" + Escape(name) + "</td><td><code>" + Escape(iri) + "</code></td></tr>";
+  }
+  body += "</table>";
+  return Page(base, c.id, body);
+}
+
+std::string CollectionsHtml(const std::string& base,
+                            const std::vector<service::FeatureCollectionInfo>& collections) {
+  std::string body = "<table><tr><th>Bộ sưu tập / Collection</th><th>Số thực thể / Entities</th>"
+                     "<th>Đối tượng / Features</th></tr>";
+  for (const auto& c : collections) {
+    body += "<tr><td>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.id) +
+            "</td><td>" + std::to_string(c.entity_count) + "</td><td>" +
+            A(ItemsUrl(base, c) + "?f=html", "HTML") + " · " + A(ItemsUrl(base, c), "GeoJSON") +
+            "</td></tr>";
+  }
+  body += "</table>";
+  if (collections.empty()) body += "<p>Chưa có dữ liệu / No collections yet.</p>";
+  return Page(base, "Bộ sưu tập dữ liệu / Collections", body);
+}
+
+Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& e) {
+  Json geometry;  // null when the location is missing
+  if (const Json* loc = e.FindInstance(domain::kLocationIri)) {
+    if (const Json* v = loc->Find(domain::attr::kValue)) geometry = *v;
+  }
+  Json props = Json::MakeObject();
+  for (const auto& [iri, instances] : e.attrs.AsObject()) {
+    if (iri == domain::kLocationIri || !instances.is_array()) continue;
+    const Json* inst = e.FindInstance(iri);
+    if (inst == nullptr) continue;
+    const Json* type = inst->Find(domain::attr::kType);
+    const std::string_view member =
+        domain::attr::ValueMemberFor(type != nullptr && type->is_string() ? type->AsString() : "");
+    const Json* value = inst->Find(member.empty() ? domain::attr::kValue : member);
+    std::string_view name = c.PropertyName(iri);
+    props.Set(name.empty() ? std::string_view(iri) : name, value != nullptr ? *value : Json());
+  }
+  return Json::MakeObject({{"type", "Feature"},
+                           {"id", e.id},
+                           {"geometry", std::move(geometry)},
+                           {"properties", std::move(props)}});
+}
+
+Json ItemsJson(const std::string&, const service::FeatureCollectionInfo& c,
+               const service::FeaturePage& page, const ItemsLinks& links) {
+  Json features = Json::MakeArray();
+  for (const auto& e : page.features) features.Push(FeatureJson(c, e));
+  Json l = Json::MakeArray();
+  l.Push(Link(links.self, "self", kGeoJsonType, "this document"));
+  l.Push(Link(links.alternate_html, "alternate", "text/html", "this document as HTML"));
+  if (!links.next.empty()) l.Push(Link(links.next, "next", kGeoJsonType, "next page"));
+  if (!links.prev.empty()) l.Push(Link(links.prev, "prev", kGeoJsonType, "previous page"));
+  l.Push(Link(links.collection, "collection", "application/json", "the collection"));
+  return Json::MakeObject({{"type", "FeatureCollection"},
+                           {"features", std::move(features)},
+                           {"numberMatched", static_cast<std::int64_t>(page.matched)},
+                           {"numberReturned", static_cast<std::int64_t>(page.features.size())},
+                           {"timeStamp", FormatIso8601(Now())},
+                           {"links", std::move(l)}});
+}
+
+std::string ItemsHtml(const std::string& base, const service::FeatureCollectionInfo& c,
+                      const service::FeaturePage& page, const ItemsLinks& links) {
+  std::string body = "<p>" + std::to_string(page.features.size()) + " / " +
+                     std::to_string(page.matched) +
+                     " đối tượng / features · " + A(links.alternate_json, "GeoJSON") + "</p>";
+  body += "<table><tr><th>id</th><th>hình học / geometry</th><th>thuộc tính / properties</th></tr>";
+  for (const auto& e : page.features) {
+    Json f = FeatureJson(c, e);
+    const Json* g = f.Find("geometry");
+    const Json* gt = g != nullptr && g->is_object() ? g->Find("type") : nullptr;
+    std::string props;
+    for (const auto& [k, v] : f.Find("properties")->AsObject()) {
+      props += Escape(k) + ": " + Escape(ValueText(v)) + "<br>";
+    }
+    body += "<tr><td>" + A(ItemsUrl(base, c) + "/" + http::PercentEncode(e.id) + "?f=html", e.id) +
+            "</td><td>" + Escape(gt != nullptr ? ValueText(*gt) : "") + "</td><td>" + props +
+            "</td></tr>";
+  }
+  body += "</table><p>";
+  if (!links.prev.empty()) body += A(links.prev + "&f=html", "← trước / previous") + " ";
+  if (!links.next.empty()) body += A(links.next + "&f=html", "sau / next →");
+  body += "</p>";
+  return Page(base, c.id, body);
+}
+
+Json ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
+              const domain::Entity& e) {
+  Json f = FeatureJson(c, e);
+  const std::string self = ItemsUrl(base, c) + "/" + http::PercentEncode(e.id);
+  Json links = Json::MakeArray();
+  links.Push(Link(self, "self", kGeoJsonType, "this document"));
+  links.Push(Link(self + "?f=html", "alternate", "text/html", "this document as HTML"));
+  links.Push(Link(base + "/collections/" + http::PercentEncode(c.id), "collection",
+                  "application/json", "the collection"));
+  f.Set("links", std::move(links));
+  return f;
+}
+
+std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
+                     const domain::Entity& e) {
+  Json f = FeatureJson(c, e);
+  std::string body = "<p>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.id) +
+                     " · " + A(ItemsUrl(base, c) + "/" + http::PercentEncode(e.id) + "?f=json", "GeoJSON") +
+                     "</p><table><tr><th>thuộc tính / property</th><th>giá trị / value</th></tr>";
+  for (const auto& [k, v] : f.Find("properties")->AsObject()) {
+    body += "<tr><td>" + Escape(k) + "</td><td>" + Escape(ValueText(v)) + "</td></tr>";
+  }
+  body += "</table><h2>Hình học / Geometry</h2><pre>" + Escape(f.Find("geometry")->Dump()) + "</pre>";
+  return Page(base, e.id, body);
+}
+
+Json OpenApiJson(const std::string& base,
+                 const std::vector<service::FeatureCollectionInfo>& collections,
+                 std::size_t max_limit) {
+  Json params = Json::MakeObject();
+  params.Set("f", Json::MakeObject({{"name", "f"}, {"in", "query"}, {"required", false},
+                                    {"description", "json or html"},
+                                    {"schema", Json::MakeObject({{"type", "string"},
+                                                                 {"enum", Json(Json::Array{"json", "html"})}})}}));
+  params.Set("collectionId", Json::MakeObject({{"name", "collectionId"}, {"in", "path"}, {"required", true},
+                                               {"schema", StringSchema()}}));
+  params.Set("featureId", Json::MakeObject({{"name", "featureId"}, {"in", "path"}, {"required", true},
+                                            {"description", "the NGSI-LD entity id"},
+                                            {"schema", StringSchema()}}));
+  params.Set("limit", Json::MakeObject(
+                          {{"name", "limit"}, {"in", "query"}, {"required", false}, {"style", "form"}, {"explode", false},
+                           {"schema", Json::MakeObject({{"type", "integer"}, {"minimum", 1},
+                                                        {"maximum", static_cast<std::int64_t>(max_limit)},
+                                                        {"default", 10}})}}));
+  params.Set("offset", Json::MakeObject({{"name", "offset"}, {"in", "query"}, {"required", false},
+                                         {"description", "features to skip (paging)"},
+                                         {"schema", Json::MakeObject({{"type", "integer"}, {"minimum", 0}, {"default", 0}})}}));
+  params.Set("bbox", Json::MakeObject(
+                         {{"name", "bbox"}, {"in", "query"}, {"required", false}, {"style", "form"}, {"explode", false},
+                          {"schema", Json::MakeObject({{"type", "array"}, {"minItems", 4}, {"maxItems", 6},
+                                                       {"items", Json::MakeObject({{"type", "number"}})}})}}));
+  params.Set("datetime", Json::MakeObject({{"name", "datetime"}, {"in", "query"}, {"required", false},
+                                           {"description", "instant or interval; matches the entity's modifiedAt"},
+                                           {"style", "form"}, {"explode", false}, {"schema", StringSchema()}}));
+  Json schemas = Json::MakeObject();
+  schemas.Set("exception", Json::MakeObject({{"type", "object"},
+                                             {"required", Json(Json::Array{"code"})},
+                                             {"properties", Json::MakeObject({{"code", StringSchema()},
+                                                                              {"description", StringSchema()}})}}));
+
+  auto refs = [](std::initializer_list<const char*> names) {
+    Json a = Json::MakeArray();
+    for (const char* n : names) a.Push(Parameter(n));
+    return a;
+  };
+  Json paths = Json::MakeObject();
+  paths.Set("/", Operation("getLandingPage", "landing page", refs({"f"}),
+                           Response("the landing page", "application/json", nullptr)));
+  paths.Set("/conformance", Operation("getConformanceDeclaration", "conformance classes", refs({"f"}),
+                                      Response("the conformance classes", "application/json", nullptr)));
+  paths.Set("/api", Operation("getApiDefinition", "this API definition", refs({"f"}),
+                              Response("the API definition", kOpenApiType, nullptr)));
+  paths.Set("/collections", Operation("getCollections", "the feature collections", refs({"f"}),
+                                      Response("the collections", "application/json", nullptr)));
+  paths.Set("/collections/{collectionId}",
+            Operation("describeCollection", "one collection", refs({"collectionId", "f"}),
+                      Response("the collection", "application/json", nullptr)));
+  paths.Set("/collections/{collectionId}/items",
+            Operation("getFeatures", "the features of a collection",
+                      refs({"collectionId", "limit", "offset", "bbox", "datetime", "f"}),
+                      Response("a GeoJSON FeatureCollection", kGeoJsonType, nullptr)));
+  paths.Set("/collections/{collectionId}/items/{featureId}",
+            Operation("getFeature", "one feature", refs({"collectionId", "featureId", "f"}),
+                      Response("a GeoJSON Feature", kGeoJsonType, nullptr)));
+  for (const auto& c : collections) {
+    Json p = refs({"limit", "offset", "bbox", "datetime", "f"});
+    for (const auto& [name, iri] : c.properties) {
+      p.Push(Json::MakeObject({{"name", name}, {"in", "query"}, {"required", false},
+                               {"description", "equals; attribute " + iri},
+                               {"style", "form"}, {"explode", false}, {"schema", StringSchema()}}));
+    }
+    const std::string id = "getFeatures_" + c.id;
+    paths.Set("/collections/" + c.id + "/items",
+              Operation(id.c_str(), ("the features of " + c.id).c_str(), std::move(p),
+                        Response("a GeoJSON FeatureCollection", kGeoJsonType, nullptr)));
+  }
+  Json servers = Json::MakeArray();
+  servers.Push(Json::MakeObject({{"url", base}}));
+  return Json::MakeObject(
+      {{"openapi", "3.0.3"},
+       {"info", Json::MakeObject({{"title", kTitle}, {"version", "1.0.0"}, {"description", kDescription},
+                                  {"license", Json::MakeObject({{"name", "open data"}})}})},
+       {"servers", std::move(servers)},
+       {"paths", std::move(paths)},
+       {"components", Json::MakeObject({{"parameters", std::move(params)}, {"schemas", std::move(schemas)}})}});
+}
+
+std::string OpenApiHtml(const std::string& base, const Json& api) {
+  std::string body = "<p>" + A(base + "/api?f=json", "OpenAPI 3.0 JSON") + "</p><table><tr><th>path</th><th></th></tr>";
+  for (const auto& [path, item] : api.Find("paths")->AsObject()) {
+    const Json* get = item.Find("get");
+    const Json* summary = get != nullptr ? get->Find("summary") : nullptr;
+    body += "<tr><td><code>GET " + Escape(path) + "</code></td><td>" +
+            Escape(summary != nullptr ? ValueText(*summary) : "") + "</td></tr>";
+  }
+  body += "</table>";
+  return Page(base, "Định nghĩa API / API definition", body);
+}
+
+}  // namespace dothi::api::ogc

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "core/status.h"
+#include "domain/entity.h"
+#include "service/feature_service.h"
+
+// Renderings of OGC API - Features resources: JSON (GeoJSON for features) and HTML pages
+// with labels in Vietnamese and English. `base` is the absolute URL of the /ogc mount.
+// Pure functions; safe from any thread.
+namespace dothi::api::ogc {
+
+inline constexpr const char* kCrs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+
+// {"code": "InvalidParameterValue" | "NotFound" | ..., "description": message}
+Json ExceptionJson(const Status& s);
+
+Json LandingJson(const std::string& base);
+std::string LandingHtml(const std::string& base);
+
+Json ConformanceJson();
+std::string ConformanceHtml(const std::string& base);
+
+// The OpenAPI 3.0 definition: the generic paths and one items path per collection with
+// its property filters.
+Json OpenApiJson(const std::string& base,
+                 const std::vector<service::FeatureCollectionInfo>& collections,
+                 std::size_t max_limit);
+std::string OpenApiHtml(const std::string& base, const Json& api);
+
+Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c);
+Json CollectionsJson(const std::string& base,
+                     const std::vector<service::FeatureCollectionInfo>& collections);
+std::string CollectionHtml(const std::string& base, const service::FeatureCollectionInfo& c);
+std::string CollectionsHtml(const std::string& base,
+                            const std::vector<service::FeatureCollectionInfo>& collections);
+
+// A GeoJSON Feature: id, geometry (location), properties (each attribute's default
+// instance's value under its property name), without links.
+Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& e);
+
+// The absolute links of one page of items (empty when absent).
+struct ItemsLinks {
+  std::string self, alternate_json, alternate_html, next, prev, collection;
+};
+Json ItemsJson(const std::string& base, const service::FeatureCollectionInfo& c,
+               const service::FeaturePage& page, const ItemsLinks& links);
+std::string ItemsHtml(const std::string& base, const service::FeatureCollectionInfo& c,
+                      const service::FeaturePage& page, const ItemsLinks& links);
+Json ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
+              const domain::Entity& e);
+std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
+                     const domain::Entity& e);
+
+}  // namespace dothi::api::ogc

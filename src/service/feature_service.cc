@@ -1,0 +1,220 @@
+#include "service/feature_service.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "domain/geo_query.h"
+#include "domain/query/q_query.h"
+#include "domain/query/type_query.h"
+
+namespace dothi::service {
+namespace {
+
+// A collection id is used as a path segment: keep letters, digits, '-', '_' and '.'.
+std::string UrlSafe(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  return out.empty() ? std::string("_") : out;
+}
+
+bool IsNumber(std::string_view s) {
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// q text quoting: backslash and double quote escaped.
+std::string Quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// The collections of a tenant's types, ids made unique in type order.
+std::vector<FeatureCollectionInfo> Catalogue(const std::vector<TypeInfo>& types) {
+  std::vector<FeatureCollectionInfo> out;
+  std::set<std::string> used;
+  for (const TypeInfo& t : types) {
+    if (std::find(t.attributes.begin(), t.attributes.end(), domain::kLocationIri) ==
+        t.attributes.end()) {
+      continue;
+    }
+    FeatureCollectionInfo c;
+    const std::string base = UrlSafe(FeatureService::ShortName(t.type));
+    c.id = base;
+    for (int n = 2; used.count(c.id) != 0; ++n) c.id = base + "~" + std::to_string(n);
+    used.insert(c.id);
+    c.type_iri = t.type;
+    c.entity_count = t.entity_count;
+    std::map<std::string, std::vector<std::string>> by_name;
+    for (const std::string& iri : t.attributes) {
+      if (iri == domain::kLocationIri) continue;
+      by_name[std::string(FeatureService::ShortName(iri))].push_back(iri);
+    }
+    for (auto& [name, iris] : by_name) {
+      if (iris.size() == 1) {
+        c.properties.emplace_back(name, iris.front());
+      } else {
+        for (const std::string& iri : iris) c.properties.emplace_back(iri, iri);
+      }
+    }
+    std::sort(c.properties.begin(), c.properties.end());
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const FeatureCollectionInfo& a, const FeatureCollectionInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<domain::GeoQuery> BoxQuery(const geo::BBox& b) {
+  auto ring = [](double x0, double y0, double x1, double y1) {
+    Json::Array r;
+    for (auto [x, y] : {std::pair{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}) {
+      r.push_back(Json(Json::Array{Json(x), Json(y)}));
+    }
+    return Json(Json::Array{Json(std::move(r))});
+  };
+  if (b.min_y > b.max_y) return Status::BadRequestData("bbox: minimum latitude above maximum");
+  if (b.min_x > b.max_x) {  // across the antimeridian: two boxes
+    Json parts(Json::Array{ring(b.min_x, b.min_y, 180.0, b.max_y), ring(-180.0, b.min_y, b.max_x, b.max_y)});
+    return domain::GeoQueryFromJson("intersects", "MultiPolygon", parts,
+                                    std::string(domain::kLocationIri));
+  }
+  if (b.min_x == b.max_x || b.min_y == b.max_y) {  // a degenerate box is a point or a line
+    Json line(Json::Array{Json(Json::Array{Json(b.min_x), Json(b.min_y)}),
+                          Json(Json::Array{Json(b.max_x), Json(b.max_y)})});
+    if (b.min_x == b.max_x && b.min_y == b.max_y) {
+      return domain::GeoQueryFromJson("intersects", "Point",
+                                      Json(Json::Array{Json(b.min_x), Json(b.min_y)}),
+                                      std::string(domain::kLocationIri));
+    }
+    return domain::GeoQueryFromJson("intersects", "LineString", line,
+                                    std::string(domain::kLocationIri));
+  }
+  return domain::GeoQueryFromJson("intersects", "Polygon", ring(b.min_x, b.min_y, b.max_x, b.max_y),
+                                  std::string(domain::kLocationIri));
+}
+
+}  // namespace
+
+const std::string* FeatureCollectionInfo::PropertyIri(std::string_view name) const {
+  for (const auto& [n, iri] : properties) {
+    if (n == name) return &iri;
+  }
+  return nullptr;
+}
+
+std::string_view FeatureCollectionInfo::PropertyName(std::string_view iri) const {
+  for (const auto& [n, i] : properties) {
+    if (i == iri) return n;
+  }
+  return {};
+}
+
+std::string_view FeatureService::ShortName(std::string_view iri) {
+  const std::size_t cut = iri.find_last_of("/#:");
+  if (cut == std::string_view::npos || cut + 1 == iri.size()) return iri;
+  return iri.substr(cut + 1);
+}
+
+Result<std::vector<FeatureCollectionInfo>> FeatureService::Collections(
+    const RequestContext& ctx) const {
+  Result<std::vector<TypeInfo>> types = entities_.Types(ctx);
+  if (!types.ok()) return types.status();
+  return Catalogue(*types);
+}
+
+Result<FeatureCollectionInfo> FeatureService::Collection(const RequestContext& ctx,
+                                                         std::string_view id) const {
+  Result<std::vector<FeatureCollectionInfo>> all = Collections(ctx);
+  if (!all.ok()) return all.status();
+  for (FeatureCollectionInfo& c : *all) {
+    if (c.id == id) return std::move(c);
+  }
+  return Status::NotFound("collection not found", id);
+}
+
+Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
+                                          const FeatureCollectionInfo& collection,
+                                          const FeatureQuery& query) const {
+  EntityQuery q;
+  Result<domain::TypeQuery> types = domain::ParseTypeQuery("T");
+  if (!types.ok()) return types.status();
+  if (Status s = types->Resolve([&](std::string_view) { return collection.type_iri; }); !s.ok()) {
+    return s;
+  }
+  q.types = std::move(*types);
+  if (query.bbox) {
+    Result<domain::GeoQuery> box = BoxQuery(*query.bbox);
+    if (!box.ok()) return box.status();
+    q.geo = std::move(*box);
+  } else {
+    // Only features with a geometry: any location intersects the whole world.
+    Result<domain::GeoQuery> world = BoxQuery(geo::BBox::World());
+    if (!world.ok()) return world.status();
+    q.geo = std::move(*world);
+  }
+  if (!query.equals.empty()) {
+    std::string text;
+    std::vector<std::string> iris;
+    for (const auto& [name, value] : query.equals) {
+      const std::string* iri = collection.PropertyIri(name);
+      if (iri == nullptr) return Status::BadRequestData("unknown property", name);
+      const std::string p = "p" + std::to_string(iris.size());
+      iris.push_back(*iri);
+      if (!text.empty()) text += ';';
+      text += '(' + p + "==" + Quoted(value);
+      if (IsNumber(value) || value == "true" || value == "false") text += '|' + p + "==" + value;
+      text += ')';
+    }
+    Result<domain::QQuery> parsed = domain::ParseQ(text);
+    if (!parsed.ok()) return Status::BadRequestData("invalid property filter", parsed.status().message());
+    Status resolved = parsed->Resolve([&](std::string_view name) -> std::string {
+      if (name.size() < 2 || name[0] != 'p') return {};
+      std::size_t i = 0;
+      auto [end, ec] = std::from_chars(name.data() + 1, name.data() + name.size(), i);
+      if (ec != std::errc() || end != name.data() + name.size() || i >= iris.size()) return {};
+      return iris[i];
+    });
+    if (!resolved.ok()) return resolved;
+    q.q = std::move(*parsed);
+  }
+  q.modified_from = query.modified_from;
+  q.modified_to = query.modified_to;
+  q.limit = std::min(query.limit, MaxLimit());
+  q.offset = query.offset;
+  q.count = true;
+  Result<QueryResult> r = entities_.Query(ctx, q);
+  if (!r.ok()) return r.status();
+  FeaturePage page;
+  page.features = std::move(r->entities);
+  page.matched = r->total;
+  page.more = r->more;
+  return page;
+}
+
+Result<domain::Entity> FeatureService::Item(const RequestContext& ctx,
+                                            const FeatureCollectionInfo& collection,
+                                            std::string_view id) const {
+  Result<domain::Entity> e = entities_.Get(ctx, id);
+  if (!e.ok()) {
+    if (e.status().code() == ErrorCode::kNotFound) return Status::NotFound("feature not found", id);
+    return e.status();
+  }
+  if (!e->HasType(collection.type_iri) || e->FindInstance(domain::kLocationIri) == nullptr) {
+    return Status::NotFound("feature not found", id);
+  }
+  return e;
+}
+
+}  // namespace dothi::service

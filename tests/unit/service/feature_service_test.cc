@@ -1,0 +1,185 @@
+#include "service/feature_service.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "fakes/memory_entity_store.h"
+
+namespace dothi::service {
+namespace {
+
+using domain::Entity;
+
+std::string Iri(std::string_view name) { return "https://example.org/" + std::string(name); }
+
+Json Instance(std::string_view type, std::string_view member, Json value) {
+  Json arr = Json::MakeArray();
+  arr.Push(Json::MakeObject({{"type", Json(type)}, {std::string(member), std::move(value)}}));
+  return arr;
+}
+
+Json PointValue(double lon, double lat) {
+  return Json::MakeObject({{"type", "Point"}, {"coordinates", Json(Json::Array{Json(lon), Json(lat)})}});
+}
+
+Entity Lamp(int i, double lon, double lat, std::string state, int power) {
+  Entity e;
+  e.id = "urn:ngsi-ld:Streetlight:" + std::to_string(i);
+  e.types = {Iri("Streetlight")};
+  e.attrs.Set(Iri("powerState"), Instance("Property", "value", Json(std::move(state))));
+  e.attrs.Set(Iri("power"), Instance("Property", "value", Json(power)));
+  e.attrs.Set(std::string(domain::kLocationIri), Instance("GeoProperty", "value", PointValue(lon, lat)));
+  return e;
+}
+
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+
+class FeatureServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.Open().ok());
+    ASSERT_TRUE(entities_.Load().ok());
+  }
+  testing::MemoryEntityStore store_;
+  EntityService entities_{store_, EntityServiceOptions{}};
+  FeatureService features_{entities_};
+};
+
+TEST_F(FeatureServiceTest, EveryTypeWithALocationIsACollection) {
+  ASSERT_TRUE(entities_.Create(Ctx("hanoi"), Lamp(1, 105.8, 21.0, "on", 10)).ok());
+  Entity budget;
+  budget.id = "urn:ngsi-ld:Budget:1";
+  budget.types = {Iri("Budget")};
+  budget.attrs.Set(Iri("amount"), Instance("Property", "value", Json(5)));
+  ASSERT_TRUE(entities_.Create(Ctx("hanoi"), budget).ok());
+
+  Result<std::vector<FeatureCollectionInfo>> all = features_.Collections(Ctx("hanoi"));
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 1u);
+  const FeatureCollectionInfo& c = all->front();
+  EXPECT_EQ(c.id, "Streetlight");
+  EXPECT_EQ(c.type_iri, Iri("Streetlight"));
+  ASSERT_NE(c.PropertyIri("powerState"), nullptr);
+  EXPECT_EQ(*c.PropertyIri("powerState"), Iri("powerState"));
+  EXPECT_EQ(c.PropertyIri("location"), nullptr);  // the geometry, not a property
+  EXPECT_EQ(features_.Collection(Ctx("hanoi"), "Budget").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(FeatureServiceTest, TenantsSeeOnlyTheirOwnCollectionsAndFeatures) {
+  ASSERT_TRUE(entities_.Create(Ctx("hanoi"), Lamp(1, 105.8, 21.0, "on", 10)).ok());
+  ASSERT_TRUE(entities_.Create(Ctx("danang"), Lamp(2, 108.2, 16.0, "on", 10)).ok());
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx("hanoi"), "Streetlight");
+  ASSERT_TRUE(c.ok());
+  Result<FeaturePage> page = features_.Items(Ctx("hanoi"), *c, FeatureQuery{});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->features.size(), 1u);
+  EXPECT_EQ(page->features[0].id, "urn:ngsi-ld:Streetlight:1");
+  EXPECT_EQ(features_.Item(Ctx("hanoi"), *c, "urn:ngsi-ld:Streetlight:2").status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(features_.Collections(Ctx("hue")).status().code(), ErrorCode::kNonexistentTenant);
+}
+
+TEST_F(FeatureServiceTest, BoxAndPropertyFiltersMatchABruteForceEvaluation) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> lon(105.70, 105.90), lat(20.90, 21.10);
+  struct Made { std::string id; double lon, lat; std::string state; int power; };
+  std::vector<Made> made;
+  for (int i = 0; i < 300; ++i) {
+    Made m{"urn:ngsi-ld:Streetlight:" + std::to_string(i), lon(rng), lat(rng), i % 3 == 0 ? "off" : "on", (i % 5) * 50};
+    ASSERT_TRUE(entities_.Create(Ctx(""), Lamp(i, m.lon, m.lat, m.state, m.power)).ok());
+    made.push_back(m);
+  }
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx(""), "Streetlight");
+  ASSERT_TRUE(c.ok());
+  for (int round = 0; round < 40; ++round) {
+    double x0 = lon(rng), x1 = lon(rng), y0 = lat(rng), y1 = lat(rng);
+    geo::BBox box{std::min(x0, x1), std::min(y0, y1), std::max(x0, x1), std::max(y0, y1)};
+    FeatureQuery q;
+    q.bbox = box;
+    q.limit = 1000;
+    if (round % 2 == 1) q.equals = {{"powerState", "off"}};
+    if (round % 4 == 3) q.equals.push_back({"power", "100"});
+    std::set<std::string> want;
+    for (const Made& m : made) {
+      if (m.lon < box.min_x || m.lon > box.max_x || m.lat < box.min_y || m.lat > box.max_y) continue;
+      if (round % 2 == 1 && m.state != "off") continue;
+      if (round % 4 == 3 && m.power != 100) continue;
+      want.insert(m.id);
+    }
+    Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    std::set<std::string> got;
+    for (const Entity& e : page->features) got.insert(e.id);
+    EXPECT_EQ(got, want) << "round " << round;
+    EXPECT_EQ(page->matched, want.size());
+  }
+}
+
+TEST_F(FeatureServiceTest, PagesCoverEveryFeatureOnce) {
+  for (int i = 0; i < 23; ++i) {
+    ASSERT_TRUE(entities_.Create(Ctx(""), Lamp(i, 105.8, 21.0 + i * 0.001, "on", i)).ok());
+  }
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx(""), "Streetlight");
+  ASSERT_TRUE(c.ok());
+  std::set<std::string> seen;
+  FeatureQuery q;
+  q.limit = 5;
+  for (bool more = true; more; q.offset += q.limit) {
+    Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->matched, 23u);
+    for (const Entity& e : page->features) EXPECT_TRUE(seen.insert(e.id).second) << e.id;
+    more = page->more;
+  }
+  EXPECT_EQ(seen.size(), 23u);
+}
+
+TEST_F(FeatureServiceTest, ModifiedRangeSelectsByLastChange) {
+  RequestContext early = Ctx("");
+  early.received_at = Timestamp{1'000'000'000'000'000};
+  RequestContext late = Ctx("");
+  late.received_at = Timestamp{2'000'000'000'000'000};
+  ASSERT_TRUE(entities_.Create(early, Lamp(1, 105.8, 21.0, "on", 1)).ok());
+  ASSERT_TRUE(entities_.Create(late, Lamp(2, 105.8, 21.0, "on", 1)).ok());
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx(""), "Streetlight");
+  ASSERT_TRUE(c.ok());
+  FeatureQuery q;
+  q.modified_from = Timestamp{1'500'000'000'000'000};
+  Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->features.size(), 1u);
+  EXPECT_EQ(page->features[0].id, "urn:ngsi-ld:Streetlight:2");
+  q.modified_from.reset();
+  q.modified_to = Timestamp{1'500'000'000'000'000};
+  page = features_.Items(Ctx(""), *c, q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->features.size(), 1u);
+  EXPECT_EQ(page->features[0].id, "urn:ngsi-ld:Streetlight:1");
+}
+
+TEST_F(FeatureServiceTest, UnknownPropertyFilterIsBadRequestData) {
+  ASSERT_TRUE(entities_.Create(Ctx(""), Lamp(1, 105.8, 21.0, "on", 1)).ok());
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx(""), "Streetlight");
+  ASSERT_TRUE(c.ok());
+  FeatureQuery q;
+  q.equals = {{"colour", "red"}};
+  EXPECT_EQ(features_.Items(Ctx(""), *c, q).status().code(), ErrorCode::kBadRequestData);
+  // A value with quotes and backslashes is compared as it is, not parsed as q syntax.
+  q.equals = {{"powerState", "o\"n\\"}};
+  Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_TRUE(page->features.empty());
+}
+
+TEST(FeatureServiceShortNameTest, TakesTheLastSegment) {
+  EXPECT_EQ(FeatureService::ShortName("https://smartdatamodels.org/dataModel.Environment/no2"), "no2");
+  EXPECT_EQ(FeatureService::ShortName("urn:x:Lamp"), "Lamp");
+  EXPECT_EQ(FeatureService::ShortName("http://ex.org/a#b"), "b");
+  EXPECT_EQ(FeatureService::ShortName("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace dothi::service
