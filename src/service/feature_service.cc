@@ -158,11 +158,6 @@ Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
     Result<domain::GeoQuery> box = BoxQuery(*query.bbox);
     if (!box.ok()) return box.status();
     q.geo = std::move(*box);
-  } else {
-    // Only features with a geometry: any location intersects the whole world.
-    Result<domain::GeoQuery> world = BoxQuery(geo::BBox::World());
-    if (!world.ok()) return world.status();
-    q.geo = std::move(*world);
   }
   if (!query.equals.empty()) {
     std::string text;
@@ -211,7 +206,7 @@ Result<domain::Entity> FeatureService::Item(const RequestContext& ctx,
     if (e.status().code() == ErrorCode::kNotFound) return Status::NotFound("feature not found", id);
     return e.status();
   }
-  if (!e->HasType(collection.type_iri) || e->FindInstance(domain::kLocationIri) == nullptr) {
+  if (!e->HasType(collection.type_iri)) {
     return Status::NotFound("feature not found", id);
   }
   return e;

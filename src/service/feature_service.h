@@ -16,7 +16,7 @@
 
 // FeatureService serves the tenant's data as OGC API Features collections: every NGSI-LD
 // entity type that has a `location` is one collection, its entities the features (their
-// `location` the geometry). Reads go through EntityService, so tenant isolation and the
+// `location` the geometry; an entity without one is a feature with a null geometry). Reads go through EntityService, so tenant isolation and the
 // in-memory indexes are the entity service's. Stateless; safe from any thread.
 namespace dothi::service {
 

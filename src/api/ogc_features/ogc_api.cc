@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/ogc_features/ogc_params.h"
 #include "api/ogc_features/ogc_render.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -54,104 +55,6 @@ Status CheckParams(const http::Request& req, std::initializer_list<std::string_v
     }
   }
   return Status::OK();
-}
-
-Result<std::size_t> ParseCount(std::string_view name, std::string_view text, std::size_t min) {
-  std::size_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || end != text.data() + text.size() ||
-      (ec != std::errc() && ec != std::errc::result_out_of_range) || v < min) {
-    return Status::InvalidRequest(std::string(name) + " must be an integer of at least " +
-                                      std::to_string(min),
-                                  text);
-  }
-  if (ec == std::errc::result_out_of_range) v = static_cast<std::size_t>(-1);
-  return v;
-}
-
-Result<geo::BBox> ParseBBox(std::string_view text) {
-  std::vector<double> v;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', pos);
-    std::string_view part = text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos);
-    double d = 0;
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), d);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || !std::isfinite(d)) {
-      return Status::InvalidRequest("bbox must be 4 or 6 comma-separated numbers", text);
-    }
-    v.push_back(d);
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
-  }
-  if (v.size() != 4 && v.size() != 6) {
-    return Status::InvalidRequest("bbox must be 4 or 6 comma-separated numbers", text);
-  }
-  geo::BBox b;
-  const std::size_t half = v.size() / 2;  // with 6 numbers the third and sixth are heights
-  b.min_x = v[0];
-  b.min_y = v[1];
-  b.max_x = v[half];
-  b.max_y = v[half + 1];
-  for (double x : {b.min_x, b.max_x}) {
-    if (x < -180.0 || x > 180.0) return Status::InvalidRequest("bbox longitude out of range", text);
-  }
-  for (double y : {b.min_y, b.max_y}) {
-    if (y < -90.0 || y > 90.0) return Status::InvalidRequest("bbox latitude out of range", text);
-  }
-  if (b.min_y > b.max_y) return Status::InvalidRequest("bbox minimum latitude above maximum", text);
-  return b;
-}
-
-constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
-
-// One end of a datetime: an RFC 3339 date-time, or a date (its first or last microsecond).
-std::optional<Timestamp> ParseEnd(std::string_view s, bool is_start) {
-  if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
-    std::optional<Timestamp> day = ParseIso8601(std::string(s) + "T00:00:00Z");
-    if (!day) return std::nullopt;
-    if (!is_start) day->micros += kMicrosPerDay - 1;
-    return day;
-  }
-  if (s.find('T') == std::string_view::npos && s.find('t') == std::string_view::npos) {
-    return std::nullopt;
-  }
-  return ParseIso8601(s);
-}
-
-struct Interval {
-  std::optional<Timestamp> from, to;
-};
-
-// datetime: an instant, or an interval "a/b" whose ends may be open (".." or empty).
-Result<Interval> ParseDatetime(std::string_view text) {
-  auto bad = [&] {
-    return Status::InvalidRequest("datetime must be an RFC 3339 instant or interval", text);
-  };
-  Interval out;
-  const std::size_t slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    if (text.size() == 10) {  // a date: the whole day
-      out.from = ParseEnd(text, true);
-      out.to = ParseEnd(text, false);
-    } else {
-      out.from = out.to = ParseEnd(text, true);
-    }
-    if (!out.from || !out.to) return bad();
-    return out;
-  }
-  const std::string_view a = text.substr(0, slash);
-  const std::string_view b = text.substr(slash + 1);
-  if (b.find('/') != std::string_view::npos) return bad();
-  const bool open_a = a.empty() || a == "..";
-  const bool open_b = b.empty() || b == "..";
-  if (open_a && open_b) return bad();
-  if (!open_a && !(out.from = ParseEnd(a, true))) return bad();
-  if (!open_b && !(out.to = ParseEnd(b, false))) return bad();
-  if (out.from && out.to && *out.from > *out.to) {
-    return Status::InvalidRequest("datetime interval ends before it starts", text);
-  }
-  return out;
 }
 
 // The OGC API exception body {"code", "description"} with the status of s's code.

@@ -114,6 +114,10 @@ Json ExceptionJson(const Status& s) {
     case ErrorCode::kTooManyResults: code = "InvalidParameterValue"; break;
     case ErrorCode::kNotFound:
     case ErrorCode::kNonexistentTenant: code = "NotFound"; break;
+    case ErrorCode::kMethodNotAllowed: code = "MethodNotAllowed"; break;
+    case ErrorCode::kNotAcceptable: code = "NotAcceptable"; break;
+    case ErrorCode::kPayloadTooLarge: code = "PayloadTooLarge"; break;
+    case ErrorCode::kUnavailable: code = "ServiceUnavailable"; break;
     case ErrorCode::kInternal: code = "ServerError"; break;
     default: break;
   }

@@ -66,6 +66,22 @@ TEST_F(FeatureServiceTest, EveryTypeWithALocationIsACollection) {
   EXPECT_EQ(*c.PropertyIri("powerState"), Iri("powerState"));
   EXPECT_EQ(c.PropertyIri("location"), nullptr);  // the geometry, not a property
   EXPECT_EQ(features_.Collection(Ctx("hanoi"), "Budget").status().code(), ErrorCode::kNotFound);
+
+  // An entity of the type without a location is a feature without a geometry; a bbox
+  // leaves it out.
+  Entity unplaced = Lamp(2, 0, 0, "on", 1);
+  unplaced.attrs.Erase(std::string(domain::kLocationIri));
+  ASSERT_TRUE(entities_.Create(Ctx("hanoi"), unplaced).ok());
+  Result<FeaturePage> page = features_.Items(Ctx("hanoi"), c, FeatureQuery{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->matched, 2u);
+  FeatureQuery boxed;
+  boxed.bbox = geo::BBox{100, 10, 110, 30};
+  page = features_.Items(Ctx("hanoi"), c, boxed);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->features.size(), 1u);
+  EXPECT_EQ(page->features[0].id, "urn:ngsi-ld:Streetlight:1");
+  EXPECT_TRUE(features_.Item(Ctx("hanoi"), c, unplaced.id).ok());
 }
 
 TEST_F(FeatureServiceTest, TenantsSeeOnlyTheirOwnCollectionsAndFeatures) {

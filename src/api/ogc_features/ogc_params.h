@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "geo/geometry.h"
+
+// Parsers of the OGC API Features query parameters (untrusted text; fuzzed by
+// tests/fuzz/ogc_params_fuzz.cc). Errors are InvalidRequest naming the value. Pure functions.
+namespace dothi::api::ogc {
+
+// A non-negative decimal integer of at least min (limit, offset); values beyond size_t
+// saturate.
+Result<std::size_t> ParseCount(std::string_view name, std::string_view text, std::size_t min);
+
+// bbox: "minLon,minLat,maxLon,maxLat" or with heights "minLon,minLat,minH,maxLon,maxLat,maxH"
+// in CRS84. minLon > maxLon crosses the antimeridian; latitudes must be ordered.
+Result<geo::BBox> ParseBBox(std::string_view text);
+
+// A datetime selection: closed bounds, an absent one open.
+struct Interval {
+  std::optional<Timestamp> from, to;
+};
+// datetime: an RFC 3339 date-time or date (a date is its whole day), or an interval "a/b"
+// whose ends may be open (".." or empty), not both.
+Result<Interval> ParseDatetime(std::string_view text);
+
+}  // namespace dothi::api::ogc

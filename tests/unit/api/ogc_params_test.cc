@@ -1,0 +1,79 @@
+#include "api/ogc_features/ogc_params.h"
+
+#include <gtest/gtest.h>
+
+namespace dothi::api::ogc {
+namespace {
+
+Timestamp At(const char* iso) { return *ParseIso8601(iso); }
+
+TEST(OgcParamsTest, BBoxTakesFourOrSixNumbers) {
+  Result<geo::BBox> b = ParseBBox("105.8,21.0,105.9,21.1");
+  ASSERT_TRUE(b.ok());
+  EXPECT_DOUBLE_EQ(b->min_x, 105.8);
+  EXPECT_DOUBLE_EQ(b->min_y, 21.0);
+  EXPECT_DOUBLE_EQ(b->max_x, 105.9);
+  EXPECT_DOUBLE_EQ(b->max_y, 21.1);
+  Result<geo::BBox> h = ParseBBox("105.8,21.0,-5,105.9,21.1,100");  // heights ignored
+  ASSERT_TRUE(h.ok());
+  EXPECT_DOUBLE_EQ(h->max_x, 105.9);
+  EXPECT_DOUBLE_EQ(h->max_y, 21.1);
+  Result<geo::BBox> across = ParseBBox("170,-10,-170,10");  // across the antimeridian
+  ASSERT_TRUE(across.ok());
+  EXPECT_GT(across->min_x, across->max_x);
+}
+
+TEST(OgcParamsTest, BBoxRefusesWrongCountsNumbersAndRanges) {
+  for (const char* bad : {"", "1,2,3", "1,2,3,4,5", "1,2,3,4,5,6,7", "a,2,3,4", "1,,3,4", "1,2,3,4,",
+                          "1, 2,3,4", "nan,0,1,1", "inf,0,1,1", "0,0,181,1", "0,-91,1,1",
+                          "0,10,1,5"}) {
+    EXPECT_EQ(ParseBBox(bad).status().code(), ErrorCode::kInvalidRequest) << bad;
+  }
+}
+
+TEST(OgcParamsTest, DatetimeInstantsIntervalsAndDates) {
+  Result<Interval> i = ParseDatetime("2026-11-24T10:00:00Z");
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->from, At("2026-11-24T10:00:00Z"));
+  EXPECT_EQ(i->to, At("2026-11-24T10:00:00Z"));
+
+  i = ParseDatetime("2026-11-24T10:00:00Z/2026-11-25T00:00:00+07:00");
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->from, At("2026-11-24T10:00:00Z"));
+  EXPECT_EQ(i->to, At("2026-11-24T17:00:00Z"));
+
+  i = ParseDatetime("../2026-11-24T10:00:00Z");
+  ASSERT_TRUE(i.ok());
+  EXPECT_FALSE(i->from);
+  EXPECT_EQ(i->to, At("2026-11-24T10:00:00Z"));
+
+  i = ParseDatetime("2026-11-24T10:00:00Z/");
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->from, At("2026-11-24T10:00:00Z"));
+  EXPECT_FALSE(i->to);
+
+  i = ParseDatetime("2026-11-24");  // a date is its whole day
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->from, At("2026-11-24T00:00:00Z"));
+  EXPECT_EQ(i->to->micros, At("2026-11-25T00:00:00Z").micros - 1);
+}
+
+TEST(OgcParamsTest, DatetimeRefusesMalformedAndReversed) {
+  for (const char* bad : {"", "yesterday", "2026-13-01", "2026-11-24T10:00:00", "../..", "/",
+                          "a/b", "2026-11-24T10:00:00Z/2026-11-24T09:00:00Z",
+                          "2026-11-24T10:00:00Z/2026-11-25T10:00:00Z/x", "10:00:00Z"}) {
+    EXPECT_EQ(ParseDatetime(bad).status().code(), ErrorCode::kInvalidRequest) << bad;
+  }
+}
+
+TEST(OgcParamsTest, CountsAreDecimalAtLeastTheMinimum) {
+  EXPECT_EQ(*ParseCount("limit", "7", 1), 7u);
+  EXPECT_EQ(*ParseCount("offset", "0", 0), 0u);
+  EXPECT_EQ(*ParseCount("limit", "99999999999999999999999", 1), static_cast<std::size_t>(-1));
+  for (const char* bad : {"0", "-1", "", "1.5", "abc", " 3", "3 ", "+3"}) {
+    EXPECT_EQ(ParseCount("limit", bad, 1).status().code(), ErrorCode::kInvalidRequest) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace dothi::api::ogc
