@@ -89,6 +89,10 @@ bool IsNumeric(AggrMethod m) {
   return m != AggrMethod::kTotalCount && m != AggrMethod::kDistinctCount;
 }
 
+// Longest period accepted: 10,000 years (in micros, and in months).
+constexpr std::int64_t kMaxPeriodMicros = std::int64_t{10'000} * 366 * 86400 * kSecond;
+constexpr std::int64_t kMaxPeriodMonths = std::int64_t{10'000} * 12;
+
 std::optional<Period> ParsePeriod(std::string_view s) {
   if (s.size() < 2 || s[0] != 'P') return std::nullopt;
   Period p;
@@ -124,21 +128,36 @@ std::optional<Period> ParsePeriod(std::string_view s) {
     const char unit = s[i++];
     const bool fraction = frac_micros != 0 || int_end != i - 1;
     if (fraction && !(in_time && unit == 'S')) return std::nullopt;
+    // Each part and the sum stay within kMaxPeriodMicros (and months within
+    // kMaxPeriodMonths), so later date arithmetic cannot overflow.
+    std::int64_t per_unit = 0;  // micros per unit, or 0 for months
+    std::int64_t months = 0;
     if (!in_time) {
       switch (unit) {
-        case 'Y': p.months += static_cast<int>(n * 12); break;
-        case 'M': p.months += static_cast<int>(n); break;
-        case 'W': p.micros += n * 7 * 86400 * kSecond; break;
-        case 'D': p.micros += n * 86400 * kSecond; break;
+        case 'Y': months = 12; break;
+        case 'M': months = 1; break;
+        case 'W': per_unit = 7 * 86400 * kSecond; break;
+        case 'D': per_unit = 86400 * kSecond; break;
         default: return std::nullopt;
       }
     } else {
       switch (unit) {
-        case 'H': p.micros += n * 3600 * kSecond; break;
-        case 'M': p.micros += n * 60 * kSecond; break;
-        case 'S': p.micros += n * kSecond + frac_micros; break;
+        case 'H': per_unit = 3600 * kSecond; break;
+        case 'M': per_unit = 60 * kSecond; break;
+        case 'S': per_unit = kSecond; break;
         default: return std::nullopt;
       }
+    }
+    if (months != 0) {
+      if (n > kMaxPeriodMonths / months || p.months + n * months > kMaxPeriodMonths) {
+        return std::nullopt;
+      }
+      p.months += static_cast<int>(n * months);
+    } else {
+      if (n > kMaxPeriodMicros / per_unit) return std::nullopt;
+      const std::int64_t add = n * per_unit + frac_micros;
+      if (add > kMaxPeriodMicros - p.micros) return std::nullopt;
+      p.micros += add;
     }
     any = true;
   }

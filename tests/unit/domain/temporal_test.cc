@@ -31,6 +31,16 @@ TEST(TemporalPeriodTest, ParsesIso8601Durations) {
   }
 }
 
+TEST(TemporalPeriodTest, RefusesPeriodsBeyondTenThousandYears) {
+  // Found by temporal_fuzz: these overflowed 64-bit micros (or the int month count).
+  for (const char* huge : {"P116410100D", "P999999999W", "PT999999999H", "P999999999Y",
+                           "P999999999M", "P5000Y5001Y", "P3000000DT999999999H"}) {
+    EXPECT_FALSE(ParsePeriod(huge).has_value()) << huge;
+  }
+  EXPECT_EQ(ParsePeriod("P10000Y")->months, 120000);
+  EXPECT_EQ(ParsePeriod("P3650000D")->micros, 3650000 * 24 * kHour);
+}
+
 TEST(TemporalPeriodTest, AddsCalendarMonthsClampingTheDay) {
   Period month{1, 0};
   EXPECT_EQ(AddPeriod(At("2024-01-31T10:00:00Z"), month), At("2024-02-29T10:00:00Z"));
