@@ -9,7 +9,7 @@ packages=(
   libboost-dev libsimdjson-dev libgeos-dev libsqlite3-dev libspdlog-dev libcli11-dev
   libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev libmosquitto-dev mosquitto
   clang libclang-rt-14-dev
-  curl wrk sqlite3
+  curl wrk sqlite3 gdal-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -499,6 +499,15 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
     return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
 
+  // Shapes without the geoproperty, when a geo query keeps such entities.
+  const bool keep_unplaced = query.geo && query.geo_keeps_unplaced;
+  std::vector<char> unplaced(keep_unplaced ? t->shapes.size() : 0, 1);
+  for (std::size_t i = 0; i < unplaced.size(); ++i) {
+    for (const auto& [iri, kinds] : t->shapes[i].attrs) {
+      if (iri == query.geo->geoproperty_iri) unplaced[i] = 0;
+    }
+  }
+
   // Candidate slots from the most selective index that applies.
   std::vector<std::uint32_t> candidates;
   bool all = false;
@@ -513,6 +522,11 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       candidates.push_back(static_cast<std::uint32_t>(slot));
       return true;
     });
+    if (keep_unplaced) {  // the index holds placed entities only
+      for (std::uint32_t i = 0; i < t->slots.size(); ++i) {
+        if (t->slots[i].live && unplaced[t->slots[i].shape]) candidates.push_back(i);
+      }
+    }
   } else {
     all = true;
   }
@@ -543,7 +557,9 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       if (!e.ok()) return true;
       decoded = std::move(*e);
       if (query.q && !query.q->Matches(*decoded)) return true;
-      if (query.geo && !query.geo->Matches(*decoded)) return true;
+      if (query.geo && !(keep_unplaced && unplaced[s.shape]) && !query.geo->Matches(*decoded)) {
+        return true;
+      }
       if (query.scope && !query.scope->Matches(decoded->scope)) return true;
       if (query.modified_from && decoded->modified_at < *query.modified_from) return true;
       if (query.modified_to && decoded->modified_at > *query.modified_to) return true;

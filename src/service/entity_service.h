@@ -58,6 +58,9 @@ struct EntityQuery {
   std::optional<domain::TypeQuery> types;
   std::optional<domain::QQuery> q;
   std::optional<domain::GeoQuery> geo;
+  // With geo: entities that lack the geoproperty match too (an OGC API bbox matches the
+  // features without a geometry).
+  bool geo_keeps_unplaced = false;
   std::optional<domain::ScopeQuery> scope;
   // Only entities whose modifiedAt lies in [modified_from, modified_to]; an absent end is
   // open (OGC API Features datetime).

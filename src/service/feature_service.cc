@@ -158,6 +158,7 @@ Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
     Result<domain::GeoQuery> box = BoxQuery(*query.bbox);
     if (!box.ok()) return box.status();
     q.geo = std::move(*box);
+    q.geo_keeps_unplaced = true;  // OGC API Features /req/core/fc-bbox-response C
   }
   if (!query.equals.empty()) {
     std::string text;

@@ -67,8 +67,8 @@ TEST_F(FeatureServiceTest, EveryTypeWithALocationIsACollection) {
   EXPECT_EQ(c.PropertyIri("location"), nullptr);  // the geometry, not a property
   EXPECT_EQ(features_.Collection(Ctx("hanoi"), "Budget").status().code(), ErrorCode::kNotFound);
 
-  // An entity of the type without a location is a feature without a geometry; a bbox
-  // leaves it out.
+  // An entity of the type without a location is a feature without a geometry, and every
+  // bbox matches it (OGC API Features /req/core/fc-bbox-response C).
   Entity unplaced = Lamp(2, 0, 0, "on", 1);
   unplaced.attrs.Erase(std::string(domain::kLocationIri));
   ASSERT_TRUE(entities_.Create(Ctx("hanoi"), unplaced).ok());
@@ -79,8 +79,12 @@ TEST_F(FeatureServiceTest, EveryTypeWithALocationIsACollection) {
   boxed.bbox = geo::BBox{100, 10, 110, 30};
   page = features_.Items(Ctx("hanoi"), c, boxed);
   ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->features.size(), 2u);
+  boxed.bbox = geo::BBox{0, 0, 1, 1};
+  page = features_.Items(Ctx("hanoi"), c, boxed);
+  ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->features.size(), 1u);
-  EXPECT_EQ(page->features[0].id, "urn:ngsi-ld:Streetlight:1");
+  EXPECT_EQ(page->features[0].id, unplaced.id);
   EXPECT_TRUE(features_.Item(Ctx("hanoi"), c, unplaced.id).ok());
 }
 
