@@ -26,5 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i->from && i->to && *i->from > *i->to) std::abort();
   }
   if (auto n = ogc::ParseCount("limit", text, 1); n.ok() && *n < 1) std::abort();
+  if (auto v = ogc::ParseBBoxValues(text); v.ok()) {
+    for (double d : {v->min_a, v->min_b, v->max_a, v->max_b}) {
+      if (!std::isfinite(d)) std::abort();
+    }
+  }
   return 0;
 }

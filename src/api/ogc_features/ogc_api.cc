@@ -101,6 +101,34 @@ std::string QueryWith(const http::Request& req,
   return out;
 }
 
+// The transform of the crs parameter; nullptr for CRS84 (the storage CRS) or no crs.
+Result<std::unique_ptr<geo::CrsTransform>> OutputCrs(const http::Request& req) {
+  const std::string* text = req.Query("crs");
+  if (text == nullptr) return std::unique_ptr<geo::CrsTransform>();
+  Result<geo::Crs> crs = geo::ParseCrs(*text);
+  if (!crs.ok()) return Status::InvalidRequest("unsupported crs", *text);
+  if (crs->kind == geo::Crs::Kind::kCrs84) return std::unique_ptr<geo::CrsTransform>();
+  return geo::CrsTransform::Make(*crs);
+}
+
+std::string CrsUri(const std::unique_ptr<geo::CrsTransform>& t) {
+  return t != nullptr ? t->crs().Uri() : geo::SupportedCrs().front().Uri();
+}
+
+// The bbox parameter as a CRS84 box, read in bbox-crs when given.
+Result<geo::BBox> BBoxIn(const http::Request& req, std::string_view value) {
+  const std::string* text = req.Query("bbox-crs");
+  if (text == nullptr) return ParseBBox(value);
+  Result<geo::Crs> crs = geo::ParseCrs(*text);
+  if (!crs.ok()) return Status::InvalidRequest("unsupported bbox-crs", *text);
+  if (crs->kind == geo::Crs::Kind::kCrs84) return ParseBBox(value);
+  Result<BBoxValues> v = ParseBBoxValues(value);
+  if (!v.ok()) return v.status();
+  Result<std::unique_ptr<geo::CrsTransform>> t = geo::CrsTransform::Make(*crs);
+  if (!t.ok()) return t.status();
+  return BBoxToCrs84(*v, **t);
+}
+
 }  // namespace
 
 OgcApi::OgcApi(service::FeatureService& features, OgcOptions options)
@@ -200,16 +228,19 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
   if (!c.ok()) return Error(c.status());
-  if (Status s = CheckParams(req, {"f", "limit", "offset", "bbox", "datetime"}, &*c); !s.ok()) {
+  if (Status s = CheckParams(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}, &*c);
+      !s.ok()) {
     return Error(s);
   }
   Result<Format> f = FormatOf(req);
   if (!f.ok()) return Error(f.status());
+  Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
+  if (!crs.ok()) return Error(crs.status());
 
   service::FeatureQuery q;
   q.limit = kDefaultLimit;
   for (const auto& [name, value] : req.query) {
-    if (name == "f") continue;
+    if (name == "f" || name == "crs" || name == "bbox-crs") continue;
     if (name == "limit") {
       Result<std::size_t> n = ParseCount("limit", value, 1);
       if (!n.ok()) return Error(n.status());
@@ -219,7 +250,7 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
       if (!n.ok()) return Error(n.status());
       q.offset = *n;
     } else if (name == "bbox") {
-      Result<geo::BBox> b = ParseBBox(value);
+      Result<geo::BBox> b = BBoxIn(req, value);
       if (!b.ok()) return Error(b.status());
       q.bbox = *b;
     } else if (name == "datetime") {
@@ -250,13 +281,19 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   }
   links.collection = base + "/collections/" + http::PercentEncode(c->id);
   if (*f == Format::kHtml) return HtmlResponse(ItemsHtml(base, *c, *page, links));
-  return JsonResponse(ItemsJson(base, *c, *page, links), kGeoJson);
+  Result<Json> body = ItemsJson(base, *c, *page, links, crs->get());
+  if (!body.ok()) return Error(body.status());
+  http::Response r = JsonResponse(*body, kGeoJson);
+  r.SetHeader("Content-Crs", "<" + CrsUri(*crs) + ">");
+  return r;
 }
 
 http::Response OgcApi::GetCollectionItem(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f", "crs"}); !s.ok()) return Error(s);
   Result<Format> f = FormatOf(req);
   if (!f.ok()) return Error(f.status());
+  Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
+  if (!crs.ok()) return Error(crs.status());
   const RequestContext tctx = TenantContext(ctx, req);
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
@@ -265,7 +302,11 @@ http::Response OgcApi::GetCollectionItem(const RequestContext& ctx, http::Reques
   if (!e.ok()) return Error(e.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(ItemHtml(base, *c, *e));
-  return JsonResponse(ItemJson(base, *c, *e), kGeoJson);
+  Result<Json> body = ItemJson(base, *c, *e, crs->get());
+  if (!body.ok()) return Error(body.status());
+  http::Response r = JsonResponse(*body, kGeoJson);
+  r.SetHeader("Content-Crs", "<" + CrsUri(*crs) + ">");
+  return r;
 }
 
 }  // namespace dothi::api::ogc

@@ -1,5 +1,6 @@
 #include "api/ogc_features/ogc_params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -42,7 +43,7 @@ Result<std::size_t> ParseCount(std::string_view name, std::string_view text, std
   return v;
 }
 
-Result<geo::BBox> ParseBBox(std::string_view text) {
+Result<BBoxValues> ParseBBoxValues(std::string_view text) {
   std::vector<double> v;
   std::size_t pos = 0;
   while (true) {
@@ -54,18 +55,21 @@ Result<geo::BBox> ParseBBox(std::string_view text) {
       return Status::InvalidRequest("bbox must be 4 or 6 comma-separated numbers", text);
     }
     v.push_back(d);
+    if (v.size() > 6) break;
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
   }
   if (v.size() != 4 && v.size() != 6) {
     return Status::InvalidRequest("bbox must be 4 or 6 comma-separated numbers", text);
   }
-  geo::BBox b;
   const std::size_t half = v.size() / 2;  // with 6 numbers the third and sixth are heights
-  b.min_x = v[0];
-  b.min_y = v[1];
-  b.max_x = v[half];
-  b.max_y = v[half + 1];
+  return BBoxValues{v[0], v[1], v[half], v[half + 1]};
+}
+
+Result<geo::BBox> ParseBBox(std::string_view text) {
+  Result<BBoxValues> v = ParseBBoxValues(text);
+  if (!v.ok()) return v.status();
+  geo::BBox b{v->min_a, v->min_b, v->max_a, v->max_b};
   for (double x : {b.min_x, b.max_x}) {
     if (x < -180.0 || x > 180.0) return Status::InvalidRequest("bbox longitude out of range", text);
   }
@@ -74,6 +78,35 @@ Result<geo::BBox> ParseBBox(std::string_view text) {
   }
   if (b.min_y > b.max_y) return Status::InvalidRequest("bbox minimum latitude above maximum", text);
   return b;
+}
+
+Result<geo::BBox> BBoxToCrs84(const BBoxValues& v, const geo::CrsTransform& t) {
+  if (v.min_a > v.max_a || v.min_b > v.max_b) {
+    return Status::InvalidRequest("bbox minimum above maximum in bbox-crs");
+  }
+  // The box's edges, sampled, converted: their envelope holds the converted box.
+  constexpr int kSteps = 16;  // samples per edge
+  geo::BBox out;
+  for (int i = 0; i <= kSteps; ++i) {
+    const double f = static_cast<double>(i) / kSteps;
+    const double a = v.min_a + (v.max_a - v.min_a) * f;
+    const double b = v.min_b + (v.max_b - v.min_b) * f;
+    for (auto [x, y] : {std::pair{a, v.min_b}, {a, v.max_b}, {v.min_a, b}, {v.max_a, b}}) {
+      if (Status s = t.ToCrs84(x, y); !s.ok()) {
+        return Status::InvalidRequest("bbox outside the domain of bbox-crs");
+      }
+      out.min_x = std::min(out.min_x, x);
+      out.max_x = std::max(out.max_x, x);
+      out.min_y = std::min(out.min_y, y);
+      out.max_y = std::max(out.max_y, y);
+    }
+  }
+  out.min_x = std::max(out.min_x, -180.0);
+  out.max_x = std::min(out.max_x, 180.0);
+  out.min_y = std::max(out.min_y, -90.0);
+  out.max_y = std::min(out.max_y, 90.0);
+  if (out.empty()) return Status::InvalidRequest("bbox outside the domain of bbox-crs");
+  return out;
 }
 
 // datetime: an instant, or an interval "a/b" whose ends may be open (".." or empty).

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "geo/crs.h"
 #include "geo/geometry.h"
 
 // Parsers of the OGC API Features query parameters (untrusted text; fuzzed by
@@ -15,6 +16,16 @@ namespace dothi::api::ogc {
 // A non-negative decimal integer of at least min (limit, offset); values beyond size_t
 // saturate.
 Result<std::size_t> ParseCount(std::string_view name, std::string_view text, std::size_t min);
+
+// The four numbers of a bbox in its CRS's axis order (heights dropped).
+struct BBoxValues {
+  double min_a, min_b, max_a, max_b;
+};
+// bbox numbers: 4 or 6 finite numbers. No range checks (the CRS decides).
+Result<BBoxValues> ParseBBoxValues(std::string_view text);
+// A bbox given in another CRS (bbox-crs), as the CRS84 box that holds it (its edges are
+// sampled and converted). Errors: InvalidRequest when it is reversed or outside the CRS.
+Result<geo::BBox> BBoxToCrs84(const BBoxValues& v, const geo::CrsTransform& t);
 
 // bbox: "minLon,minLat,maxLon,maxLat" or with heights "minLon,minLat,minH,maxLon,maxLat,maxH"
 // in CRS84. minLon > maxLon crosses the antimeridian; latitudes must be ordered.

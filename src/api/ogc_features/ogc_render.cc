@@ -13,6 +13,7 @@ constexpr const char* kConformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 };
 constexpr const char* kGeoJsonType = "application/geo+json";
 constexpr const char* kOpenApiType = "application/vnd.oai.openapi+json;version=3.0";
@@ -104,6 +105,18 @@ Json Operation(const char* id, const char* summary, Json parameters, Json ok) {
 
 Json StringSchema() { return Json::MakeObject({{"type", "string"}}); }
 
+// Converts a feature's geometry (if any) from CRS84 to crs.
+Status InCrs(Json& feature, const geo::CrsTransform& crs, std::string_view id) {
+  Json* g = feature.Find("geometry");
+  if (g == nullptr || g->is_null()) return Status::OK();
+  Result<Json> converted = crs.GeometryFromCrs84(*g);
+  if (!converted.ok()) {
+    return Status::BadRequestData("a geometry cannot be given in the requested crs", id);
+  }
+  *g = std::move(*converted);
+  return Status::OK();
+}
+
 }  // namespace
 
 Json ExceptionJson(const Status& s) {
@@ -168,7 +181,7 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
   links.Push(Link(ItemsUrl(base, c), "items", kGeoJsonType, "the features of " + c.id));
   links.Push(Link(ItemsUrl(base, c) + "?f=html", "items", "text/html", "the features as HTML"));
   Json crs = Json::MakeArray();
-  crs.Push(kCrs84);
+  for (const geo::Crs& c : geo::SupportedCrs()) crs.Push(c.Uri());
   return Json::MakeObject({{"id", c.id},
                            {"title", c.id},
                            {"description", "NGSI-LD entity type " + c.type_iri},
@@ -231,7 +244,10 @@ Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& 
         domain::attr::ValueMemberFor(type != nullptr && type->is_string() ? type->AsString() : "");
     const Json* value = inst->Find(member.empty() ? domain::attr::kValue : member);
     std::string_view name = c.PropertyName(iri);
-    props.Set(name.empty() ? std::string_view(iri) : name, value != nullptr ? *value : Json());
+    Json v = value != nullptr ? *value : Json();
+    // A JSON-LD typed literal ({"@type": "DateTime", "@value": "..."}) is its value.
+    if (const Json* literal = v.is_object() ? v.Find("@value") : nullptr) v = Json(*literal);
+    props.Set(name.empty() ? std::string_view(iri) : name, std::move(v));
   }
   return Json::MakeObject({{"type", "Feature"},
                            {"id", e.id},
@@ -239,10 +255,17 @@ Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& 
                            {"properties", std::move(props)}});
 }
 
-Json ItemsJson(const std::string&, const service::FeatureCollectionInfo& c,
-               const service::FeaturePage& page, const ItemsLinks& links) {
+Result<Json> ItemsJson(const std::string&, const service::FeatureCollectionInfo& c,
+                       const service::FeaturePage& page, const ItemsLinks& links,
+                       const geo::CrsTransform* crs) {
   Json features = Json::MakeArray();
-  for (const auto& e : page.features) features.Push(FeatureJson(c, e));
+  for (const auto& e : page.features) {
+    Json f = FeatureJson(c, e);
+    if (crs != nullptr) {
+      if (Status s = InCrs(f, *crs, e.id); !s.ok()) return s;
+    }
+    features.Push(std::move(f));
+  }
   Json l = Json::MakeArray();
   l.Push(Link(links.self, "self", kGeoJsonType, "this document"));
   l.Push(Link(links.alternate_html, "alternate", "text/html", "this document as HTML"));
@@ -282,9 +305,12 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
   return Page(base, c.id, body);
 }
 
-Json ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
-              const domain::Entity& e) {
+Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
+                      const domain::Entity& e, const geo::CrsTransform* crs) {
   Json f = FeatureJson(c, e);
+  if (crs != nullptr) {
+    if (Status s = InCrs(f, *crs, e.id); !s.ok()) return s;
+  }
   const std::string self = ItemsUrl(base, c) + "/" + http::PercentEncode(e.id);
   Json links = Json::MakeArray();
   links.Push(Link(self, "self", kGeoJsonType, "this document"));
@@ -336,6 +362,16 @@ Json OpenApiJson(const std::string& base,
   params.Set("datetime", Json::MakeObject({{"name", "datetime"}, {"in", "query"}, {"required", false},
                                            {"description", "instant or interval; matches the entity's modifiedAt"},
                                            {"style", "form"}, {"explode", false}, {"schema", StringSchema()}}));
+  Json crs_values = Json::MakeArray();
+  for (const geo::Crs& c : geo::SupportedCrs()) crs_values.Push(c.Uri());
+  params.Set("crs", Json::MakeObject({{"name", "crs"}, {"in", "query"}, {"required", false},
+                                      {"description", "CRS of the geometries in the response"},
+                                      {"schema", Json::MakeObject({{"type", "string"}, {"format", "uri"},
+                                                                   {"enum", crs_values}})}}));
+  params.Set("bbox-crs", Json::MakeObject({{"name", "bbox-crs"}, {"in", "query"}, {"required", false},
+                                           {"description", "CRS of bbox (default CRS84)"},
+                                           {"schema", Json::MakeObject({{"type", "string"}, {"format", "uri"},
+                                                                        {"enum", crs_values}})}}));
   Json schemas = Json::MakeObject();
   schemas.Set("exception", Json::MakeObject({{"type", "object"},
                                              {"required", Json(Json::Array{"code"})},
@@ -361,13 +397,13 @@ Json OpenApiJson(const std::string& base,
                       Response("the collection", "application/json", nullptr)));
   paths.Set("/collections/{collectionId}/items",
             Operation("getFeatures", "the features of a collection",
-                      refs({"collectionId", "limit", "offset", "bbox", "datetime", "f"}),
+                      refs({"collectionId", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "f"}),
                       Response("a GeoJSON FeatureCollection", kGeoJsonType, nullptr)));
   paths.Set("/collections/{collectionId}/items/{featureId}",
-            Operation("getFeature", "one feature", refs({"collectionId", "featureId", "f"}),
+            Operation("getFeature", "one feature", refs({"collectionId", "featureId", "crs", "f"}),
                       Response("a GeoJSON Feature", kGeoJsonType, nullptr)));
   for (const auto& c : collections) {
-    Json p = refs({"limit", "offset", "bbox", "datetime", "f"});
+    Json p = refs({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "f"});
     for (const auto& [name, iri] : c.properties) {
       p.Push(Json::MakeObject({{"name", name}, {"in", "query"}, {"required", false},
                                {"description", "equals; attribute " + iri},

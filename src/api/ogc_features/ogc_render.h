@@ -6,6 +6,7 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "domain/entity.h"
+#include "geo/crs.h"
 #include "service/feature_service.h"
 
 // Renderings of OGC API - Features resources: JSON (GeoJSON for features) and HTML pages
@@ -46,12 +47,14 @@ Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& 
 struct ItemsLinks {
   std::string self, alternate_json, alternate_html, next, prev, collection;
 };
-Json ItemsJson(const std::string& base, const service::FeatureCollectionInfo& c,
-               const service::FeaturePage& page, const ItemsLinks& links);
+// With crs, every geometry in crs (Errors: BadRequestData when one cannot be converted).
+Result<Json> ItemsJson(const std::string& base, const service::FeatureCollectionInfo& c,
+                       const service::FeaturePage& page, const ItemsLinks& links,
+                       const geo::CrsTransform* crs = nullptr);
 std::string ItemsHtml(const std::string& base, const service::FeatureCollectionInfo& c,
                       const service::FeaturePage& page, const ItemsLinks& links);
-Json ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
-              const domain::Entity& e);
+Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
+                      const domain::Entity& e, const geo::CrsTransform* crs = nullptr);
 std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
                      const domain::Entity& e);
 

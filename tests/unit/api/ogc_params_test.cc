@@ -31,6 +31,24 @@ TEST(OgcParamsTest, BBoxRefusesWrongCountsNumbersAndRanges) {
   }
 }
 
+TEST(OgcParamsTest, BBoxInAnotherCrsBecomesTheCrs84BoxHoldingIt) {
+  // A 2 m box in VN-2000 TM-3 105-45 around the TP. HCM reference vector (vn2000.md §8.2:
+  // 10.7725 N, 106.698 E -> E 603 481.588, N 1 191 454.611).
+  Result<std::unique_ptr<geo::CrsTransform>> t = geo::CrsTransform::Make(*geo::ParseCrs("EPSG:9210"));
+  ASSERT_TRUE(t.ok());
+  Result<BBoxValues> v = ParseBBoxValues("603480.588,1191453.611,603482.588,1191455.611");
+  ASSERT_TRUE(v.ok());
+  Result<geo::BBox> b = BBoxToCrs84(*v, **t);
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_LT(b->min_x, 106.698);
+  EXPECT_GT(b->max_x, 106.698);
+  EXPECT_LT(b->min_y, 10.7725);
+  EXPECT_GT(b->max_y, 10.7725);
+  EXPECT_LT(b->max_x - b->min_x, 3e-5);  // about 2 m
+  EXPECT_LT(b->max_y - b->min_y, 3e-5);
+  EXPECT_EQ(BBoxToCrs84(BBoxValues{10, 10, 5, 5}, **t).status().code(), ErrorCode::kInvalidRequest);
+}
+
 TEST(OgcParamsTest, DatetimeInstantsIntervalsAndDates) {
   Result<Interval> i = ParseDatetime("2026-11-24T10:00:00Z");
   ASSERT_TRUE(i.ok());
