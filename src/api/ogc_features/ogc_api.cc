@@ -1,11 +1,9 @@
 #include "api/ogc_features/ogc_api.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <optional>
+#include <memory>
+#include <set>
 #include <string_view>
-#include <vector>
 
 #include "api/ogc_features/ogc_params.h"
 #include "api/ogc_features/ogc_render.h"
@@ -38,20 +36,17 @@ Result<Format> FormatOf(const http::Request& req) {
   return json == std::string::npos || html < json ? Format::kHtml : Format::kJson;
 }
 
-// Refuses query parameters outside allowed (and outside extra, when given).
+// Refuses query parameters that are not in allowed (or, with a collection, not one of its
+// property names), and any parameter given twice (ambiguous).
 Status CheckParams(const http::Request& req, std::initializer_list<std::string_view> allowed,
                    const service::FeatureCollectionInfo* properties = nullptr) {
+  std::set<std::string_view> seen;
   for (const auto& [name, value] : req.query) {
-    if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-    if (properties != nullptr && properties->PropertyIri(name) != nullptr) continue;
-    return Status::InvalidRequest("unknown query parameter", name);
-  }
-  // A parameter given twice is ambiguous.
-  for (std::size_t i = 0; i < req.query.size(); ++i) {
-    for (std::size_t j = i + 1; j < req.query.size(); ++j) {
-      if (req.query[i].first == req.query[j].first) {
-        return Status::InvalidRequest("query parameter given more than once", req.query[i].first);
-      }
+    const bool known = std::find(allowed.begin(), allowed.end(), name) != allowed.end() ||
+                       (properties != nullptr && properties->PropertyIri(name) != nullptr);
+    if (!known) return Status::InvalidRequest("unknown query parameter", name);
+    if (!seen.insert(name).second) {
+      return Status::InvalidRequest("query parameter given more than once", name);
     }
   }
   return Status::OK();
