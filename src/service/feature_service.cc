@@ -20,7 +20,8 @@ std::string UrlSafe(std::string_view name) {
                     c == '-' || c == '_' || c == '.';
     out.push_back(ok ? c : '_');
   }
-  return out.empty() ? std::string("_") : out;
+  // "." and ".." would be read as dot segments by every URL resolver.
+  return out.empty() || out == "." || out == ".." ? std::string("_") : out;
 }
 
 bool IsNumber(std::string_view s) {
@@ -54,6 +55,7 @@ std::vector<FeatureCollectionInfo> Catalogue(const std::vector<TypeInfo>& types)
     c.id = base;
     for (int n = 2; used.count(c.id) != 0; ++n) c.id = base + "~" + std::to_string(n);
     used.insert(c.id);
+    c.title = std::string(FeatureService::ShortName(t.type));
     c.type_iri = t.type;
     c.entity_count = t.entity_count;
     std::map<std::string, std::vector<std::string>> by_name;

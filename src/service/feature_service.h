@@ -23,6 +23,7 @@ namespace dothi::service {
 // One collection as the catalogue describes it.
 struct FeatureCollectionInfo {
   std::string id;        // URL-safe short name of the type ("Streetlight")
+  std::string title;     // the type's short name as written (UTF-8)
   std::string type_iri;  // the NGSI-LD entity type it serves
   std::size_t entity_count = 0;  // entities of the type (with or without a location)
   // Property name -> attribute IRI, in name order; `location` is the geometry, not a

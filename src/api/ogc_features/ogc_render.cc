@@ -183,7 +183,7 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
   Json crs = Json::MakeArray();
   for (const geo::Crs& c : geo::SupportedCrs()) crs.Push(c.Uri());
   return Json::MakeObject({{"id", c.id},
-                           {"title", c.id},
+                           {"title", c.title},
                            {"description", "NGSI-LD entity type " + c.type_iri},
                            {"itemType", "feature"},
                            {"crs", std::move(crs)},
@@ -211,7 +211,7 @@ std::string CollectionHtml(const std::string& base, const service::FeatureCollec
     body += "<tr><td>" + Escape(name) + "</td><td><code>" + Escape(iri) + "</code></td></tr>";
   }
   body += "</table>";
-  return Page(base, c.id, body);
+  return Page(base, c.title, body);
 }
 
 std::string CollectionsHtml(const std::string& base,
@@ -219,7 +219,7 @@ std::string CollectionsHtml(const std::string& base,
   std::string body = "<table><tr><th>Bộ sưu tập / Collection</th><th>Số thực thể / Entities</th>"
                      "<th>Đối tượng / Features</th></tr>";
   for (const auto& c : collections) {
-    body += "<tr><td>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.id) +
+    body += "<tr><td>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.title) +
             "</td><td>" + std::to_string(c.entity_count) + "</td><td>" +
             A(ItemsUrl(base, c) + "?f=html", "HTML") + " · " + A(ItemsUrl(base, c), "GeoJSON") +
             "</td></tr>";
@@ -302,7 +302,7 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
   if (!links.prev.empty()) body += A(links.prev + "&f=html", "← trước / previous") + " ";
   if (!links.next.empty()) body += A(links.next + "&f=html", "sau / next →");
   body += "</p>";
-  return Page(base, c.id, body);
+  return Page(base, c.title, body);
 }
 
 Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
@@ -324,7 +324,7 @@ Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionI
 std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
                      const domain::Entity& e) {
   Json f = FeatureJson(c, e);
-  std::string body = "<p>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.id) +
+  std::string body = "<p>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.title) +
                      " · " + A(ItemsUrl(base, c) + "/" + http::PercentEncode(e.id) + "?f=json", "GeoJSON") +
                      "</p><table><tr><th>thuộc tính / property</th><th>giá trị / value</th></tr>";
   for (const auto& [k, v] : f.Find("properties")->AsObject()) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <set>
 
@@ -192,6 +193,36 @@ TEST_F(FeatureServiceTest, UnknownPropertyFilterIsBadRequestData) {
   Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
   ASSERT_TRUE(page.ok()) << page.status().message();
   EXPECT_TRUE(page->features.empty());
+}
+
+TEST_F(FeatureServiceTest, CollectionIdsAreSafePathSegmentsAndUnique) {
+  auto located = [](std::string id, std::string type_iri) {
+    Entity e = Lamp(0, 105.8, 21.0, "on", 1);
+    e.id = std::move(id);
+    e.types = {std::move(type_iri)};
+    return e;
+  };
+  ASSERT_TRUE(entities_.Create(Ctx(""), located("urn:x:1", "https://a.example/Đèn đường")).ok());
+  ASSERT_TRUE(entities_.Create(Ctx(""), located("urn:x:2", "https://b.example/Đèn đường")).ok());
+  ASSERT_TRUE(entities_.Create(Ctx(""), located("urn:x:3", "https://c.example/..")).ok());
+  Result<std::vector<FeatureCollectionInfo>> all = features_.Collections(Ctx(""));
+  ASSERT_TRUE(all.ok());
+  std::set<std::string> ids;
+  for (const FeatureCollectionInfo& c : *all) {
+    EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+    EXPECT_NE(c.id, "..");
+    EXPECT_NE(c.id, ".");
+    for (char ch : c.id) {
+      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.~").find(ch) != std::string_view::npos) << c.id;
+    }
+    Result<FeatureCollectionInfo> again = features_.Collection(Ctx(""), c.id);
+    ASSERT_TRUE(again.ok()) << c.id;
+    EXPECT_EQ(again->type_iri, c.type_iri);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+  std::set<std::string> titles;
+  for (const FeatureCollectionInfo& c : *all) titles.insert(c.title);
+  EXPECT_EQ(titles.count("Đèn đường"), 1u);  // the name as written stays the title
 }
 
 TEST(FeatureServiceShortNameTest, TakesTheLastSegment) {
