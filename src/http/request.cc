@@ -143,6 +143,26 @@ bool PercentDecode(std::string_view s, std::string& out, bool plus_is_space) {
   return true;
 }
 
+std::string QueryStringWith(const Request& req,
+                            std::initializer_list<std::pair<std::string_view, std::string>> set) {
+  std::string out;
+  auto add = [&](std::string_view k, std::string_view v) {
+    out += out.empty() ? '?' : '&';
+    out += PercentEncode(k);
+    out += '=';
+    out += PercentEncode(v);
+  };
+  for (const auto& [k, v] : req.query) {
+    bool replaced = false;
+    for (const auto& [sk, sv] : set) replaced = replaced || sk == k;
+    if (!replaced) add(k, v);
+  }
+  for (const auto& [k, v] : set) {
+    if (!v.empty()) add(k, v);
+  }
+  return out;
+}
+
 std::string PercentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

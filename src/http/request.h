@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ struct Response {
   Response& SetHeader(std::string name, std::string value);
   const std::string* Header(std::string_view name) const { return FindHeader(headers, name); }
 };
+
+// The query string of req ("?a=1&b=2", or "" when nothing is left) with the parameters named
+// in set replaced: their old values are dropped and the new ones appended in set's order
+// (an empty new value just drops the parameter). Keys and values are percent-encoded. For
+// paging links: the same request with another offset.
+std::string QueryStringWith(const Request& req,
+                            std::initializer_list<std::pair<std::string_view, std::string>> set);
 
 // Splits "a=1&b=x%20y" into decoded pairs ('+' is a space). Invalid escapes are kept as is.
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);

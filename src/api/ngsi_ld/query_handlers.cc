@@ -40,16 +40,8 @@ Response RenderPage(const Request& req, const service::EntityQuery& q,
   if (q.count) r.SetHeader("NGSILD-Results-Count", std::to_string(result.total));
   if (result.more) {
     // The same request with the next offset.
-    std::string next = req.path + "?";
-    bool first = true;
-    for (const auto& [k, v] : req.query) {
-      if (k == "offset") continue;
-      if (!first) next += '&';
-      first = false;
-      next += http::PercentEncode(k) + "=" + http::PercentEncode(v);
-    }
-    if (!first) next += '&';
-    next += "offset=" + std::to_string(q.offset + q.limit);
+    const std::string next =
+        req.path + http::QueryStringWith(req, {{"offset", std::to_string(q.offset + q.limit)}});
     const std::string link = "<" + next + ">; rel=\"next\"";
     if (const std::string* existing = r.Header("Link")) {
       r.SetHeader("Link", *existing + ", " + link);
