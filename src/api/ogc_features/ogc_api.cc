@@ -52,6 +52,14 @@ Status CheckParams(const http::Request& req, std::initializer_list<std::string_v
   return Status::OK();
 }
 
+// The format of a request whose query parameters are all known and given once.
+Result<Format> CheckedFormat(const http::Request& req,
+                             std::initializer_list<std::string_view> allowed,
+                             const service::FeatureCollectionInfo* properties = nullptr) {
+  if (Status s = CheckParams(req, allowed, properties); !s.ok()) return s;
+  return FormatOf(req);
+}
+
 // The OGC API exception body {"code", "description"} with the status of s's code.
 http::Response Error(const Status& s) {
   http::Response r;
@@ -73,27 +81,6 @@ http::Response HtmlResponse(std::string body) {
   r.SetHeader("Content-Type", "text/html; charset=utf-8");
   r.body = std::move(body);
   return r;
-}
-
-// The query string of req with the given parameters replaced (others kept in order).
-std::string QueryWith(const http::Request& req,
-                      std::initializer_list<std::pair<std::string_view, std::string>> set) {
-  std::string out;
-  auto add = [&](std::string_view k, std::string_view v) {
-    out += out.empty() ? '?' : '&';
-    out += http::PercentEncode(k);
-    out += '=';
-    out += http::PercentEncode(v);
-  };
-  for (const auto& [k, v] : req.query) {
-    bool replaced = false;
-    for (const auto& [sk, sv] : set) replaced = replaced || sk == k;
-    if (!replaced) add(k, v);
-  }
-  for (const auto& [k, v] : set) {
-    if (!v.empty()) add(k, v);
-  }
-  return out;
 }
 
 // The transform of the crs parameter; nullptr for CRS84 (the storage CRS) or no crs.
@@ -165,8 +152,7 @@ std::string OgcApi::BaseUrl(const http::Request& req) const {
 }
 
 http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(LandingHtml(base));
@@ -174,29 +160,27 @@ http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) co
 }
 
 http::Response OgcApi::Conformance(const RequestContext&, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   if (*f == Format::kHtml) return HtmlResponse(ConformanceHtml(BaseUrl(req)));
   return JsonResponse(ConformanceJson(), "application/json");
 }
 
 http::Response OgcApi::ApiDefinition(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   Result<std::vector<service::FeatureCollectionInfo>> all =
       features_.Collections(TenantContext(ctx, req));
   std::vector<service::FeatureCollectionInfo> collections;
   if (all.ok()) collections = std::move(*all);
-  Json api = OpenApiJson(BaseUrl(req), collections, features_.MaxLimit());
-  if (*f == Format::kHtml) return HtmlResponse(OpenApiHtml(BaseUrl(req), api));
+  const std::string base = BaseUrl(req);
+  Json api = OpenApiJson(base, collections, features_.MaxLimit());
+  if (*f == Format::kHtml) return HtmlResponse(OpenApiHtml(base, api));
   return JsonResponse(api, kOpenApi);
 }
 
 http::Response OgcApi::GetCollections(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   Result<std::vector<service::FeatureCollectionInfo>> all =
       features_.Collections(TenantContext(ctx, req));
@@ -207,8 +191,7 @@ http::Response OgcApi::GetCollections(const RequestContext& ctx, http::Request& 
 }
 
 http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(TenantContext(ctx, req), req.PathParam("collectionId"));
@@ -223,11 +206,8 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
   if (!c.ok()) return Error(c.status());
-  if (Status s = CheckParams(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}, &*c);
-      !s.ok()) {
-    return Error(s);
-  }
-  Result<Format> f = FormatOf(req);
+  Result<Format> f =
+      CheckedFormat(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}, &*c);
   if (!f.ok()) return Error(f.status());
   Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
   if (!crs.ok()) return Error(crs.status());
@@ -263,16 +243,16 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   const std::string base = BaseUrl(req);
   const std::string items = base + "/collections/" + http::PercentEncode(c->id) + "/items";
   ItemsLinks links;
-  links.self = items + QueryWith(req, {});
-  links.alternate_json = items + QueryWith(req, {{"f", "json"}});
-  links.alternate_html = items + QueryWith(req, {{"f", "html"}});
+  links.self = items + http::QueryStringWith(req, {});
+  links.alternate_json = items + http::QueryStringWith(req, {{"f", "json"}});
+  links.alternate_html = items + http::QueryStringWith(req, {{"f", "html"}});
   const std::string lim = std::to_string(q.limit);
   if (page->more) {
-    links.next = items + QueryWith(req, {{"limit", lim}, {"offset", std::to_string(q.offset + q.limit)}});
+    links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", std::to_string(q.offset + q.limit)}});
   }
   if (q.offset > 0) {
     const std::size_t prev = q.offset > q.limit ? q.offset - q.limit : 0;
-    links.prev = items + QueryWith(req, {{"limit", lim}, {"offset", prev == 0 ? "" : std::to_string(prev)}});
+    links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev == 0 ? "" : std::to_string(prev)}});
   }
   links.collection = base + "/collections/" + http::PercentEncode(c->id);
   if (*f == Format::kHtml) return HtmlResponse(ItemsHtml(base, *c, *page, links));
@@ -284,8 +264,7 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
 }
 
 http::Response OgcApi::GetCollectionItem(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f", "crs"}); !s.ok()) return Error(s);
-  Result<Format> f = FormatOf(req);
+  Result<Format> f = CheckedFormat(req, {"f", "crs"});
   if (!f.ok()) return Error(f.status());
   Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
   if (!crs.ok()) return Error(crs.status());
