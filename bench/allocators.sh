@@ -18,7 +18,6 @@ for tool in valgrind callgrind_annotate callgrind_control wrk; do
   command -v "$tool" >/dev/null || { log "$tool missing (apt-get install valgrind wrk)"; exit 1; }
 done
 ensure_dothi
-total_ir() { callgrind_annotate --auto=no "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
 
 DATA="$BENCH_TMP/allocators-data"
 rm -rf "$DATA"
@@ -36,13 +35,9 @@ for entry in "glibc:" "jemalloc:$LIB/libjemalloc.so.2" "tcmalloc:$LIB/libtcmallo
   name="${entry%%:*}" lib="${entry#*:}"
   if [[ -n "$lib" && ! -e "$lib" ]]; then echo "$name: not installed, skipped"; continue; fi
   PORT=$(free_port)
-  LD_PRELOAD="$lib" valgrind --tool=callgrind --callgrind-out-file="$BENCH_TMP/cg.$name" \
+  CG_PRELOAD="$lib" under_callgrind "cg.$name" "$BENCH_TMP/cg.$name" "http://127.0.0.1:$PORT/health" \
     "$DOTHI_BIN" serve --address 127.0.0.1 --port "$PORT" --data-dir "$DATA" \
-    --access-log=false --log-level warn ${DOTHI_SERVE_ARGS:-} >"$BENCH_TMP/cg.$name.out" 2>&1 &
-  CG_PID=$!
-  _BENCH_PIDS+=("$CG_PID")
-  for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
-  callgrind_control -z "$CG_PID" >/dev/null
+    --access-log=false --log-level warn ${DOTHI_SERVE_ARGS:-}
   BENCH_N="$ENTITIES" BENCH_MIN_VALUE=1000 wrk -t1 -c8 -d"$DURATION" \
     -s "$BENCH_DIR/wrk/patch_attrs.lua" "http://127.0.0.1:$PORT" >"$BENCH_TMP/wrk.$name.txt"
   n=$(wrk_requests "$BENCH_TMP/wrk.$name.txt")

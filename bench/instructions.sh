@@ -20,24 +20,6 @@ for tool in valgrind callgrind_annotate callgrind_control wrk; do
 done
 ensure_dothi
 
-# total_ir FILE: the PROGRAM TOTALS instruction count of a callgrind output file
-total_ir() { callgrind_annotate --auto=no "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
-
-# under_callgrind NAME OUT URL_TO_POLL CMD...: starts CMD under callgrind (collecting from the
-# start), waits until URL answers, then zeroes the counters so start-up is not counted.
-under_callgrind() {
-  local name="$1" out="$2" url="$3"
-  shift 3
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >"$BENCH_TMP/$name.out" 2>&1 &
-  CG_PID=$!
-  _BENCH_PIDS+=("$CG_PID")
-  for _ in $(seq 1 600); do
-    curl -s -o /dev/null "$url" && break
-    sleep 0.1
-  done
-  callgrind_control -z "$CG_PID" >/dev/null
-}
-
 # --- baseline: the bare server answering 204 --------------------------------------------
 BARE_BIN=$(ensure_bare_server)
 PORT=$(free_port)

@@ -156,6 +156,26 @@ wrk_pct() {
 metric() { curl -s "$DOTHI_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 
 # ratio A B [digits]
+# total_ir FILE: the PROGRAM TOTALS instruction count of a callgrind output file
+total_ir() { callgrind_annotate --auto=no "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
+
+# under_callgrind NAME OUT URL_TO_POLL CMD...: starts CMD under callgrind (collecting from the
+# start), waits until URL answers, then zeroes the counters so start-up is not counted. Sets
+# CG_PID. CG_PRELOAD (env) is passed to CMD as LD_PRELOAD.
+under_callgrind() {
+  local name="$1" out="$2" url="$3"
+  shift 3
+  LD_PRELOAD="${CG_PRELOAD:-}" valgrind --tool=callgrind --callgrind-out-file="$out" "$@" \
+    >"$BENCH_TMP/$name.out" 2>&1 &
+  CG_PID=$!
+  _BENCH_PIDS+=("$CG_PID")
+  for _ in $(seq 1 600); do
+    curl -s -o /dev/null "$url" && break
+    sleep 0.1
+  done
+  callgrind_control -z "$CG_PID" >/dev/null
+}
+
 ratio() { echo "scale=${3:-3}; $1 / $2" | bc -l | sed 's/^\./0./'; }
 fmt() { printf "%.${2:-0}f" "$1"; }
 # pass_fail COND_EXPR: prints MET or MISSED for a bc boolean expression
