@@ -9,8 +9,9 @@
 namespace dothi::geo {
 namespace {
 
-constexpr std::string_view kCrs84Uri = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-constexpr std::string_view kEpsgUriPrefix = "http://www.opengis.net/def/crs/EPSG/0/";
+// The OGC CRS URIs without their scheme (http:// is written, https:// is read too).
+constexpr std::string_view kCrs84Path = "www.opengis.net/def/crs/OGC/1.3/CRS84";
+constexpr std::string_view kEpsgPathPrefix = "www.opengis.net/def/crs/EPSG/0/";
 
 // VN-2000 -> WGS 84, QĐ 05/2007/QĐ-BTNMT, as EPSG:6960 registers it (Coordinate Frame).
 constexpr const char* kVn2000Helmert =
@@ -88,8 +89,8 @@ Status ConvertPositions(Json& coords, const CrsTransform& t, int depth) {
 }  // namespace
 
 std::string Crs::Uri() const {
-  if (kind == Kind::kCrs84) return std::string(kCrs84Uri);
-  return std::string(kEpsgUriPrefix) + std::to_string(epsg);
+  if (kind == Kind::kCrs84) return "http://" + std::string(kCrs84Path);
+  return "http://" + std::string(kEpsgPathPrefix) + std::to_string(epsg);
 }
 
 const std::vector<Crs>& SupportedCrs() {
@@ -100,20 +101,19 @@ const std::vector<Crs>& SupportedCrs() {
 Result<Crs> ParseCrs(std::string_view text) {
   std::string_view s = text;
   if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
-  if (s.substr(0, 8) == "https://") s = s.substr(8);
-  else if (s.substr(0, 7) == "http://") s = s.substr(7);
-  else s = s;  // a CURIE or a bare name
-  if (s == kCrs84Uri.substr(7) || s == "CRS84" || s == "OGC:CRS84") return SupportedCrs().front();
-  int code = 0;
-  if (s.substr(0, kEpsgUriPrefix.size() - 7) == kEpsgUriPrefix.substr(7)) {
-    if (!ParseInt(s.substr(kEpsgUriPrefix.size() - 7), code)) {
-      return Status::InvalidRequest("not a CRS URI", text);
-    }
+  if (s.substr(0, 8) == "https://") s.remove_prefix(8);
+  else if (s.substr(0, 7) == "http://") s.remove_prefix(7);
+  if (s == kCrs84Path || s == "CRS84" || s == "OGC:CRS84") return SupportedCrs().front();
+  std::string_view digits;
+  if (s.substr(0, kEpsgPathPrefix.size()) == kEpsgPathPrefix) {
+    digits = s.substr(kEpsgPathPrefix.size());
   } else if (s.substr(0, 5) == "EPSG:") {
-    if (!ParseInt(s.substr(5), code)) return Status::InvalidRequest("not a CRS URI", text);
+    digits = s.substr(5);
   } else {
     return Status::InvalidRequest("not a CRS URI", text);
   }
+  int code = 0;
+  if (!ParseInt(digits, code)) return Status::InvalidRequest("not a CRS URI", text);
   for (const Crs& c : SupportedCrs()) {
     if (c.epsg == code && c.kind != Crs::Kind::kCrs84) return c;
   }
