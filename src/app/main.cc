@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "app/config.h"
+#include "app/import_command.h"
 #include "app/server_app.h"
 #include "app/simulator.h"
 
@@ -205,6 +206,38 @@ int main(int argc, char** argv) {
   simulate->add_option("--start", sim_start, "Simulated start time, ISO 8601 (default 2025-11-24T09:00+07:00)");
   simulate->add_option("--storm-start", sim_storm, "When the simulated rainstorm begins (default: start + 1 h)");
 
+  dothi::app::ImportOptions imp;
+  std::int64_t expected_version = -1;
+  CLI::App* import = cli.add_subcommand(
+      "import", "Import a GIS file (Shapefile, GeoPackage, GeoJSON, KML, DXF, CSV with WKT) as a layer");
+  import->add_option("file", imp.file, "The file to import")->required();
+  import->add_option("--data-dir", imp.data_dir, "Directory of the embedded store")
+      ->envname("DOTHI_DATA_DIR")->capture_default_str();
+  import->add_option("--tenant", imp.tenant, "Tenant (province or city) the layer belongs to")
+      ->required();
+  import->add_option("--layer", imp.layer,
+                     "Layer name: the collection id, lower-case ASCII letters, digits, '_' and '-'")
+      ->required();
+  import->add_option("--title", imp.title, "Display name (UTF-8), e.g. \"Quy hoạch phân khu 1/2000\"");
+  import->add_option("--srs", imp.srs,
+                     "CRS of the file's coordinates when its own is missing or wrong: "
+                     "VN2000:<province> (TM-3 zone, e.g. VN2000:ha-noi), VN2000:<meridian> "
+                     "(VN2000:105.75), VN2000 (geographic), EPSG:<code>, CRS84");
+  import->add_option("--source-layer", imp.source_layer, "The file's layer, when it has several");
+  import->add_option("--id-field", imp.id_field, "Attribute holding unique feature ids (default: the file's)");
+  import->add_option("--encoding", imp.encoding,
+                     "Attribute encoding of a Shapefile without .cpg (e.g. UTF-8, CP1258)");
+  import->add_flag("--replace", imp.replace, "Replace the layer if it exists (atomically)");
+  import->add_option("--expect-version", expected_version,
+                     "Replace only if the layer is at this version (0: only if it does not exist)");
+  import->add_option("--invalid", imp.invalid,
+                     "Invalid geometries: repair (GEOS MakeValid) or refuse the import")
+      ->check(CLI::IsMember({"repair", "refuse"}))->capture_default_str();
+  import->add_option("--role", imp.role, "general, planning, parcel or administrative");
+  import->add_option("--field", imp.fields,
+                     "Planning field mapping FIELD=PROPERTY, repeatable (e.g. land_use=MA_DAT)");
+  import->add_flag("!--no-progress", imp.progress, "No progress bar");
+
   std::string file = ConfigFileArg(argc, argv);
   if (file.empty()) {
     if (const char* env = std::getenv("DOTHI_CONFIG")) file = env;
@@ -212,6 +245,10 @@ int main(int argc, char** argv) {
   if (!file.empty() && !ApplyConfigFile(*serve, file)) return 2;
   CLI11_PARSE(cli, argc, argv);
   if (serve->parsed()) return Serve(config);
+  if (import->parsed()) {
+    if (expected_version >= 0) imp.expected_version = expected_version;
+    return dothi::app::RunImport(imp, std::cout, std::cerr);
+  }
   if (simulate->parsed()) {
     for (auto [text, target] : {std::pair{&sim_start, 0}, std::pair{&sim_storm, 1}}) {
       if (text->empty()) continue;

@@ -1,5 +1,9 @@
 #include "app/server_app.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -20,6 +24,8 @@
 #include "mqtt/subscriber.h"
 #include "service/entity_service.h"
 #include "service/feature_service.h"
+#include "service/layer_service.h"
+#include "storage/sqlite/sqlite_layer_store.h"
 #include "service/subscription_service.h"
 #include "service/temporal_service.h"
 #include "storage/sqlite/sqlite_entity_store.h"
@@ -30,8 +36,45 @@ namespace {
 constexpr std::string_view kContextDocKind = "jsonld_context";  // store documents kind
 }  // namespace
 
+// Looks at the layer store once a second and reloads the layers another process (`dothi
+// import`) replaced.
+class LayerWatcher {
+ public:
+  explicit LayerWatcher(service::LayerService& layers)
+      : layers_(layers), thread_([this] { Run(); }) {}
+  ~LayerWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      lock.unlock();
+      if (Status s = layers_.RefreshIfChanged(); !s.ok()) {
+        spdlog::warn("cannot reload layers: {}", s.ToString());
+      }
+      lock.lock();
+    }
+  }
+
+  service::LayerService& layers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 struct ServerApp::Parts {
   std::unique_ptr<storage::sqlite::SqliteEntityStore> store;
+  std::unique_ptr<storage::sqlite::SqliteLayerStore> layer_store;
+  std::unique_ptr<service::LayerService> layers;
+  std::unique_ptr<LayerWatcher> layer_watcher;
   std::unique_ptr<service::EntityService> entities;
   std::unique_ptr<api::ngsi_ld::ContextRegistry> contexts;
   std::unique_ptr<api::ngsi_ld::StoredSubscriptionCodec> subscription_codec;
@@ -171,7 +214,14 @@ Status ServerApp::Start() {
   p.temporal->StartRetention(std::chrono::seconds(std::max(1, config_.retention_sweep_interval_s)));
   p.ngsi_ld->SetTemporal(p.temporal.get());
   p.ops = std::make_unique<api::ops::OpsApi>(*p.entities, p.metrics);
-  p.features = std::make_unique<service::FeatureService>(*p.entities);
+  auto layer_store = storage::sqlite::SqliteLayerStore::Open(
+      (std::filesystem::path(config_.data_dir) / "layers.db").string());
+  if (!layer_store.ok()) return layer_store.status();
+  p.layer_store = std::move(*layer_store);
+  p.layers = std::make_unique<service::LayerService>(*p.layer_store);
+  DOTHI_RETURN_IF_ERROR(p.layers->Refresh());
+  p.layer_watcher = std::make_unique<LayerWatcher>(*p.layers);
+  p.features = std::make_unique<service::FeatureService>(*p.entities, *p.layers);
   api::ogc::OgcOptions oo;
   oo.default_tenant = config_.ogc_tenant == "_" ? std::string()
                       : !config_.ogc_tenant.empty() ? config_.ogc_tenant
@@ -277,6 +327,7 @@ void ServerApp::Stop() {
   if (parts_->mqtt_in) parts_->mqtt_in->Stop();  // no new device messages
   if (parts_->subscriptions) parts_->subscriptions->Stop();  // queued notifications are dropped
   if (parts_->temporal) parts_->temporal->Stop();  // a sweep in progress ends after its step
+  parts_->layer_watcher.reset();
   if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
   parts_.reset();
 }

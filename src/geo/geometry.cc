@@ -969,4 +969,96 @@ double PreparedGeometry::DistanceMetersToPoint(double lon, double lat) const {
   return PointToGeometryMeters(Position{lon, lat}, impl_->geometry, &impl_->index);
 }
 
+namespace {
+
+Json CoordsOf(GEOSContextHandle_t h, const GEOSGeometry* g) {
+  Json out = Json::MakeArray();
+  const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, g);
+  unsigned n = 0;
+  if (seq == nullptr || GEOSCoordSeq_getSize_r(h, seq, &n) == 0) return out;
+  for (unsigned i = 0; i < n; ++i) {
+    double x = 0, y = 0;
+    GEOSCoordSeq_getXY_r(h, seq, i, &x, &y);
+    out.Push(Json(Json::Array{Json(x), Json(y)}));
+  }
+  return out;
+}
+
+// Appends g's parts of dimension dim (0 points, 1 lines, 2 polygons) as GeoJSON coordinates.
+void CollectParts(GEOSContextHandle_t h, const GEOSGeometry* g, int dim, Json& parts) {
+  const int type = GEOSGeomTypeId_r(h, g);
+  switch (type) {
+    case GEOS_POINT:
+      if (dim == 0 && GEOSisEmpty_r(h, g) == 0) parts.Push(CoordsOf(h, g).AsArray()[0]);
+      return;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      if (dim == 1 && GEOSisEmpty_r(h, g) == 0) parts.Push(CoordsOf(h, g));
+      return;
+    case GEOS_POLYGON: {
+      if (dim != 2 || GEOSisEmpty_r(h, g) != 0) return;
+      Json rings = Json::MakeArray();
+      rings.Push(CoordsOf(h, GEOSGetExteriorRing_r(h, g)));
+      const int holes = GEOSGetNumInteriorRings_r(h, g);
+      for (int i = 0; i < holes; ++i) rings.Push(CoordsOf(h, GEOSGetInteriorRingN_r(h, g, i)));
+      parts.Push(std::move(rings));
+      return;
+    }
+    default: {
+      const int n = GEOSGetNumGeometries_r(h, g);
+      for (int i = 0; i < n; ++i) CollectParts(h, GEOSGetGeometryN_r(h, g, i), dim, parts);
+    }
+  }
+}
+
+int DimensionOf(const Geometry& g) { return g.is_puntal() ? 0 : g.is_lineal() ? 1 : 2; }
+
+}  // namespace
+
+Status CheckValid(const Geometry& g) {
+  if (g.is_puntal()) return Status::OK();
+  return WithContext([&](GeosContext& ctx) -> Status {
+    GEOSContextHandle_t h = ctx.get();
+    GeosGeom gg(h, ToGeos(h, g));
+    if (!gg) return Status::BadRequestData("invalid geometry", ctx.last_error());
+    if (GEOSisValid_r(h, gg.g) == 1) return Status::OK();
+    char* reason = GEOSisValidReason_r(h, gg.g);
+    std::string text = reason != nullptr ? reason : "invalid";
+    GEOSFree_r(h, reason);
+    return Status::BadRequestData("invalid geometry", text);
+  });
+}
+
+Result<Geometry> MakeValid(const Geometry& g) {
+  if (CheckValid(g).ok()) return g;
+  const int dim = DimensionOf(g);
+  Result<Json> parts = WithContext([&](GeosContext& ctx) -> Result<Json> {
+    GEOSContextHandle_t h = ctx.get();
+    GeosGeom gg(h, ToGeos(h, g));
+    if (!gg) return Status::BadRequestData("invalid geometry", ctx.last_error());
+    GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(h);
+    GEOSMakeValidParams_setMethod_r(h, params, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(h, params, 0);
+    GeosGeom fixed(h, GEOSMakeValidWithParams_r(h, gg.g, params));
+    GEOSMakeValidParams_destroy_r(h, params);
+    if (!fixed) return Status::BadRequestData("cannot repair geometry", ctx.last_error());
+    Json out = Json::MakeArray();
+    CollectParts(h, fixed.g, dim, out);
+    return out;
+  });
+  if (!parts.ok()) return parts.status();
+  if (parts->size() == 0) {
+    return Status::BadRequestData("nothing is left of the geometry once repaired",
+                                  "it has no area or length");
+  }
+  static constexpr std::string_view kSingle[] = {"Point", "LineString", "Polygon"};
+  static constexpr std::string_view kMulti[] = {"MultiPoint", "MultiLineString", "MultiPolygon"};
+  GeometryLimits limits;
+  limits.max_vertices = std::max<std::size_t>(limits.max_vertices, g.num_vertices() * 2 + 64);
+  if (parts->size() == 1) {
+    return Geometry::FromTypeAndCoordinates(kSingle[dim], parts->AsArray()[0], limits);
+  }
+  return Geometry::FromTypeAndCoordinates(kMulti[dim], *parts, limits);
+}
+
 }  // namespace dothi::geo

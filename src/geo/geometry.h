@@ -138,6 +138,16 @@ enum class SpatialRelation { kWithin, kContains, kIntersects, kDisjoint, kOverla
 // input) yields false.
 bool Relate(const Geometry& a, SpatialRelation rel, const Geometry& b);
 
+// OGC Simple Features validity (no self-intersecting rings, holes inside their shell, ...):
+// OK, or BadRequestData with GEOS's reason and where ("Self-intersection at 105.8 21.0").
+Status CheckValid(const Geometry& g);
+
+// A valid geometry covering what g covers (GEOS MakeValid, "structure" method: rings are read
+// as the areas they enclose), keeping the parts of g's dimension: a polygon stays polygonal,
+// a line lineal. Returns g when it is already valid. Errors: BadRequestData when nothing of
+// that dimension is left (a polygon of zero area).
+Result<Geometry> MakeValid(const Geometry& g);
+
 // Mean Earth radius used for all distances, metres (IUGG R1).
 inline constexpr double kEarthRadiusMeters = 6371008.8;
 

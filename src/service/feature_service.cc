@@ -41,10 +41,26 @@ std::string Quoted(std::string_view s) {
   return out;
 }
 
-// The collections of a tenant's types, ids made unique in type order.
-std::vector<FeatureCollectionInfo> Catalogue(const std::vector<TypeInfo>& types) {
+// The collections of a tenant's layers and types: layers by name, then types by id made
+// unique (also against the layer names) in type order.
+std::vector<FeatureCollectionInfo> Catalogue(
+    const std::vector<std::shared_ptr<const LayerData>>& layers, const std::vector<TypeInfo>& types) {
   std::vector<FeatureCollectionInfo> out;
   std::set<std::string> used;
+  for (const auto& l : layers) {
+    FeatureCollectionInfo c;
+    c.id = l->info().name;
+    c.title = l->info().title;
+    c.layer = l;
+    c.entity_count = l->features().size();
+    for (const domain::LayerProperty& p : l->info().properties) {
+      c.properties.emplace_back(p.name, p.name);
+      c.property_types[p.name] = p.type;
+    }
+    used.insert(c.id);
+    out.push_back(std::move(c));
+  }
+  const std::size_t layer_count = out.size();
   for (const TypeInfo& t : types) {
     if (std::find(t.attributes.begin(), t.attributes.end(), domain::kLocationIri) ==
         t.attributes.end()) {
@@ -73,9 +89,22 @@ std::vector<FeatureCollectionInfo> Catalogue(const std::vector<TypeInfo>& types)
     std::sort(c.properties.begin(), c.properties.end());
     out.push_back(std::move(c));
   }
-  std::sort(out.begin(), out.end(),
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(layer_count), out.end(),
             [](const FeatureCollectionInfo& a, const FeatureCollectionInfo& b) { return a.id < b.id; });
   return out;
+}
+
+// A property filter's text as the value it compares with: a number or boolean when the
+// text is one and the property holds those, else the string.
+bool EqualsText(const Json& value, std::string_view text) {
+  if (value.is_string()) return value.AsString() == text;
+  if (value.is_bool()) return text == (value.AsBool() ? "true" : "false");
+  if (value.is_number()) {
+    double d = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    return ec == std::errc() && end == text.data() + text.size() && d == value.AsDouble();
+  }
+  return false;
 }
 
 Result<domain::GeoQuery> BoxQuery(const geo::BBox& b) {
@@ -131,9 +160,15 @@ std::string_view FeatureService::ShortName(std::string_view iri) {
 
 Result<std::vector<FeatureCollectionInfo>> FeatureService::Collections(
     const RequestContext& ctx) const {
+  std::vector<std::shared_ptr<const LayerData>> layers = layers_.Layers(ctx);
   Result<std::vector<TypeInfo>> types = entities_.Types(ctx);
-  if (!types.ok()) return types.status();
-  return Catalogue(*types);
+  if (!types.ok()) {
+    if (types.status().code() != ErrorCode::kNonexistentTenant || layers.empty()) {
+      return types.status();
+    }
+    types = std::vector<TypeInfo>{};
+  }
+  return Catalogue(layers, *types);
 }
 
 Result<FeatureCollectionInfo> FeatureService::Collection(const RequestContext& ctx,
@@ -149,6 +184,7 @@ Result<FeatureCollectionInfo> FeatureService::Collection(const RequestContext& c
 Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
                                           const FeatureCollectionInfo& collection,
                                           const FeatureQuery& query) const {
+  if (collection.layer) return LayerItems(collection, query);
   EntityQuery q;
   Result<domain::TypeQuery> types = domain::ParseTypeQuery("T");
   if (!types.ok()) return types.status();
@@ -195,15 +231,123 @@ Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
   Result<QueryResult> r = entities_.Query(ctx, q);
   if (!r.ok()) return r.status();
   FeaturePage page;
-  page.features = std::move(r->entities);
+  page.features.reserve(r->entities.size());
+  for (const domain::Entity& e : r->entities) page.features.push_back(EntityFeature(collection, e));
   page.matched = r->total;
   page.more = r->more;
   return page;
 }
 
-Result<domain::Entity> FeatureService::Item(const RequestContext& ctx,
-                                            const FeatureCollectionInfo& collection,
-                                            std::string_view id) const {
+Result<FeaturePage> FeatureService::LayerItems(const FeatureCollectionInfo& collection,
+                                               const FeatureQuery& query) const {
+  const LayerData& layer = *collection.layer;
+  for (const auto& [name, value] : query.equals) {
+    if (collection.PropertyIri(name) == nullptr) return Status::BadRequestData("unknown property", name);
+  }
+  // Layers have no time: datetime keeps every feature, as bbox keeps those without geometry.
+  std::vector<geo::BBox> boxes;
+  if (query.bbox) {
+    const geo::BBox& b = *query.bbox;
+    if (b.min_y > b.max_y) return Status::BadRequestData("bbox: minimum latitude above maximum");
+    if (b.min_x > b.max_x) {
+      boxes = {geo::BBox{b.min_x, b.min_y, 180.0, b.max_y}, geo::BBox{-180.0, b.min_y, b.max_x, b.max_y}};
+    } else {
+      boxes = {b};
+    }
+  }
+  std::vector<std::size_t> hits;
+  const auto& features = layer.features();
+  auto keep = [&](std::size_t i) {
+    const domain::LayerFeature& f = features[i];
+    for (const auto& [name, value] : query.equals) {
+      const Json* v = f.properties.Find(name);
+      if (v == nullptr || !EqualsText(*v, value)) return false;
+    }
+    return true;
+  };
+  if (boxes.empty()) {
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      if (keep(i)) hits.push_back(i);
+    }
+  } else {
+    std::vector<char> seen(features.size(), 0);
+    for (const geo::BBox& box : boxes) {
+      Result<geo::Geometry> shape =
+          box.min_x == box.max_x && box.min_y == box.max_y
+              ? geo::Geometry::MakePoint(box.min_x, box.min_y)
+              : geo::Geometry::FromTypeAndCoordinates(
+                    "Polygon",
+                    Json(Json::Array{Json(Json::Array{
+                        Json(Json::Array{Json(box.min_x), Json(box.min_y)}),
+                        Json(Json::Array{Json(box.max_x), Json(box.min_y)}),
+                        Json(Json::Array{Json(box.max_x), Json(box.max_y)}),
+                        Json(Json::Array{Json(box.min_x), Json(box.max_y)}),
+                        Json(Json::Array{Json(box.min_x), Json(box.min_y)})})}));
+      if (!shape.ok()) return Status::BadRequestData("invalid bbox", shape.status().message());
+      geo::PreparedGeometry prepared(std::move(*shape));
+      layer.Candidates(box, [&](std::size_t i) {
+        if (seen[i]) return true;
+        const domain::LayerFeature& f = features[i];
+        if (prepared.Relate(*f.geometry, geo::SpatialRelation::kIntersects) && keep(i)) {
+          seen[i] = 1;
+        }
+        return true;
+      });
+    }
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      // OGC API Features /req/core/fc-bbox-response C: no geometry, no exclusion.
+      if (seen[i] || (!features[i].geometry && keep(i))) hits.push_back(i);
+    }
+  }
+  FeaturePage page;
+  page.matched = hits.size();
+  const std::size_t limit = std::min(query.limit, MaxLimit());
+  for (std::size_t k = query.offset; k < hits.size() && page.features.size() < limit; ++k) {
+    page.features.push_back(LayerFeature(features[hits[k]]));
+  }
+  page.more = query.offset + page.features.size() < hits.size();
+  return page;
+}
+
+Feature FeatureService::LayerFeature(const domain::LayerFeature& f) {
+  Feature out;
+  out.id = f.id;
+  if (f.geometry) out.geometry = f.geometry->ToGeoJson();
+  out.properties = f.properties;
+  return out;
+}
+
+Feature FeatureService::EntityFeature(const FeatureCollectionInfo& c, const domain::Entity& e) {
+  Feature out;
+  out.id = e.id;
+  if (const Json* loc = e.FindInstance(domain::kLocationIri)) {
+    if (const Json* v = loc->Find(domain::attr::kValue)) out.geometry = *v;
+  }
+  for (const auto& [iri, instances] : e.attrs.AsObject()) {
+    if (iri == domain::kLocationIri || !instances.is_array()) continue;
+    const Json* inst = e.FindInstance(iri);
+    if (inst == nullptr) continue;
+    const Json* type = inst->Find(domain::attr::kType);
+    const std::string_view member =
+        domain::attr::ValueMemberFor(type != nullptr && type->is_string() ? type->AsString() : "");
+    const Json* value = inst->Find(member.empty() ? domain::attr::kValue : member);
+    std::string_view name = c.PropertyName(iri);
+    Json v = value != nullptr ? *value : Json();
+    // A JSON-LD typed literal ({"@type": "DateTime", "@value": "..."}) is its value.
+    if (const Json* literal = v.is_object() ? v.Find("@value") : nullptr) v = Json(*literal);
+    out.properties.Set(name.empty() ? std::string_view(iri) : name, std::move(v));
+  }
+  return out;
+}
+
+Result<Feature> FeatureService::Item(const RequestContext& ctx,
+                                     const FeatureCollectionInfo& collection,
+                                     std::string_view id) const {
+  if (collection.layer) {
+    std::ptrdiff_t i = collection.layer->Find(id);
+    if (i < 0) return Status::NotFound("feature not found", id);
+    return LayerFeature(collection.layer->features()[static_cast<std::size_t>(i)]);
+  }
   Result<domain::Entity> e = entities_.Get(ctx, id);
   if (!e.ok()) {
     if (e.status().code() == ErrorCode::kNotFound) return Status::NotFound("feature not found", id);
@@ -212,7 +356,7 @@ Result<domain::Entity> FeatureService::Item(const RequestContext& ctx,
   if (!e->HasType(collection.type_iri)) {
     return Status::NotFound("feature not found", id);
   }
-  return e;
+  return EntityFeature(collection, *e);
 }
 
 }  // namespace dothi::service

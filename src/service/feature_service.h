@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,21 +15,29 @@
 #include "domain/entity.h"
 #include "geo/geometry.h"
 #include "service/entity_service.h"
+#include "service/layer_service.h"
 
-// FeatureService serves the tenant's data as OGC API Features collections: every NGSI-LD
-// entity type that has a `location` is one collection, its entities the features (their
-// `location` the geometry; an entity without one is a feature with a null geometry). Reads go through EntityService, so tenant isolation and the
-// in-memory indexes are the entity service's. Stateless; safe from any thread.
+// FeatureService serves the tenant's data as OGC API Features collections:
+//  - every imported layer (LayerService) is one, its id the layer name;
+//  - every NGSI-LD entity type that has a `location` is one, its entities the features
+//    (their `location` the geometry; an entity without one is a feature with a null
+//    geometry).
+// Reads go through LayerService and EntityService, so tenant isolation and the in-memory
+// indexes are theirs. Stateless; safe from any thread.
 namespace dothi::service {
 
 // One collection as the catalogue describes it.
 struct FeatureCollectionInfo {
-  std::string id;        // URL-safe short name of the type ("Streetlight")
-  std::string title;     // the type's short name as written (UTF-8)
-  std::string type_iri;  // the NGSI-LD entity type it serves
-  std::size_t entity_count = 0;  // entities of the type (with or without a location)
+  std::string id;        // the layer name, or the URL-safe short name of the type ("Streetlight")
+  std::string title;     // the layer's title, or the type's short name as written (UTF-8)
+  std::string type_iri;  // the NGSI-LD entity type it serves ("" for a layer)
+  std::shared_ptr<const LayerData> layer;  // the layer it serves (null for an entity type)
+  std::size_t entity_count = 0;  // features (entities of the type, with or without a location)
+  // Property name -> JSON schema type ("string", "number", "integer", "boolean"), when known.
+  std::map<std::string, std::string, std::less<>> property_types;
   // Property name -> attribute IRI, in name order; `location` is the geometry, not a
-  // property. Names are the IRI's last segment unless two attributes share it.
+  // property. Names are the IRI's last segment unless two attributes share it. For a layer
+  // the IRI is the name.
   std::vector<std::pair<std::string, std::string>> properties;
 
   // The attribute IRI a property name stands for, or nullptr.
@@ -51,17 +61,26 @@ struct FeatureQuery {
   std::size_t offset = 0;
 };
 
+// One feature as OGC API Features serves it.
+struct Feature {
+  std::string id;
+  Json geometry;  // GeoJSON geometry object in CRS84, or null
+  Json properties = Json::MakeObject();  // property name -> value
+};
+
 struct FeaturePage {
-  std::vector<domain::Entity> features;
+  std::vector<Feature> features;
   std::size_t matched = 0;  // features matching in all
   bool more = false;        // another page follows
 };
 
 class FeatureService {
  public:
-  explicit FeatureService(EntityService& entities) : entities_(entities) {}
+  FeatureService(EntityService& entities, LayerService& layers)
+      : entities_(entities), layers_(layers) {}
 
-  // The collections of ctx.tenant, ordered by id. Errors: NonexistentTenant.
+  // The collections of ctx.tenant: its layers by name, then its entity types by id.
+  // Errors: NonexistentTenant (neither layers nor entities).
   Result<std::vector<FeatureCollectionInfo>> Collections(const RequestContext& ctx) const;
   // One collection by id. Errors: NotFound, NonexistentTenant.
   Result<FeatureCollectionInfo> Collection(const RequestContext& ctx, std::string_view id) const;
@@ -69,8 +88,8 @@ class FeatureService {
   // TooManyResults never: the limit is capped at MaxLimit().
   Result<FeaturePage> Items(const RequestContext& ctx, const FeatureCollectionInfo& collection,
                             const FeatureQuery& query) const;
-  // One feature by entity id. Errors: NotFound (no such entity, or not of this collection).
-  Result<domain::Entity> Item(const RequestContext& ctx, const FeatureCollectionInfo& collection,
+  // One feature by id. Errors: NotFound (no such feature in this collection).
+  Result<Feature> Item(const RequestContext& ctx, const FeatureCollectionInfo& collection,
                               std::string_view id) const;
 
   // The largest page Items returns (the entity service's maximum page size).
@@ -79,8 +98,18 @@ class FeatureService {
   // The short name of an IRI: what follows its last '/', '#' or ':' ("" stays "").
   static std::string_view ShortName(std::string_view iri);
 
+  // An entity as a feature of c: its location the geometry, each other attribute's default
+  // instance's value under its property name (a JSON-LD typed literal as its @value).
+  static Feature EntityFeature(const FeatureCollectionInfo& c, const domain::Entity& e);
+  // A layer's feature.
+  static Feature LayerFeature(const domain::LayerFeature& f);
+
  private:
+  Result<FeaturePage> LayerItems(const FeatureCollectionInfo& collection,
+                                 const FeatureQuery& query) const;
+
   EntityService& entities_;
+  LayerService& layers_;
 };
 
 }  // namespace dothi::service

@@ -272,7 +272,7 @@ http::Response OgcApi::GetCollectionItem(const RequestContext& ctx, http::Reques
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
   if (!c.ok()) return Error(c.status());
-  Result<domain::Entity> e = features_.Item(tctx, *c, req.PathParam("featureId"));
+  Result<service::Feature> e = features_.Item(tctx, *c, req.PathParam("featureId"));
   if (!e.ok()) return Error(e.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(ItemHtml(base, *c, *e));

@@ -173,6 +173,14 @@ std::string ConformanceHtml(const std::string& base) {
   return Page(base, "Lớp tuân thủ / Conformance", body);
 }
 
+// What a collection serves, in English (the JSON description) or both languages (HTML).
+std::string Description(const service::FeatureCollectionInfo& c) {
+  if (!c.layer) return "NGSI-LD entity type " + c.type_iri;
+  const domain::LayerInfo& info = c.layer->info();
+  return "Layer imported from " + info.source + " (" + info.source_crs + "), version " +
+         std::to_string(info.version) + ", " + std::string(domain::LayerRoleName(info.role));
+}
+
 Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c) {
   const std::string self = base + "/collections/" + http::PercentEncode(c.id);
   Json links = Json::MakeArray();
@@ -182,13 +190,21 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
   links.Push(Link(ItemsUrl(base, c) + "?f=html", "items", "text/html", "the features as HTML"));
   Json crs = Json::MakeArray();
   for (const geo::Crs& c : geo::SupportedCrs()) crs.Push(c.Uri());
-  return Json::MakeObject({{"id", c.id},
-                           {"title", c.title},
-                           {"description", "NGSI-LD entity type " + c.type_iri},
-                           {"itemType", "feature"},
-                           {"crs", std::move(crs)},
-                           {"storageCrs", kCrs84},
-                           {"links", std::move(links)}});
+  Json out = Json::MakeObject({{"id", c.id},
+                               {"title", c.title},
+                               {"description", Description(c)},
+                               {"itemType", "feature"},
+                               {"crs", std::move(crs)},
+                               {"storageCrs", kCrs84},
+                               {"links", std::move(links)}});
+  if (c.layer && !c.layer->info().extent.empty()) {
+    const geo::BBox& b = c.layer->info().extent;
+    Json box(Json::Array{Json(b.min_x), Json(b.min_y), Json(b.max_x), Json(b.max_y)});
+    out.Set("extent", Json::MakeObject({{"spatial", Json::MakeObject({
+                                                        {"bbox", Json(Json::Array{std::move(box)})},
+                                                        {"crs", kCrs84}})}}));
+  }
+  return out;
 }
 
 Json CollectionsJson(const std::string& base,
@@ -202,8 +218,13 @@ Json CollectionsJson(const std::string& base,
 }
 
 std::string CollectionHtml(const std::string& base, const service::FeatureCollectionInfo& c) {
-  std::string body = "<p>Loại thực thể NGSI-LD / NGSI-LD entity type: <code>" + Escape(c.type_iri) +
-                     "</code></p><p>Số thực thể / Entities: " + std::to_string(c.entity_count) +
+  std::string what =
+      c.layer ? "<p>Lớp dữ liệu nhập từ / Layer imported from <code>" +
+                    Escape(c.layer->info().source) + "</code> (" + Escape(c.layer->info().source_crs) +
+                    "), phiên bản / version " + std::to_string(c.layer->info().version) + "</p>"
+              : "<p>Loại thực thể NGSI-LD / NGSI-LD entity type: <code>" + Escape(c.type_iri) +
+                    "</code></p>";
+  std::string body = what + "<p>Số đối tượng / Features: " + std::to_string(c.entity_count) +
                      "</p><p>" + A(ItemsUrl(base, c) + "?f=html", "Các đối tượng / Features") +
                      " · " + A(ItemsUrl(base, c), "GeoJSON") + "</p>";
   body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>IRI</th></tr>";
@@ -229,38 +250,19 @@ std::string CollectionsHtml(const std::string& base,
   return Page(base, "Bộ sưu tập dữ liệu / Collections", body);
 }
 
-Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& e) {
-  Json geometry;  // null when the location is missing
-  if (const Json* loc = e.FindInstance(domain::kLocationIri)) {
-    if (const Json* v = loc->Find(domain::attr::kValue)) geometry = *v;
-  }
-  Json props = Json::MakeObject();
-  for (const auto& [iri, instances] : e.attrs.AsObject()) {
-    if (iri == domain::kLocationIri || !instances.is_array()) continue;
-    const Json* inst = e.FindInstance(iri);
-    if (inst == nullptr) continue;
-    const Json* type = inst->Find(domain::attr::kType);
-    const std::string_view member =
-        domain::attr::ValueMemberFor(type != nullptr && type->is_string() ? type->AsString() : "");
-    const Json* value = inst->Find(member.empty() ? domain::attr::kValue : member);
-    std::string_view name = c.PropertyName(iri);
-    Json v = value != nullptr ? *value : Json();
-    // A JSON-LD typed literal ({"@type": "DateTime", "@value": "..."}) is its value.
-    if (const Json* literal = v.is_object() ? v.Find("@value") : nullptr) v = Json(*literal);
-    props.Set(name.empty() ? std::string_view(iri) : name, std::move(v));
-  }
+Json FeatureJson(const service::Feature& f) {
   return Json::MakeObject({{"type", "Feature"},
-                           {"id", e.id},
-                           {"geometry", std::move(geometry)},
-                           {"properties", std::move(props)}});
+                           {"id", f.id},
+                           {"geometry", f.geometry},
+                           {"properties", f.properties}});
 }
 
-Result<Json> ItemsJson(const std::string&, const service::FeatureCollectionInfo& c,
+Result<Json> ItemsJson(const std::string&, const service::FeatureCollectionInfo&,
                        const service::FeaturePage& page, const ItemsLinks& links,
                        const geo::CrsTransform* crs) {
   Json features = Json::MakeArray();
   for (const auto& e : page.features) {
-    Json f = FeatureJson(c, e);
+    Json f = FeatureJson(e);
     if (crs != nullptr) {
       if (Status s = InCrs(f, *crs, e.id); !s.ok()) return s;
     }
@@ -287,7 +289,7 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
                      " đối tượng / features · " + A(links.alternate_json, "GeoJSON") + "</p>";
   body += "<table><tr><th>id</th><th>hình học / geometry</th><th>thuộc tính / properties</th></tr>";
   for (const auto& e : page.features) {
-    Json f = FeatureJson(c, e);
+    Json f = FeatureJson(e);
     const Json* g = f.Find("geometry");
     const Json* gt = g != nullptr && g->is_object() ? g->Find("type") : nullptr;
     std::string props;
@@ -306,8 +308,8 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
 }
 
 Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
-                      const domain::Entity& e, const geo::CrsTransform* crs) {
-  Json f = FeatureJson(c, e);
+                      const service::Feature& e, const geo::CrsTransform* crs) {
+  Json f = FeatureJson(e);
   if (crs != nullptr) {
     if (Status s = InCrs(f, *crs, e.id); !s.ok()) return s;
   }
@@ -322,8 +324,8 @@ Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionI
 }
 
 std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
-                     const domain::Entity& e) {
-  Json f = FeatureJson(c, e);
+                     const service::Feature& e) {
+  Json f = FeatureJson(e);
   std::string body = "<p>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.title) +
                      " · " + A(ItemsUrl(base, c) + "/" + http::PercentEncode(e.id) + "?f=json", "GeoJSON") +
                      "</p><table><tr><th>thuộc tính / property</th><th>giá trị / value</th></tr>";

@@ -39,9 +39,8 @@ std::string CollectionHtml(const std::string& base, const service::FeatureCollec
 std::string CollectionsHtml(const std::string& base,
                             const std::vector<service::FeatureCollectionInfo>& collections);
 
-// A GeoJSON Feature: id, geometry (location), properties (each attribute's default
-// instance's value under its property name), without links.
-Json FeatureJson(const service::FeatureCollectionInfo& c, const domain::Entity& e);
+// A GeoJSON Feature: id, geometry, properties, without links.
+Json FeatureJson(const service::Feature& f);
 
 // The absolute links of one page of items (empty when absent).
 struct ItemsLinks {
@@ -54,8 +53,8 @@ Result<Json> ItemsJson(const std::string& base, const service::FeatureCollection
 std::string ItemsHtml(const std::string& base, const service::FeatureCollectionInfo& c,
                       const service::FeaturePage& page, const ItemsLinks& links);
 Result<Json> ItemJson(const std::string& base, const service::FeatureCollectionInfo& c,
-                      const domain::Entity& e, const geo::CrsTransform* crs = nullptr);
+                      const service::Feature& e, const geo::CrsTransform* crs = nullptr);
 std::string ItemHtml(const std::string& base, const service::FeatureCollectionInfo& c,
-                     const domain::Entity& e);
+                     const service::Feature& e);
 
 }  // namespace dothi::api::ogc

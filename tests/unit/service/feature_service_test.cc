@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fakes/memory_entity_store.h"
+#include "fakes/memory_layer_store.h"
 
 namespace dothi::service {
 namespace {
@@ -46,7 +47,9 @@ class FeatureServiceTest : public ::testing::Test {
   }
   testing::MemoryEntityStore store_;
   EntityService entities_{store_, EntityServiceOptions{}};
-  FeatureService features_{entities_};
+  testing::MemoryLayerStore layer_store_;
+  LayerService layers_{layer_store_};
+  FeatureService features_{entities_, layers_};
 };
 
 TEST_F(FeatureServiceTest, EveryTypeWithALocationIsACollection) {
@@ -133,7 +136,7 @@ TEST_F(FeatureServiceTest, BoxAndPropertyFiltersMatchABruteForceEvaluation) {
     Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
     ASSERT_TRUE(page.ok()) << page.status().message();
     std::set<std::string> got;
-    for (const Entity& e : page->features) got.insert(e.id);
+    for (const Feature& e : page->features) got.insert(e.id);
     EXPECT_EQ(got, want) << "round " << round;
     EXPECT_EQ(page->matched, want.size());
   }
@@ -152,7 +155,7 @@ TEST_F(FeatureServiceTest, PagesCoverEveryFeatureOnce) {
     Result<FeaturePage> page = features_.Items(Ctx(""), *c, q);
     ASSERT_TRUE(page.ok());
     EXPECT_EQ(page->matched, 23u);
-    for (const Entity& e : page->features) EXPECT_TRUE(seen.insert(e.id).second) << e.id;
+    for (const Feature& e : page->features) EXPECT_TRUE(seen.insert(e.id).second) << e.id;
     more = page->more;
   }
   EXPECT_EQ(seen.size(), 23u);
