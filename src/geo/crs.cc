@@ -50,7 +50,7 @@ std::vector<Crs> MakeSupported() {
 
 std::string NumberText(double d) {
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
   (void)ec;
   return std::string(buf, end);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -581,6 +583,38 @@ TEST(DistanceTest, PreparedPointDistanceMatchesUnprepared) {
   PreparedGeometry point(PointG(kHoanKiemLon, kHoanKiemLat));
   EXPECT_NEAR(point.DistanceMetersToPoint(kOperaLon, kOperaLat),
               ChordMeters(kHoanKiemLon, kHoanKiemLat, kOperaLon, kOperaLat), 1e-6);
+}
+
+TEST(ValidityTest, MakeValidRepairsPolygonsAndKeepsTheirDimension) {
+  auto ring = [](std::initializer_list<std::pair<double, double>> pts) {
+    Json r = Json::MakeArray();
+    for (auto [x, y] : pts) r.Push(Json(Json::Array{Json(x), Json(y)}));
+    return Json(Json::Array{r});
+  };
+  Result<Geometry> bowtie = Geometry::FromTypeAndCoordinates(
+      "Polygon", ring({{0, 0}, {1, 1}, {1, 0}, {0, 1}, {0, 0}}));
+  ASSERT_TRUE(bowtie.ok());
+  Status s = CheckValid(*bowtie);
+  EXPECT_EQ(s.code(), ErrorCode::kBadRequestData);
+  EXPECT_NE(s.message().find("Self-intersection"), std::string::npos) << s.message();
+  Result<Geometry> fixed = MakeValid(*bowtie);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_EQ(fixed->type(), GeometryType::kMultiPolygon);
+  EXPECT_TRUE(CheckValid(*fixed).ok());
+  EXPECT_EQ(fixed->bbox(), bowtie->bbox());
+  // The left and right triangles are inside, the top and bottom ones outside.
+  for (auto [x, y, inside] : {std::tuple{0.2, 0.5, true}, {0.8, 0.5, true}, {0.5, 0.2, false}, {0.5, 0.8, false}}) {
+    EXPECT_EQ(Relate(*Geometry::MakePoint(x, y), SpatialRelation::kWithin, *fixed), inside) << x << " " << y;
+  }
+
+  Result<Geometry> square = Geometry::FromTypeAndCoordinates("Polygon", ring({{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}));
+  EXPECT_TRUE(CheckValid(*square).ok());
+  EXPECT_EQ(*MakeValid(*square), *square);
+  // Zero area: nothing polygonal is left.
+  Result<Geometry> flat = Geometry::FromTypeAndCoordinates("Polygon", ring({{0, 0}, {1, 0}, {2, 0}, {0, 0}}));
+  if (flat.ok()) {
+    EXPECT_EQ(MakeValid(*flat).status().code(), ErrorCode::kBadRequestData);
+  }
 }
 
 }  // namespace

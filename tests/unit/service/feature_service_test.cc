@@ -237,3 +237,82 @@ TEST(FeatureServiceShortNameTest, TakesTheLastSegment) {
 
 }  // namespace
 }  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+storage::SourceFeature LayerSquare(int i, double x, double y, double side, std::string use) {
+  storage::SourceFeature f;
+  f.id = "z" + std::to_string(i);
+  Json ring(Json::Array{Json(Json::Array{Json(x), Json(y)}), Json(Json::Array{Json(x + side), Json(y)}),
+                        Json(Json::Array{Json(x + side), Json(y + side)}), Json(Json::Array{Json(x), Json(y + side)}),
+                        Json(Json::Array{Json(x), Json(y)})});
+  f.geometry = Json::MakeObject({{"type", "Polygon"}, {"coordinates", Json(Json::Array{ring})}});
+  f.properties = Json::MakeObject({{"MA_DAT", Json(std::move(use))}, {"TANG", i % 7}});
+  return f;
+}
+
+// Layers are collections beside the entity types, for a tenant that has no entities too,
+// and their items obey bbox and property filters exactly as a brute-force evaluation.
+TEST_F(FeatureServiceTest, ImportedLayersAreCollectionsWithExactFilters) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  storage::SourceLayer source;
+  struct Kept { double x, y, side; std::string use; int tang; };
+  std::vector<Kept> kept;
+  for (int i = 0; i < 300; ++i) {
+    Kept k{105.8 + u(rng) * 0.1, 21.0 + u(rng) * 0.1, 0.0005 + u(rng) * 0.005, i % 3 == 0 ? "CXX" : "ODT", i % 7};
+    kept.push_back(k);
+    source.features.push_back(LayerSquare(i, k.x, k.y, k.side, k.use));
+  }
+  storage::SourceFeature no_geometry;
+  no_geometry.id = "no-geometry";
+  no_geometry.properties = Json::MakeObject({{"MA_DAT", "ODT"}, {"TANG", 1}});
+  source.features.push_back(no_geometry);
+  LayerImport request;
+  request.name = "quy-hoach";
+  request.title = "Quy hoạch";
+  ASSERT_TRUE(layers_.Import(Ctx("hue"), request, source).ok());
+
+  Result<std::vector<FeatureCollectionInfo>> all = features_.Collections(Ctx("hue"));
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].title, "Quy hoạch");
+  EXPECT_EQ((*all)[0].property_types.at("TANG"), "integer");
+  EXPECT_EQ(features_.Collections(Ctx("hanoi")).status().code(), ErrorCode::kNonexistentTenant);
+
+  Result<FeatureCollectionInfo> c = features_.Collection(Ctx("hue"), "quy-hoach");
+  ASSERT_TRUE(c.ok());
+  for (int round = 0; round < 40; ++round) {
+    const double x0 = 105.8 + u(rng) * 0.08, y0 = 21.0 + u(rng) * 0.08;
+    const geo::BBox box{x0, y0, x0 + u(rng) * 0.03, y0 + u(rng) * 0.03};
+    FeatureQuery q;
+    q.bbox = box;
+    q.limit = 1000;
+    if (round % 2 == 1) q.equals = {{"MA_DAT", "CXX"}};
+    if (round % 4 == 3) q.equals.push_back({"TANG", "3"});
+    std::set<std::string> want = {"no-geometry"};
+    if (round % 2 == 1) want.clear();  // its MA_DAT is ODT
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      const Kept& k = kept[i];
+      const bool hit = k.x <= box.max_x && k.x + k.side >= box.min_x && k.y <= box.max_y && k.y + k.side >= box.min_y;
+      if (!hit) continue;
+      if (round % 2 == 1 && k.use != "CXX") continue;
+      if (round % 4 == 3 && k.tang != 3) continue;
+      want.insert("z" + std::to_string(i));
+    }
+    Result<FeaturePage> page = features_.Items(Ctx("hue"), *c, q);
+    ASSERT_TRUE(page.ok()) << page.status().message();
+    std::set<std::string> got;
+    for (const Feature& f : page->features) got.insert(f.id);
+    EXPECT_EQ(got, want) << "round " << round;
+    EXPECT_EQ(page->matched, want.size());
+  }
+  Result<Feature> one = features_.Item(Ctx("hue"), *c, "z5");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->properties.Find("MA_DAT")->AsString(), kept[5].use);
+  EXPECT_EQ(features_.Item(Ctx("hue"), *c, "nope").status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace dothi::service
