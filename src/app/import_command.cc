@@ -41,6 +41,7 @@ int RunImport(const ImportOptions& o, std::ostream& out, std::ostream& err) {
   request.source_name = std::filesystem::path(o.file).filename().string();
   request.replace = o.replace || o.expected_version.has_value();
   request.expected_version = o.expected_version;
+  request.dissolve_by = o.dissolve;
   if (o.invalid == "refuse") request.invalid = service::InvalidGeometryPolicy::kRefuse;
   else if (o.invalid != "repair") return fail(Status::InvalidRequest("--invalid is repair or refuse"));
   std::string srs_note;

@@ -24,6 +24,7 @@ struct ImportOptions {
   bool replace = false;
   std::optional<std::int64_t> expected_version;
   std::string invalid = "repair";  // or "refuse"
+  std::string dissolve;            // property whose equal values become one feature
   std::string role;                // general | planning | parcel | administrative
   std::vector<std::string> fields;  // "land_use=MA_DAT"
   bool progress = true;             // a progress bar on stderr when it is a terminal

@@ -233,6 +233,9 @@ int main(int argc, char** argv) {
   import->add_option("--invalid", imp.invalid,
                      "Invalid geometries: repair (GEOS MakeValid) or refuse the import")
       ->check(CLI::IsMember({"repair", "refuse"}))->capture_default_str();
+  import->add_option("--dissolve", imp.dissolve,
+                     "Join the features that share this property's value into one (e.g. old "
+                     "provinces into the 2025 ones)");
   import->add_option("--role", imp.role, "general, planning, parcel or administrative");
   import->add_option("--field", imp.fields,
                      "Planning field mapping FIELD=PROPERTY, repeatable (e.g. land_use=MA_DAT)");

@@ -16,6 +16,7 @@
 #include "api/ogc_features/ogc_api.h"
 #include "api/ops/ops_api.h"
 #include "app/demo_loader.h"
+#include "app/demo_planning.h"
 #include "http/client.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -220,6 +221,7 @@ Status ServerApp::Start() {
   p.layer_store = std::move(*layer_store);
   p.layers = std::make_unique<service::LayerService>(*p.layer_store);
   DOTHI_RETURN_IF_ERROR(p.layers->Refresh());
+  if (config_.demo) DOTHI_RETURN_IF_ERROR(LoadDemoPlanning(*p.layers));
   p.layer_watcher = std::make_unique<LayerWatcher>(*p.layers);
   p.features = std::make_unique<service::FeatureService>(*p.entities, *p.layers);
   api::ogc::OgcOptions oo;

@@ -1061,4 +1061,69 @@ Result<Geometry> MakeValid(const Geometry& g) {
   return Geometry::FromTypeAndCoordinates(kMulti[dim], *parts, limits);
 }
 
+namespace {
+constexpr double kMetersPerDegree = kEarthRadiusMeters * 3.14159265358979323846 / 180.0;
+
+double MidLatitudeScale(const Geometry& g) {
+  const double mid = (g.bbox().min_y + g.bbox().max_y) / 2.0 * 3.14159265358979323846 / 180.0;
+  return std::cos(mid);
+}
+}  // namespace
+
+Result<Geometry> UnionPolygons(const std::vector<const Geometry*>& parts) {
+  Result<Json> coords = WithContext([&](GeosContext& ctx) -> Result<Json> {
+    GEOSContextHandle_t h = ctx.get();
+    std::vector<GEOSGeometry*> geoms;
+    for (const Geometry* g : parts) {
+      if (g == nullptr || !g->is_polygonal()) continue;
+      GEOSGeometry* gg = ToGeos(h, *g);
+      if (gg == nullptr) {
+        DestroyAll(h, geoms);
+        return Status::BadRequestData("invalid geometry", ctx.last_error());
+      }
+      geoms.push_back(gg);
+    }
+    if (geoms.empty()) return Status::BadRequestData("nothing polygonal to join");
+    GeosGeom all(h, MakeCollection(h, GEOS_GEOMETRYCOLLECTION, geoms));
+    if (!all) return Status::BadRequestData("cannot join geometries", ctx.last_error());
+    GeosGeom joined(h, GEOSUnaryUnion_r(h, all.g));
+    if (!joined) return Status::BadRequestData("cannot join geometries", ctx.last_error());
+    Json out = Json::MakeArray();
+    CollectParts(h, joined.g, 2, out);
+    return out;
+  });
+  if (!coords.ok()) return coords.status();
+  if (coords->size() == 0) return Status::BadRequestData("the union has no area");
+  GeometryLimits limits;
+  limits.max_vertices = std::size_t{1} << 28;
+  if (coords->size() == 1) return Geometry::FromTypeAndCoordinates("Polygon", coords->AsArray()[0], limits);
+  return Geometry::FromTypeAndCoordinates("MultiPolygon", *coords, limits);
+}
+
+double AreaSquareMeters(const Geometry& g) {
+  if (!g.is_polygonal()) return 0.0;
+  const double k = MidLatitudeScale(g);
+  return WithContext([&](GeosContext& ctx) {
+    GEOSContextHandle_t h = ctx.get();
+    GeosGeom gg(h, ToGeos(h, g, k));
+    double area = 0;
+    if (!gg || GEOSArea_r(h, gg.g, &area) == 0) return 0.0;
+    return area * kMetersPerDegree * kMetersPerDegree;
+  });
+}
+
+double AreaShareInside(const Geometry& a, const Geometry& b) {
+  if (!a.is_polygonal() || !b.is_polygonal() || !a.bbox().Intersects(b.bbox())) return 0.0;
+  return WithContext([&](GeosContext& ctx) {
+    GEOSContextHandle_t h = ctx.get();
+    GeosGeom ga(h, ToGeos(h, a)), gb(h, ToGeos(h, b));
+    if (!ga || !gb) return 0.0;
+    double whole = 0, part = 0;
+    if (GEOSArea_r(h, ga.g, &whole) == 0 || whole <= 0) return 0.0;
+    GeosGeom inter(h, GEOSIntersection_r(h, ga.g, gb.g));
+    if (!inter || GEOSArea_r(h, inter.g, &part) == 0) return 0.0;
+    return std::clamp(part / whole, 0.0, 1.0);
+  });
+}
+
 }  // namespace dothi::geo

@@ -148,6 +148,19 @@ Status CheckValid(const Geometry& g);
 // that dimension is left (a polygon of zero area).
 Result<Geometry> MakeValid(const Geometry& g);
 
+// The union of polygonal geometries (GEOS unary union): one Polygon or MultiPolygon.
+// Non-polygonal inputs are ignored. Errors: BadRequestData when nothing polygonal is given
+// or GEOS fails.
+Result<Geometry> UnionPolygons(const std::vector<const Geometry*>& parts);
+
+// The area of a polygonal geometry in square metres (0 for points and lines), on a local
+// equirectangular frame at its mid latitude: within 0.1% for a city-sized shape.
+double AreaSquareMeters(const Geometry& g);
+
+// The share (0..1) of polygonal a's area that lies inside polygonal b; 0 when they do not
+// overlap or a has no area.
+double AreaShareInside(const Geometry& a, const Geometry& b);
+
 // Mean Earth radius used for all distances, metres (IUGG R1).
 inline constexpr double kEarthRadiusMeters = 6371008.8;
 

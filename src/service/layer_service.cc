@@ -106,6 +106,54 @@ Status CheckFields(const domain::LayerInfo& info,
   return Status::OK();
 }
 
+// Features grouped by the text of one property, each group one feature: the union of its
+// polygons, the group's value as id, the properties equal across the group.
+Result<std::vector<domain::LayerFeature>> Dissolve(std::vector<domain::LayerFeature> features,
+                                                   const std::string& field) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<domain::LayerFeature*>> groups;
+  for (domain::LayerFeature& f : features) {
+    const Json* v = f.properties.Find(field);
+    if (v == nullptr || v->is_null()) {
+      return Status::InvalidRequest("a feature has no value to dissolve by", f.id + " lacks " + field);
+    }
+    const std::string key = v->is_string() ? v->AsString() : v->Dump();
+    auto [it, added] = groups.try_emplace(key);
+    if (added) order.push_back(key);
+    it->second.push_back(&f);
+  }
+  std::vector<domain::LayerFeature> out;
+  out.reserve(order.size());
+  for (const std::string& key : order) {
+    const auto& members = groups[key];
+    domain::LayerFeature joined;
+    joined.id = key;
+    joined.properties = members.front()->properties;
+    std::vector<const geo::Geometry*> parts;
+    for (const domain::LayerFeature* m : members) {
+      if (m->geometry) parts.push_back(&*m->geometry);
+      if (m == members.front()) continue;
+      for (auto& [name, value] : joined.properties.AsObject()) {
+        const Json* other = m->properties.Find(name);
+        if (other == nullptr || !(*other == value)) value = Json();
+      }
+    }
+    Json::Object kept;
+    for (auto& member : joined.properties.AsObject()) {
+      if (!member.second.is_null()) kept.push_back(std::move(member));
+    }
+    joined.properties = Json(std::move(kept));
+    if (!parts.empty()) {
+      Result<geo::Geometry> u = members.size() == 1 ? Result<geo::Geometry>(*parts.front())
+                                                    : geo::UnionPolygons(parts);
+      if (!u.ok()) return Status::BadRequestData("cannot join the features of " + key, u.status().message());
+      joined.geometry = std::move(*u);
+    }
+    out.push_back(std::move(joined));
+  }
+  return out;
+}
+
 }  // namespace
 
 LayerData::LayerData(domain::LayerInfo info, std::vector<domain::LayerFeature> features)
@@ -268,7 +316,6 @@ Result<LayerImportReport> LayerService::Import(const RequestContext& ctx, const 
   std::vector<std::pair<std::string, std::string>> refused = std::move(source.unreadable);
   std::vector<domain::LayerFeature> features;
   features.reserve(source.features.size());
-  geo::BBox extent;
   for (storage::SourceFeature& sf : source.features) {
     domain::LayerFeature f;
     f.id = std::move(sf.id);
@@ -296,7 +343,6 @@ Result<LayerImportReport> LayerService::Import(const RequestContext& ctx, const 
         report.repaired.emplace_back(f.id, valid.message());
         g = std::move(fixed);
       }
-      extent.Extend(g->bbox());
       f.geometry = std::move(*g);
     }
     features.push_back(std::move(f));
@@ -313,6 +359,12 @@ Result<LayerImportReport> LayerService::Import(const RequestContext& ctx, const 
                                   ids);
   }
 
+  if (!request.dissolve_by.empty()) {
+    Result<std::vector<domain::LayerFeature>> joined = Dissolve(std::move(features), request.dissolve_by);
+    if (!joined.ok()) return joined.status();
+    features = std::move(*joined);
+  }
+
   std::lock_guard refresh(refresh_mu_);
   std::shared_ptr<const LayerData> previous = Layer(ctx, request.name);
   domain::LayerInfo info;
@@ -325,7 +377,9 @@ Result<LayerImportReport> LayerService::Import(const RequestContext& ctx, const 
   info.source = request.source_name;
   info.source_crs = report.crs;
   info.feature_count = features.size();
-  info.extent = extent;
+  for (const auto& f : features) {
+    if (f.geometry) info.extent.Extend(f.geometry->bbox());
+  }
   info.properties = domain::InferLayerProperties(features);
   info.role = request.role       ? *request.role
               : previous         ? previous->info().role

@@ -68,6 +68,9 @@ struct LayerImport {
   bool replace = false;  // an existing layer is replaced (else AlreadyExists)
   std::optional<std::int64_t> expected_version;  // replace only this version (Conflict else)
   InvalidGeometryPolicy invalid = InvalidGeometryPolicy::kRepair;
+  // When set, features with the same value of this property become one (their polygons'
+  // union, id the value, the properties all of them share): old provinces into new ones.
+  std::string dissolve_by;
   std::optional<domain::LayerRole> role;  // absent: keep the previous (general for new)
   std::optional<std::vector<std::pair<std::string, std::string>>> fields;  // as role
 };
