@@ -26,6 +26,8 @@
 #include "service/entity_service.h"
 #include "service/feature_service.h"
 #include "service/layer_service.h"
+#include "service/planning_service.h"
+#include "api/planning/planning_api.h"
 #include "storage/sqlite/sqlite_layer_store.h"
 #include "service/subscription_service.h"
 #include "service/temporal_service.h"
@@ -89,6 +91,8 @@ struct ServerApp::Parts {
   std::unique_ptr<api::ops::OpsApi> ops;
   std::unique_ptr<service::FeatureService> features;
   std::unique_ptr<api::ogc::OgcApi> ogc;
+  std::unique_ptr<service::PlanningService> planning;
+  std::unique_ptr<api::planning::PlanningApi> planning_api;
   http::Router router;
   std::unique_ptr<http::Server> server;
 };
@@ -231,6 +235,10 @@ Status ServerApp::Start() {
   oo.base_url = config_.base_url;
   while (!oo.base_url.empty() && oo.base_url.back() == '/') oo.base_url.pop_back();
   p.ogc = std::make_unique<api::ogc::OgcApi>(*p.features, oo);
+  p.planning = std::make_unique<service::PlanningService>(*p.layers);
+  api::planning::PlanningOptions po;
+  po.default_tenant = oo.default_tenant;
+  p.planning_api = std::make_unique<api::planning::PlanningApi>(*p.planning, po);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commits)}};
@@ -298,6 +306,7 @@ Status ServerApp::Start() {
   p.ops->RegisterRoutes(p.router);
   p.ngsi_ld->RegisterRoutes(p.router);
   p.ogc->RegisterRoutes(p.router);
+  p.planning_api->RegisterRoutes(p.router);
 
   http::ServerOptions ho;
   ho.address = config_.address;

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "domain/planning_fields.h"
+
 namespace dothi::service {
 namespace {
 
@@ -80,20 +82,10 @@ Result<geo::Crs> ChooseCrs(const LayerImport& request, const storage::SourceLaye
   return crs;
 }
 
-const std::set<std::string, std::less<>>& KnownFields() {
-  static const std::set<std::string, std::less<>> all = [] {
-    std::set<std::string, std::less<>> s;
-    for (const auto& f : LayerService::PlanningFields()) s.insert(f);
-    for (const auto& f : LayerService::ParcelFields()) s.insert(f);
-    return s;
-  }();
-  return all;
-}
-
 Status CheckFields(const domain::LayerInfo& info,
                    const std::vector<std::pair<std::string, std::string>>& fields) {
   for (const auto& [field, property] : fields) {
-    if (KnownFields().count(field) == 0) {
+    if (domain::FindPlanningField(field) == nullptr) {
       return Status::InvalidRequest("no such planning field", field);
     }
     const bool has = std::any_of(info.properties.begin(), info.properties.end(),
@@ -195,20 +187,6 @@ void LayerData::Containing(double lon, double lat, const std::function<void(std:
 
 LayerService::LayerService(storage::LayerStore& store, Limits limits)
     : store_(store), limits_(limits) {}
-
-const std::vector<std::string>& LayerService::PlanningFields() {
-  static const std::vector<std::string> all = {
-      "zone_code",     "land_use",       "building_density", "land_use_coefficient",
-      "floors_min",    "floors_max",     "plan_name",        "decision_number",
-      "decision_date", "commune",        "name"};
-  return all;
-}
-
-const std::vector<std::string>& LayerService::ParcelFields() {
-  static const std::vector<std::string> all = {"map_sheet", "parcel_number", "area", "commune",
-                                               "land_use", "address"};
-  return all;
-}
 
 void LayerService::SetChangeListener(
     std::function<void(const std::string&, const std::string&)> fn) {

@@ -123,10 +123,6 @@ class LayerService {
   // Called after a layer of a tenant changed or went away (tile caches listen).
   void SetChangeListener(std::function<void(const std::string& tenant, const std::string& name)> fn);
 
-  // The planning and parcel fields a layer may map, in display order.
-  static const std::vector<std::string>& PlanningFields();
-  static const std::vector<std::string>& ParcelFields();
-
  private:
   using TenantLayers = std::map<std::string, std::shared_ptr<const LayerData>, std::less<>>;
   void Put(const std::string& tenant, std::shared_ptr<const LayerData> data);
