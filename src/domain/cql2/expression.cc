@@ -51,6 +51,9 @@ std::string_view SpatialText(geo::SpatialRelation rel) {
   return "S_INTERSECTS";
 }
 
+// Shortest text that reads back as d; -0 prints as 0 (they compare equal).
+std::string NumberText(double d) { return d == 0 ? std::string("0") : ShortestNumberText(d); }
+
 void AppendQuoted(std::string& out, std::string_view s) {
   out += '\'';
   for (char c : s) {
@@ -65,9 +68,9 @@ void AppendWkt(std::string& out, const geo::Geometry& g) {
   const auto& pos = g.positions();
   const auto& ends = g.line_ends();
   auto point = [&](std::size_t i) {
-    out += ShortestNumberText(pos[i].x);
+    out += NumberText(pos[i].x);
     out += ' ';
-    out += ShortestNumberText(pos[i].y);
+    out += NumberText(pos[i].y);
   };
   auto run = [&](std::size_t b, std::size_t e) {
     out += '(';
@@ -148,16 +151,24 @@ void AppendOperand(std::string& out, const Operand& o) {
       AppendQuoted(out, o.text);
       break;
     case Operand::Kind::kNumber:
-      out += o.is_int ? std::to_string(o.i) : ShortestNumberText(o.d);
+      out += o.is_int ? std::to_string(o.i) : NumberText(o.d);
       break;
     case Operand::Kind::kBool:
       out += o.b ? "TRUE" : "FALSE";
       break;
-    case Operand::Kind::kTimestamp:
+    case Operand::Kind::kTimestamp: {
       out += "TIMESTAMP('";
-      out += FormatIso8601(Timestamp{o.micros});
+      std::string t = FormatIso8601(Timestamp{o.micros});  // milliseconds, then "Z"
+      const std::int64_t sub_milli = ((o.micros % 1000) + 1000) % 1000;
+      if (sub_milli != 0 && !t.empty()) {
+        char digits[4];
+        std::snprintf(digits, sizeof digits, "%03d", static_cast<int>(sub_milli));
+        t.insert(t.size() - 1, digits);
+      }
+      out += t;
       out += "')";
       break;
+    }
     case Operand::Kind::kDate:
       out += "DATE('";
       AppendDate(out, o.micros);

@@ -274,6 +274,11 @@ TEST(Cql2Test, DebugStringParsesBackToTheSameTree) {
     const std::string once = Text(ex.text).DebugString();
     EXPECT_EQ(Text(once).DebugString(), once);
   }
+  EXPECT_EQ(Text("t = TIMESTAMP('2024-05-01T08:00:00.123456Z') AND d = DATE('1969-12-31') AND "
+                 "n = -0.0 AND S_WITHIN(geometry, BBOX(1, 2, 3.5, 4))")
+                .DebugString(),
+            "(\"t\" = TIMESTAMP('2024-05-01T08:00:00.123456Z') AND \"d\" = DATE('1969-12-31') AND "
+            "\"n\" = 0 AND S_WITHIN(\"geometry\", POLYGON ((1 2, 3.5 2, 3.5 4, 1 4, 1 2))))");
   EXPECT_EQ(Text("floors>5 and not (name like 'A%' or x is not null)").DebugString(),
             "(\"floors\" > 5 AND NOT (\"name\" LIKE 'A%' OR NOT (\"x\" IS NULL)))");
 }
