@@ -40,10 +40,11 @@ struct Cql2Limits {
   // Most positions in all geometry literals of one expression together.
   std::size_t max_vertices = 10000;
   // Longest LIKE pattern accepted, in bytes.
-  std::size_t max_pattern_length = 1024;
+  std::size_t max_pattern_length = 256;
   // Longest value a LIKE pattern is tried on, in bytes; a longer value makes the predicate
-  // unknown (neither it nor its negation matches). Bounds the time per feature.
-  std::size_t max_like_subject = 64 * 1024;
+  // unknown (neither it nor its negation matches). With max_pattern_length it bounds the
+  // work of one LIKE on one feature (subject x pattern steps at worst).
+  std::size_t max_like_subject = 16 * 1024;
 };
 
 enum class CompareOp : std::uint8_t { kEq, kNe, kLt, kGt, kLe, kGe };
