@@ -107,8 +107,11 @@ class Expression {
   std::uint32_t root() const { return root_; }
 
   // Canonical cql2-text with explicit parentheses around AND / OR and every property name
-  // double-quoted, e.g. ("floors" > 5 AND NOT ("name" LIKE 'A%')). It parses back to an
-  // equal tree; tests compare the two encodings through it.
+  // double-quoted, e.g. ("floors" > 5 AND NOT ("name" LIKE 'A%')); a BBOX prints as the
+  // polygon it became. For an expression parsed from cql2-text it parses back to an equal
+  // tree (the cql2 fuzz target checks this); one from cql2-json may hold what cql2-text
+  // cannot spell (a '"' in a name, a backslash before a quote in a string). Tests compare
+  // the two encodings through it.
   std::string DebugString() const;
 
  private:
