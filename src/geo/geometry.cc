@@ -261,7 +261,11 @@ bool PointRelation(const Geometry& g, const SegmentIndex* idx, Position p, Spati
     case SpatialRelation::kDisjoint:
       return LocatePoint(g, idx, p) == Location::kExterior;
     case SpatialRelation::kOverlaps:
+    case SpatialRelation::kCrosses:
       return false;  // a point is inside or outside, never partly both
+    case SpatialRelation::kTouches:
+      // Interiors disjoint, boundaries meeting; a puntal g has no boundary.
+      return LocatePoint(g, idx, p) == Location::kBoundary;
     case SpatialRelation::kContains:
     case SpatialRelation::kEquals:
       return AllPositionsEqual(g, p);
@@ -483,6 +487,12 @@ bool GeosRelate(const GeosContext& ctx, const GEOSGeometry* a, SpatialRelation r
       break;
     case SpatialRelation::kOverlaps:
       r = GEOSOverlaps_r(h, a, b);
+      break;
+    case SpatialRelation::kTouches:
+      r = GEOSTouches_r(h, a, b);
+      break;
+    case SpatialRelation::kCrosses:
+      r = GEOSCrosses_r(h, a, b);
       break;
     case SpatialRelation::kEquals:
       // Identical coordinates are equal even when GEOS cannot build the topology of an
@@ -913,6 +923,12 @@ bool PreparedRelate(PreparedSlot& slot, const Geometry& other, SpatialRelation r
       break;
     case SpatialRelation::kOverlaps:
       r = GEOSPreparedOverlaps_r(h, p, o.g);
+      break;
+    case SpatialRelation::kTouches:
+      r = GEOSPreparedTouches_r(h, p, o.g);
+      break;
+    case SpatialRelation::kCrosses:
+      r = GEOSPreparedCrosses_r(h, p, o.g);
       break;
     case SpatialRelation::kEquals:
       r = GEOSEqualsExact_r(h, o.g, slot.geom, 0.0);

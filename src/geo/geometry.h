@@ -130,8 +130,18 @@ class Geometry {
   friend class GeometryReader;
 };
 
-// The DE-9IM named predicates used by NGSI-LD and OGC ("a REL b").
-enum class SpatialRelation { kWithin, kContains, kIntersects, kDisjoint, kOverlaps, kEquals };
+// The DE-9IM named predicates used by NGSI-LD and OGC ("a REL b"). kTouches and kCrosses
+// serve OGC CQL2 (S_TOUCHES, S_CROSSES); every relation but kWithin / kContains is symmetric.
+enum class SpatialRelation {
+  kWithin,
+  kContains,
+  kIntersects,
+  kDisjoint,
+  kOverlaps,
+  kEquals,
+  kTouches,
+  kCrosses,
+};
 
 // True when "a rel b", e.g. Relate(a, kWithin, b) when a lies within b. Points are handled
 // without GEOS; other pairs go through GEOS. A GEOS failure (not expected for validated

@@ -76,7 +76,8 @@ Status ParseError(const Json& j, GeometryLimits limits = {}) {
 
 const SpatialRelation kAllRelations[] = {SpatialRelation::kWithin,     SpatialRelation::kContains,
                                          SpatialRelation::kIntersects, SpatialRelation::kDisjoint,
-                                         SpatialRelation::kOverlaps,   SpatialRelation::kEquals};
+                                         SpatialRelation::kOverlaps,   SpatialRelation::kEquals,
+                                         SpatialRelation::kTouches,    SpatialRelation::kCrosses};
 
 // Independent reference: chord length between unit vectors, on the same sphere.
 double ChordMeters(double lon1, double lat1, double lon2, double lat2) {
@@ -370,6 +371,56 @@ TEST(RelateTest, LineCrossingPolygonIntersectsButIsNotWithin) {
   EXPECT_TRUE(Relate(line, SpatialRelation::kIntersects, poly));
   EXPECT_FALSE(Relate(line, SpatialRelation::kWithin, poly));
   EXPECT_FALSE(Relate(line, SpatialRelation::kOverlaps, poly));  // different dimensions
+}
+
+TEST(RelateTest, BoxesSharingAnEdgeTouchButDoNotOverlap) {
+  Geometry a = Box(0, 0, 1, 1);
+  Geometry b = Box(1, 0, 2, 1);
+  EXPECT_TRUE(Relate(a, SpatialRelation::kTouches, b));
+  EXPECT_TRUE(Relate(b, SpatialRelation::kTouches, a));
+  EXPECT_TRUE(Relate(a, SpatialRelation::kIntersects, b));
+  EXPECT_FALSE(Relate(a, SpatialRelation::kOverlaps, b));
+  EXPECT_FALSE(Relate(a, SpatialRelation::kCrosses, b));
+  EXPECT_FALSE(Relate(a, SpatialRelation::kTouches, Box(0.5, 0, 1.5, 1)));  // interiors meet
+  EXPECT_FALSE(Relate(a, SpatialRelation::kTouches, Box(3, 3, 4, 4)));      // apart
+  PreparedGeometry prepared(a);
+  EXPECT_TRUE(prepared.Relate(b, SpatialRelation::kTouches));
+  EXPECT_FALSE(prepared.Relate(Box(0.5, 0, 1.5, 1), SpatialRelation::kTouches));
+}
+
+TEST(RelateTest, LinesCrossInTheirInteriorsAndTouchAtEndpoints) {
+  Geometry x1 = Parse(Obj("LineString", Json(Json::Array{Pos(0, 0), Pos(2, 2)})));
+  Geometry x2 = Parse(Obj("LineString", Json(Json::Array{Pos(0, 2), Pos(2, 0)})));
+  Geometry tail = Parse(Obj("LineString", Json(Json::Array{Pos(2, 2), Pos(3, 2)})));
+  EXPECT_TRUE(Relate(x1, SpatialRelation::kCrosses, x2));
+  EXPECT_FALSE(Relate(x1, SpatialRelation::kTouches, x2));
+  EXPECT_TRUE(Relate(x1, SpatialRelation::kTouches, tail));
+  EXPECT_FALSE(Relate(x1, SpatialRelation::kCrosses, tail));
+  PreparedGeometry prepared(x2);
+  EXPECT_TRUE(prepared.Relate(x1, SpatialRelation::kCrosses));
+  EXPECT_FALSE(prepared.Relate(tail, SpatialRelation::kCrosses));
+}
+
+TEST(RelateTest, LineCrossesPolygonOnlyWhenPartlyOutside) {
+  Geometry poly = Box(0, 0, 10, 10);
+  Geometry through = Parse(Obj("LineString", Json(Json::Array{Pos(-5, 5), Pos(5, 5)})));
+  Geometry inside = Parse(Obj("LineString", Json(Json::Array{Pos(1, 5), Pos(5, 5)})));
+  EXPECT_TRUE(Relate(through, SpatialRelation::kCrosses, poly));
+  EXPECT_TRUE(Relate(poly, SpatialRelation::kCrosses, through));
+  EXPECT_FALSE(Relate(inside, SpatialRelation::kCrosses, poly));
+  EXPECT_FALSE(Relate(through, SpatialRelation::kTouches, poly));
+}
+
+TEST(RelateTest, PointTouchesOnlyTheBoundary) {
+  Geometry poly = Box(0, 0, 10, 10);
+  EXPECT_TRUE(Relate(PointG(0, 5), SpatialRelation::kTouches, poly));
+  EXPECT_TRUE(Relate(poly, SpatialRelation::kTouches, PointG(0, 5)));
+  EXPECT_FALSE(Relate(PointG(5, 5), SpatialRelation::kTouches, poly));
+  EXPECT_FALSE(Relate(PointG(5, 5), SpatialRelation::kCrosses, poly));
+  Geometry line = Parse(Obj("LineString", Json(Json::Array{Pos(0, 0), Pos(2, 0)})));
+  EXPECT_TRUE(Relate(PointG(2, 0), SpatialRelation::kTouches, line));   // an endpoint
+  EXPECT_FALSE(Relate(PointG(1, 0), SpatialRelation::kTouches, line));  // the interior
+  EXPECT_FALSE(Relate(PointG(1, 2), SpatialRelation::kTouches, PointG(1, 2)));
 }
 
 // The point fast path must agree with GEOS; a one-point MultiPoint goes through GEOS and
