@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "domain/planning_fields.h"
+#include "domain/text_fold.h"
 
 namespace dothi::service {
 namespace {
@@ -161,6 +162,28 @@ LayerData::LayerData(domain::LayerInfo info, std::vector<domain::LayerFeature> f
     index_.Insert(i, f.geometry->bbox());
     if (f.geometry->is_polygonal()) prepared_[i] = std::make_unique<geo::PreparedGeometry>(*f.geometry);
   }
+}
+
+const std::array<std::string_view, 5>& LayerData::NameFields() {
+  static const std::array<std::string_view, 5> fields = {"name", "plan_name", "zone_code", "commune", "address"};
+  return fields;
+}
+
+const std::vector<std::array<std::string, 5>>& LayerData::FoldedNames() const {
+  std::call_once(names_once_, [this] {
+    std::array<const std::string*, 5> properties{};
+    for (std::size_t k = 0; k < NameFields().size(); ++k) properties[k] = info_.FieldProperty(NameFields()[k]);
+    folded_names_.resize(features_.size());
+    for (std::size_t i = 0; i < features_.size(); ++i) {
+      for (std::size_t k = 0; k < properties.size(); ++k) {
+        if (properties[k] == nullptr) continue;
+        const Json* v = features_[i].properties.Find(*properties[k]);
+        if (v == nullptr || v->is_null()) continue;
+        folded_names_[i][k] = domain::FoldForSearch(v->is_string() ? v->AsString() : v->Dump(), true, true);
+      }
+    }
+  });
+  return folded_names_;
 }
 
 std::ptrdiff_t LayerData::Find(std::string_view id) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,11 @@ class LayerData {
   void Containing(double lon, double lat, const std::function<void(std::size_t)>& fn) const;
   // The prepared form of a polygonal feature's geometry (nullptr for other features).
   const geo::PreparedGeometry* Prepared(std::size_t index) const { return prepared_[index].get(); }
+  // For name search: per feature, the values of the mapped name-like planning fields
+  // (name, plan_name, zone_code, commune, address) folded (domain::FoldForSearch, case and
+  // accents), one per field in that order ("" when unmapped). Built on first use.
+  const std::vector<std::array<std::string, 5>>& FoldedNames() const;
+  static const std::array<std::string_view, 5>& NameFields();
 
  private:
   domain::LayerInfo info_;
@@ -56,6 +62,8 @@ class LayerData {
   std::unordered_map<std::string_view, std::size_t> by_id_;
   geo::SpatialIndex index_;
   std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;
+  mutable std::once_flag names_once_;
+  mutable std::vector<std::array<std::string, 5>> folded_names_;
 };
 
 enum class InvalidGeometryPolicy { kRepair, kRefuse };

@@ -147,22 +147,21 @@ Result<std::vector<SearchHit>> PlanningService::Search(const RequestContext& ctx
     }
   }
   if (words.empty()) return Status::InvalidRequest("nothing to search for");
-  static constexpr std::string_view kFields[] = {"name", "plan_name", "zone_code", "commune", "address"};
   std::vector<SearchHit> out;
   for (const auto& layer : layers_.Layers(ctx)) {
     if (layer->info().role == LayerRole::kGeneral) continue;
-    for (std::size_t i = 0; i < layer->features().size() && out.size() < limit; ++i) {
-      LayerHit hit{layer, i};
-      for (std::string_view field : kFields) {
-        const Json* v = hit.Field(field);
-        if (v == nullptr) continue;
-        const std::string value = ValueText(*v);
-        const std::string folded = Fold(value);
+    const auto& names = layer->FoldedNames();
+    for (std::size_t i = 0; i < names.size() && out.size() < limit; ++i) {
+      for (std::size_t k = 0; k < names[i].size(); ++k) {
+        const std::string& folded = names[i][k];
+        if (folded.empty()) continue;
         const bool all = std::all_of(words.begin(), words.end(), [&](const std::string& w) {
           return folded.find(w) != std::string::npos;
         });
         if (all) {
-          out.push_back(SearchHit{hit, value});
+          LayerHit hit{layer, i};
+          const Json* v = hit.Field(LayerData::NameFields()[k]);
+          out.push_back(SearchHit{hit, v != nullptr ? ValueText(*v) : folded});
           break;
         }
       }
