@@ -1,5 +1,7 @@
 #include "api/ogc_features/ogc_render.h"
 
+#include "domain/planning_fields.h"
+
 #include <string_view>
 
 #include "core/time.h"
@@ -227,9 +229,27 @@ std::string CollectionHtml(const std::string& base, const service::FeatureCollec
   std::string body = what + "<p>Số đối tượng / Features: " + std::to_string(c.entity_count) +
                      "</p><p>" + A(ItemsUrl(base, c) + "?f=html", "Các đối tượng / Features") +
                      " · " + A(ItemsUrl(base, c), "GeoJSON") + "</p>";
-  body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>IRI</th></tr>";
-  for (const auto& [name, iri] : c.properties) {
-    body += "<tr><td>" + Escape(name) + "</td><td><code>" + Escape(iri) + "</code></td></tr>";
+  if (c.layer) {
+    body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>kiểu / type</th>"
+            "<th>trường quy hoạch / planning field</th></tr>";
+    for (const auto& [name, iri] : c.properties) {
+      std::string field;
+      for (const auto& [f, property] : c.layer->info().fields) {
+        if (property != name) continue;
+        const domain::PlanningField* pf = domain::FindPlanningField(f);
+        field += (field.empty() ? "" : "; ") +
+                 (pf != nullptr ? std::string(pf->vi) + " / " + std::string(pf->en) : f);
+      }
+      auto type = c.property_types.find(name);
+      body += "<tr><td>" + Escape(name) + "</td><td>" +
+              Escape(type != c.property_types.end() ? type->second : "") + "</td><td>" +
+              Escape(field) + "</td></tr>";
+    }
+  } else {
+    body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>IRI</th></tr>";
+    for (const auto& [name, iri] : c.properties) {
+      body += "<tr><td>" + Escape(name) + "</td><td><code>" + Escape(iri) + "</code></td></tr>";
+    }
   }
   body += "</table>";
   return Page(base, c.title, body);
