@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "fakes/memory_layer_store.h"
 
@@ -185,6 +187,54 @@ TEST_F(LayerServiceTest, ContainingMatchesABruteForceEvaluation) {
     hits += static_cast<int>(want.size());
   }
   EXPECT_GT(hits, 300) << "the points hit polygons";
+}
+
+}  // namespace
+}  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+// Readers (lookups, listings, search names) run while one thread replaces a layer again and
+// again and another service on the same store refreshes: every reader sees one whole
+// version (its feature count is one of the imported sizes). Run under ThreadSanitizer by
+// scripts/tsan.sh.
+TEST(LayerServiceConcurrencyTest, ReadersSeeWholeVersionsWhileImportsReplaceThem) {
+  testing::MemoryLayerStore store;
+  LayerService layers(store);
+  LayerService follower(store);
+  LayerImport request = Request("q");
+  request.replace = true;
+  ASSERT_TRUE(layers.Import(Ctx("hn"), request, LonLatSquares(10)).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0}, reads{0};
+  auto reader = [&](LayerService& s) {
+    while (!stop.load()) {
+      auto layer = s.Layer(Ctx("hn"), "q");
+      if (!layer) continue;
+      const std::size_t n = layer->features().size();
+      if (n != 10 && n != 20) ++bad;
+      int hits = 0;
+      layer->Containing(105.8005, 21.0005, [&](std::size_t) { ++hits; });
+      if (hits != 1) ++bad;
+      (void)layer->FoldedNames();
+      for (const auto& l : s.Layers(Ctx("hn"))) (void)l->info().version;
+      ++reads;
+    }
+  };
+  std::thread r1(reader, std::ref(layers)), r2(reader, std::ref(follower));
+  std::thread refresher([&] {
+    while (!stop.load()) (void)follower.RefreshIfChanged();
+  });
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(layers.Import(Ctx("hn"), request, LonLatSquares(i % 2 == 0 ? 20 : 10)).ok());
+  }
+  while (reads.load() < 100) std::this_thread::yield();
+  stop = true;
+  r1.join();
+  r2.join();
+  refresher.join();
+  EXPECT_EQ(bad.load(), 0);
 }
 
 }  // namespace
