@@ -195,7 +195,7 @@ bool ParseMeridian(std::string_view s, double& out) {
 }
 }  // namespace
 
-Result<Crs> ParseImportSrs(std::string_view text, std::string* note) {
+Result<Crs> ParseImportSrs(std::string_view text, std::string* note, bool allow_definitions) {
   if (note != nullptr) note->clear();
   if (text.empty()) return Status::InvalidRequest("empty --srs");
   if (text == "CRS84" || text == "OGC:CRS84" || text == "WGS84") return SupportedCrs().front();
@@ -220,6 +220,11 @@ Result<Crs> ParseImportSrs(std::string_view text, std::string* note) {
     int code = 0;
     if (!ParseInt(text.substr(5), code)) return Status::InvalidRequest("not an EPSG code", text);
   }
+  if (!allow_definitions && text.substr(0, 5) != "EPSG:") {
+    return Status::InvalidRequest("not a CRS name (VN2000:<province>, VN2000:<meridian>, EPSG:<code>, CRS84)",
+                                  text);
+  }
+  if (text.size() > 64 * 1024) return Status::InvalidRequest("CRS definition too long");
   Crs c = MakeCrs(Crs::Kind::kProj, 0, 0);
   c.definition = std::string(text);
   if (text.substr(0, 5) == "EPSG:") ParseInt(text.substr(5), c.epsg);

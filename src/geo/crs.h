@@ -72,7 +72,10 @@ Crs Vn2000TransverseMercator(double lon_0, double k_0, double x_0, double y_0);
 //   any other text PROJ reads as a CRS.
 // Errors: InvalidRequest naming what is wrong. note gets a warning for whoever imports
 // (a 2025 province spanning several meridians), else is cleared.
-Result<Crs> ParseImportSrs(std::string_view text, std::string* note = nullptr);
+// allow_definitions: also any text PROJ reads (a WKT or PROJ string). Off for input from
+// the network, where only the names above are taken.
+Result<Crs> ParseImportSrs(std::string_view text, std::string* note = nullptr,
+                           bool allow_definitions = true);
 
 // Converts positions between CRS84 and one other CRS. Owns a PROJ context: one object per
 // thread at a time (not safe for concurrent use); cheap to make (no database lookups).

@@ -146,7 +146,7 @@ http::Response PlanningApi::Lookup(const RequestContext& ctx, http::Request& req
     Result<double> x = Number(req, "x"), y = Number(req, "y");
     if (!x.ok()) return Error(x.status());
     if (!y.ok()) return Error(y.status());
-    Result<geo::Crs> crs = geo::ParseImportSrs(*srs);
+    Result<geo::Crs> crs = geo::ParseImportSrs(*srs, nullptr, /*allow_definitions=*/false);
     if (!crs.ok()) return Error(crs.status());
     const bool projected = crs->kind == geo::Crs::Kind::kVn2000Tm3 ||
                            crs->kind == geo::Crs::Kind::kWebMercator || crs->kind == geo::Crs::Kind::kProj;
