@@ -21,9 +21,9 @@ constexpr const char* kGeoJsonType = "application/geo+json";
 constexpr const char* kOpenApiType = "application/vnd.oai.openapi+json;version=3.0";
 constexpr const char* kTitle = "dothi — OGC API Features";
 constexpr const char* kDescription =
-    "Dữ liệu không gian đô thị của dothi: mỗi loại thực thể NGSI-LD có vị trí là một bộ sưu "
-    "tập / dothi's urban spatial data: every NGSI-LD entity type with a location is a "
-    "collection";
+    "Dữ liệu không gian đô thị của dothi: mỗi lớp dữ liệu GIS đã nhập và mỗi loại thực thể "
+    "NGSI-LD có vị trí là một bộ sưu tập / dothi's urban spatial data: every imported GIS "
+    "layer and every NGSI-LD entity type with a location is a collection";
 
 Json Link(std::string href, const char* rel, const char* type, std::string title = {}) {
   Json l = Json::MakeObject({{"href", std::move(href)}, {"rel", rel}, {"type", type}});
