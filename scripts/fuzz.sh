@@ -8,7 +8,7 @@ seconds=${1:-20}
 dir=build/fuzz
 cmake -S . -B $dir -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DDOTHI_FUZZ=ON -DDOTHI_BUILD_TESTS=OFF >/dev/null
-cmake --build $dir -j "$(nproc)" --target q_fuzz geoq_fuzz entity_fuzz projection_fuzz subscription_fuzz temporal_fuzz ogc_params_fuzz cql2_fuzz
+cmake --build $dir -j "$(nproc)" --target q_fuzz geoq_fuzz entity_fuzz projection_fuzz subscription_fuzz temporal_fuzz ogc_params_fuzz cql2_fuzz srs_fuzz
 for target in q_fuzz geoq_fuzz entity_fuzz projection_fuzz subscription_fuzz temporal_fuzz ogc_params_fuzz cql2_fuzz srs_fuzz; do
   corpus=$dir/corpus-$target
   mkdir -p "$corpus"
