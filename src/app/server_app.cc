@@ -17,6 +17,9 @@
 #include "api/ops/ops_api.h"
 #include "app/demo_loader.h"
 #include "app/demo_planning.h"
+#include "app/demo_open311.h"
+#include "api/open311/open311_api.h"
+#include "service/open311_catalogue.h"
 #include "http/client.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -93,6 +96,8 @@ struct ServerApp::Parts {
   std::unique_ptr<api::ogc::OgcApi> ogc;
   std::unique_ptr<service::PlanningService> planning;
   std::unique_ptr<api::planning::PlanningApi> planning_api;
+  std::unique_ptr<service::Open311Catalogues> open311_catalogues;
+  std::unique_ptr<api::open311::Open311Api> open311;
   http::Router router;
   std::unique_ptr<http::Server> server;
 };
@@ -239,6 +244,11 @@ Status ServerApp::Start() {
   api::planning::PlanningOptions po;
   po.default_tenant = oo.default_tenant;
   p.planning_api = std::make_unique<api::planning::PlanningApi>(*p.planning, po);
+  p.open311_catalogues = std::make_unique<service::Open311Catalogues>();
+  if (config_.demo) DOTHI_RETURN_IF_ERROR(p.open311_catalogues->Put(kDemoTenant, DemoOpen311Services()));
+  api::open311::Open311Options o3;
+  o3.default_tenant = oo.default_tenant;
+  p.open311 = std::make_unique<api::open311::Open311Api>(*p.open311_catalogues, o3);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commits)}};
@@ -307,6 +317,7 @@ Status ServerApp::Start() {
   p.ngsi_ld->RegisterRoutes(p.router);
   p.ogc->RegisterRoutes(p.router);
   p.planning_api->RegisterRoutes(p.router);
+  p.open311->RegisterRoutes(p.router);
 
   http::ServerOptions ho;
   ho.address = config_.address;
