@@ -301,12 +301,17 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   links.alternate_json = items + http::QueryStringWith(req, {{"f", "json"}});
   links.alternate_html = items + http::QueryStringWith(req, {{"f", "html"}});
   const std::string lim = std::to_string(q.limit);
+  // The HTML page's own links set f=html once (the request may carry it already).
   if (page->more) {
-    links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", std::to_string(q.offset + q.limit)}});
+    const std::string next = std::to_string(q.offset + q.limit);
+    links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}});
+    links.next_html = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}, {"f", "html"}});
   }
   if (q.offset > 0) {
-    const std::size_t prev = q.offset > q.limit ? q.offset - q.limit : 0;
-    links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev == 0 ? "" : std::to_string(prev)}});
+    const std::size_t prev_offset = q.offset > q.limit ? q.offset - q.limit : 0;
+    const std::string prev = prev_offset == 0 ? "" : std::to_string(prev_offset);
+    links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}});
+    links.prev_html = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}, {"f", "html"}});
   }
   links.collection = base + "/collections/" + http::PercentEncode(c->id);
   if (const std::string* text = req.Query("filter")) links.filter = *text;

@@ -389,8 +389,8 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
             "</td></tr>";
   }
   body += "</table><p>";
-  if (!links.prev.empty()) body += A(links.prev + "&f=html", "← trước / previous") + " ";
-  if (!links.next.empty()) body += A(links.next + "&f=html", "sau / next →");
+  if (!links.prev_html.empty()) body += A(links.prev_html, "← trước / previous") + " ";
+  if (!links.next_html.empty()) body += A(links.next_html, "sau / next →");
   body += "</p>";
   return Page(base, c.title, body);
 }

@@ -51,6 +51,7 @@ Json FeatureJson(const service::Feature& f);
 // The absolute links of one page of items (empty when absent).
 struct ItemsLinks {
   std::string self, alternate_json, alternate_html, next, prev, collection;
+  std::string next_html, prev_html;  // next and prev as HTML pages
   std::string filter;  // the filter parameter as given, shown in the HTML page's form
 };
 // With crs, every geometry in crs (Errors: BadRequestData when one cannot be converted).
