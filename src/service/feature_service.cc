@@ -371,7 +371,8 @@ Result<FeaturePage> FeatureService::LayerItems(const FeatureCollectionInfo& coll
       if (!shape.ok()) return Status::BadRequestData("invalid bbox", shape.status().message());
       geo::PreparedGeometry prepared(std::move(*shape));
       layer.Candidates(box, [&](std::size_t i) {
-        if (pass[i] && !in_box[i] && prepared.Relate(*features[i].geometry, geo::SpatialRelation::kIntersects)) {
+        if (pass[i] && !in_box[i] &&
+            prepared.Relate(*features[i].geometry, geo::SpatialRelation::kIntersects)) {
           in_box[i] = 1;
         }
         return true;

@@ -305,13 +305,15 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   if (page->more) {
     const std::string next = std::to_string(q.offset + q.limit);
     links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}});
-    links.next_html = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}, {"f", "html"}});
+    links.next_html =
+        items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}, {"f", "html"}});
   }
   if (q.offset > 0) {
     const std::size_t prev_offset = q.offset > q.limit ? q.offset - q.limit : 0;
     const std::string prev = prev_offset == 0 ? "" : std::to_string(prev_offset);
     links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}});
-    links.prev_html = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}, {"f", "html"}});
+    links.prev_html =
+        items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}, {"f", "html"}});
   }
   links.collection = base + "/collections/" + http::PercentEncode(c->id);
   if (const std::string* text = req.Query("filter")) links.filter = *text;

@@ -293,7 +293,9 @@ Json QueryablesJson(const std::string& base, const service::FeatureCollectionInf
   for (const auto& [name, iri] : c.properties) {
     Json p = Json::MakeObject({{"title", name}});
     if (!c.layer) p.Set("description", "NGSI-LD attribute " + iri);
-    if (std::string_view type = PropertyType(c, name); !type.empty()) p.Set("type", std::string(type));
+    if (std::string_view type = PropertyType(c, name); !type.empty()) {
+      p.Set("type", std::string(type));
+    }
     properties.Set(name, std::move(p));
   }
   return Json::MakeObject({{"$schema", kJsonSchemaDialect},
@@ -313,7 +315,8 @@ std::string QueryablesHtml(const std::string& base, const service::FeatureCollec
       "<code>tên=giá trị</code> / The properties the <code>filter</code> parameter (CQL2) may use, "
       "also as <code>name=value</code> parameters.</p>"
       "<table><tr><th>tên / name</th><th>kiểu / type</th><th>mô tả / description</th></tr>";
-  body += "<tr><td><code>" + Escape(c.GeometryName()) + "</code></td><td>hình học / geometry</td><td>" +
+  body += "<tr><td><code>" + Escape(c.GeometryName()) +
+          "</code></td><td>hình học / geometry</td><td>" +
           (c.layer ? std::string("hình học của đối tượng / the feature geometry")
                    : std::string("vị trí của thực thể; cũng viết được là <code>geometry</code> / the "
                                  "entity's location; <code>geometry</code> works too")) +

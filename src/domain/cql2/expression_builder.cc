@@ -87,7 +87,9 @@ Result<Operand> ExpressionBuilder::FromGeometry(Result<geo::Geometry> g) {
 Result<Operand> ExpressionBuilder::GeometryOperand(std::string_view type, const Json& coordinates) {
   geo::GeometryLimits limits;
   limits.max_vertices = vertices_left();
-  if (!to_crs84_) return FromGeometry(geo::Geometry::FromTypeAndCoordinates(type, coordinates, limits));
+  if (!to_crs84_) {
+    return FromGeometry(geo::Geometry::FromTypeAndCoordinates(type, coordinates, limits));
+  }
   Json converted = coordinates;
   DOTHI_RETURN_IF_ERROR(ConvertPositions(converted, to_crs84_));
   return FromGeometry(geo::Geometry::FromTypeAndCoordinates(type, converted, limits));
