@@ -81,9 +81,9 @@ let dir;
 let server;
 let c;
 
-async function run(cmd, args, env = {}) {
+async function run(cmd, args) {
   try {
-    const { stdout, stderr } = await exec(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await exec(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
