@@ -100,6 +100,12 @@ struct Config {
   // Tenant whose data /ogc serves to requests without an NGSILD-Tenant header: "_" is the
   // default tenant; empty means "demo" with --demo and the default tenant otherwise.
   std::string ogc_tenant;
+  // Longest /ogc filter parameter accepted (cql2-text or cql2-json), in bytes; longer is 400.
+  std::size_t ogc_max_filter_bytes = std::size_t{16} << 10;
+  // Most operators and predicates in one /ogc filter.
+  std::size_t ogc_max_filter_nodes = 1024;
+  // Most positions in the geometry literals of one /ogc filter.
+  std::size_t ogc_max_filter_vertices = 10000;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

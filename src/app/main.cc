@@ -178,6 +178,15 @@ int main(int argc, char** argv) {
   Bind(*serve, "ogc-tenant", config.ogc_tenant,
        "Tenant /ogc serves without an NGSILD-Tenant header (\"_\": the default tenant; empty: "
        "\"demo\" with --demo, else the default tenant)");
+  Bind(*serve, "ogc-max-filter-bytes", config.ogc_max_filter_bytes,
+       "Longest /ogc filter parameter accepted, in bytes (longer: 400)")
+      ->check(CLI::PositiveNumber);
+  Bind(*serve, "ogc-max-filter-nodes", config.ogc_max_filter_nodes,
+       "Most operators and predicates in one /ogc filter")
+      ->check(CLI::PositiveNumber);
+  Bind(*serve, "ogc-max-filter-vertices", config.ogc_max_filter_vertices,
+       "Most positions in the geometry literals of one /ogc filter")
+      ->check(CLI::PositiveNumber);
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")
       ->envname("DOTHI_DEMO");

@@ -239,6 +239,9 @@ Status ServerApp::Start() {
                       : config_.demo ? std::string(kDemoTenant) : std::string();
   oo.base_url = config_.base_url;
   while (!oo.base_url.empty() && oo.base_url.back() == '/') oo.base_url.pop_back();
+  oo.filter_limits.max_text_length = config_.ogc_max_filter_bytes;
+  oo.filter_limits.max_nodes = config_.ogc_max_filter_nodes;
+  oo.filter_limits.max_vertices = config_.ogc_max_filter_vertices;
   p.ogc = std::make_unique<api::ogc::OgcApi>(*p.features, oo);
   p.planning = std::make_unique<service::PlanningService>(*p.layers);
   api::planning::PlanningOptions po;

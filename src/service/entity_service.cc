@@ -542,8 +542,8 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       type_ok[i] = query.types->Matches(t->shapes[i].types);
     }
   }
-  const bool needs_entity =
-      query.q || query.geo || query.scope || query.modified_from || query.modified_to;
+  const bool needs_entity = query.q || query.geo || query.scope || query.modified_from ||
+                            query.modified_to || query.matches;
   const std::size_t end = query.offset + query.limit;
   std::size_t matched = 0;
   auto consider = [&](std::uint32_t slot) -> bool {
@@ -563,6 +563,7 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
       if (query.scope && !query.scope->Matches(decoded->scope)) return true;
       if (query.modified_from && decoded->modified_at < *query.modified_from) return true;
       if (query.modified_to && decoded->modified_at > *query.modified_to) return true;
+      if (query.matches && !query.matches(*decoded)) return true;
     }
     if (matched >= query.offset && matched < end) result.entities.push_back(std::move(*decoded));
     ++matched;

@@ -66,6 +66,10 @@ struct EntityQuery {
   // open (OGC API Features datetime).
   std::optional<Timestamp> modified_from;
   std::optional<Timestamp> modified_to;
+  // A last test on each candidate that passed all of the above (the OGC API Features
+  // filter); limit, offset and count apply after it. Called under the index's read lock:
+  // it must not call back into this service.
+  std::function<bool(const domain::Entity&)> matches;
   std::size_t limit = 20;
   std::size_t offset = 0;
   bool count = false;

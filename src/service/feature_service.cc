@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "core/check.h"
+#include "domain/cql2/evaluator.h"
 #include "domain/geo_query.h"
 #include "domain/query/q_query.h"
 #include "domain/query/type_query.h"
@@ -136,6 +139,61 @@ Result<domain::GeoQuery> BoxQuery(const geo::BBox& b) {
                                   std::string(domain::kLocationIri));
 }
 
+// A layer feature as the CQL2 evaluator reads it, without copying anything.
+class LayerFeatureView final : public domain::cql2::FeatureView {
+ public:
+  explicit LayerFeatureView(const domain::LayerFeature& f) : f_(f) {}
+  const Json* Property(std::string_view name) const override { return f_.properties.Find(name); }
+  const geo::Geometry* Geometry() const override { return f_.geometry ? &*f_.geometry : nullptr; }
+  // Empty: "id" is not a queryable, so a filter never names the feature id.
+  std::string_view Id() const override { return {}; }
+
+ private:
+  const domain::LayerFeature& f_;
+};
+
+// An entity, converted to its feature, as the CQL2 evaluator reads it. The geometry is
+// read from GeoJSON only when a spatial predicate asks for it. One evaluation at a time.
+class EntityFeatureView final : public domain::cql2::FeatureView {
+ public:
+  explicit EntityFeatureView(const Feature& f) : f_(f) {}
+  const Json* Property(std::string_view name) const override { return f_.properties.Find(name); }
+  const geo::Geometry* Geometry() const override {
+    if (!read_) {
+      read_ = true;
+      if (!f_.geometry.is_null()) {
+        // Stored locations were validated on write; one that no longer reads has none.
+        Result<geo::Geometry> g = geo::Geometry::FromGeoJson(f_.geometry);
+        if (g.ok()) geometry_ = std::move(*g);
+      }
+    }
+    return geometry_ ? &*geometry_ : nullptr;
+  }
+  std::string_view Id() const override { return {}; }
+  bool IsGeometryProperty(std::string_view name) const override {
+    return name == "location" || name == "geometry";
+  }
+
+ private:
+  const Feature& f_;
+  mutable bool read_ = false;
+  mutable std::optional<geo::Geometry> geometry_;
+};
+
+// The box a filter confines the geometry of its matches to (SpatialSearchBox), if any.
+std::optional<geo::BBox> FilterBox(const FeatureCollectionInfo& c, const FeatureQuery& query) {
+  if (!query.filter) return std::nullopt;
+  return domain::cql2::SpatialSearchBox(
+      *query.filter, [&](std::string_view name) { return c.IsGeometryName(name); });
+}
+
+Status CheckEquals(const FeatureCollectionInfo& c, const FeatureQuery& query) {
+  for (const auto& [name, value] : query.equals) {
+    if (c.PropertyIri(name) == nullptr) return Status::BadRequestData("unknown property", name);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 const std::string* FeatureCollectionInfo::PropertyIri(std::string_view name) const {
@@ -156,6 +214,16 @@ std::string_view FeatureService::ShortName(std::string_view iri) {
   const std::size_t cut = iri.find_last_of("/#:");
   if (cut == std::string_view::npos || cut + 1 == iri.size()) return iri;
   return iri.substr(cut + 1);
+}
+
+Status FeatureService::CheckQueryables(const FeatureCollectionInfo& c,
+                                       const domain::cql2::Expression& filter) {
+  for (const std::string& name : domain::cql2::PropertyNames(filter)) {
+    if (c.PropertyIri(name) == nullptr && !c.IsGeometryName(name)) {
+      return Status::BadRequestData("unknown queryable", name);
+    }
+  }
+  return Status::OK();
 }
 
 Result<std::vector<FeatureCollectionInfo>> FeatureService::Collections(
@@ -184,7 +252,13 @@ Result<FeatureCollectionInfo> FeatureService::Collection(const RequestContext& c
 Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
                                           const FeatureCollectionInfo& collection,
                                           const FeatureQuery& query) const {
+  if (Status s = CheckEquals(collection, query); !s.ok()) return s;
+  if (query.filter) {
+    if (Status s = CheckQueryables(collection, *query.filter); !s.ok()) return s;
+  }
   if (collection.layer) return LayerItems(collection, query);
+  const std::optional<geo::BBox> filter_box = FilterBox(collection, query);
+  if (filter_box && filter_box->empty()) return FeaturePage{};  // nothing can match
   EntityQuery q;
   Result<domain::TypeQuery> types = domain::ParseTypeQuery("T");
   if (!types.ok()) return types.status();
@@ -197,13 +271,27 @@ Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
     if (!box.ok()) return box.status();
     q.geo = std::move(*box);
     q.geo_keeps_unplaced = true;  // OGC API Features /req/core/fc-bbox-response C
+  } else if (filter_box) {
+    // Only features whose location meets the box can match: fetch them through the
+    // entities' spatial index. (With a bbox too, the bbox does that; the two boxes cannot
+    // be intersected, as a geometry may meet both without meeting their intersection.)
+    Result<domain::GeoQuery> box = BoxQuery(*filter_box);
+    if (!box.ok()) return box.status();
+    q.geo = std::move(*box);
+  }
+  if (query.filter) {
+    const domain::cql2::Expression& filter = *query.filter;
+    q.matches = [&collection, &filter](const domain::Entity& e) {
+      const Feature f = EntityFeature(collection, e);
+      return domain::cql2::Matches(filter, EntityFeatureView(f));
+    };
   }
   if (!query.equals.empty()) {
     std::string text;
     std::vector<std::string> iris;
     for (const auto& [name, value] : query.equals) {
       const std::string* iri = collection.PropertyIri(name);
-      if (iri == nullptr) return Status::BadRequestData("unknown property", name);
+      DOTHI_DCHECK(iri != nullptr);  // CheckEquals
       const std::string p = "p" + std::to_string(iris.size());
       iris.push_back(*iri);
       if (!text.empty()) text += ';';
@@ -241,9 +329,8 @@ Result<FeaturePage> FeatureService::Items(const RequestContext& ctx,
 Result<FeaturePage> FeatureService::LayerItems(const FeatureCollectionInfo& collection,
                                                const FeatureQuery& query) const {
   const LayerData& layer = *collection.layer;
-  for (const auto& [name, value] : query.equals) {
-    if (collection.PropertyIri(name) == nullptr) return Status::BadRequestData("unknown property", name);
-  }
+  const auto& features = layer.features();
+  const std::size_t n = features.size();
   // Layers have no time: datetime keeps every feature, as bbox keeps those without geometry.
   std::vector<geo::BBox> boxes;
   if (query.bbox) {
@@ -255,22 +342,20 @@ Result<FeaturePage> FeatureService::LayerItems(const FeatureCollectionInfo& coll
       boxes = {b};
     }
   }
-  std::vector<std::size_t> hits;
-  const auto& features = layer.features();
-  auto keep = [&](std::size_t i) {
-    const domain::LayerFeature& f = features[i];
-    for (const auto& [name, value] : query.equals) {
-      const Json* v = f.properties.Find(name);
-      if (v == nullptr || !EqualsText(*v, value)) return false;
+  // pass[i]: feature i is still a candidate. A filter with a spatial constraint limits the
+  // candidates to the features the spatial index finds in its box.
+  std::vector<char> pass(n, 1);
+  if (const std::optional<geo::BBox> filter_box = FilterBox(collection, query)) {
+    pass.assign(n, 0);
+    if (!filter_box->empty()) {
+      layer.Candidates(*filter_box, [&](std::size_t i) {
+        pass[i] = 1;
+        return true;
+      });
     }
-    return true;
-  };
-  if (boxes.empty()) {
-    for (std::size_t i = 0; i < features.size(); ++i) {
-      if (keep(i)) hits.push_back(i);
-    }
-  } else {
-    std::vector<char> seen(features.size(), 0);
+  }
+  if (!boxes.empty()) {
+    std::vector<char> in_box(n, 0);
     for (const geo::BBox& box : boxes) {
       Result<geo::Geometry> shape =
           box.min_x == box.max_x && box.min_y == box.max_y
@@ -286,18 +371,31 @@ Result<FeaturePage> FeatureService::LayerItems(const FeatureCollectionInfo& coll
       if (!shape.ok()) return Status::BadRequestData("invalid bbox", shape.status().message());
       geo::PreparedGeometry prepared(std::move(*shape));
       layer.Candidates(box, [&](std::size_t i) {
-        if (seen[i]) return true;
-        const domain::LayerFeature& f = features[i];
-        if (prepared.Relate(*f.geometry, geo::SpatialRelation::kIntersects) && keep(i)) {
-          seen[i] = 1;
+        if (pass[i] && !in_box[i] &&
+            prepared.Relate(*features[i].geometry, geo::SpatialRelation::kIntersects)) {
+          in_box[i] = 1;
         }
         return true;
       });
     }
-    for (std::size_t i = 0; i < features.size(); ++i) {
-      // OGC API Features /req/core/fc-bbox-response C: no geometry, no exclusion.
-      if (seen[i] || (!features[i].geometry && keep(i))) hits.push_back(i);
+    // OGC API Features /req/core/fc-bbox-response C: no geometry, no exclusion.
+    for (std::size_t i = 0; i < n; ++i) pass[i] = in_box[i] || (pass[i] && !features[i].geometry);
+  }
+  // The remaining tests in import order, so that pages are stable.
+  std::vector<std::size_t> hits;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!pass[i]) continue;
+    const domain::LayerFeature& f = features[i];
+    bool keep = true;
+    for (const auto& [name, value] : query.equals) {
+      const Json* v = f.properties.Find(name);
+      if (v == nullptr || !EqualsText(*v, value)) {
+        keep = false;
+        break;
+      }
     }
+    if (keep && query.filter) keep = domain::cql2::Matches(*query.filter, LayerFeatureView(f));
+    if (keep) hits.push_back(i);
   }
   FeaturePage page;
   page.matched = hits.size();

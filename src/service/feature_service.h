@@ -12,6 +12,7 @@
 #include "core/request_context.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "domain/cql2/expression.h"
 #include "domain/entity.h"
 #include "geo/geometry.h"
 #include "service/entity_service.h"
@@ -44,6 +45,14 @@ struct FeatureCollectionInfo {
   const std::string* PropertyIri(std::string_view name) const;
   // The property name of an attribute IRI ("" when the attribute is not a property).
   std::string_view PropertyName(std::string_view iri) const;
+  // The name of the geometry among the queryables: "geometry" for a layer, "location"
+  // for an entity type (its GeoProperty).
+  std::string_view GeometryName() const { return layer ? "geometry" : "location"; }
+  // Whether a filter may call the geometry so: GeometryName(), and for an entity type also
+  // "geometry" (what CQL2 and GeoJSON call it).
+  bool IsGeometryName(std::string_view name) const {
+    return name == GeometryName() || name == "geometry";
+  }
 };
 
 // A selection of features (OGC API Features /items).
@@ -57,6 +66,9 @@ struct FeatureQuery {
   // property name -> value text: the property equals the value (as a number or boolean
   // when the text is one, or as the string).
   std::vector<std::pair<std::string, std::string>> equals;
+  // A CQL2 filter (OGC API Features Part 3): features for which it is TRUE. The property
+  // names it uses must be queryables of the collection (CheckQueryables).
+  std::optional<domain::cql2::Expression> filter;
   std::size_t limit = 10;
   std::size_t offset = 0;
 };
@@ -84,8 +96,10 @@ class FeatureService {
   Result<std::vector<FeatureCollectionInfo>> Collections(const RequestContext& ctx) const;
   // One collection by id. Errors: NotFound, NonexistentTenant.
   Result<FeatureCollectionInfo> Collection(const RequestContext& ctx, std::string_view id) const;
-  // A page of features. Errors: BadRequestData (unknown property, invalid box),
-  // TooManyResults never: the limit is capped at MaxLimit().
+  // A page of features: those matching every part of the query (bbox, datetime, equals,
+  // filter), in a stable order, so pages do not overlap. matched counts them all.
+  // Errors: BadRequestData (unknown property or queryable, invalid box), TooManyResults
+  // never: the limit is capped at MaxLimit().
   Result<FeaturePage> Items(const RequestContext& ctx, const FeatureCollectionInfo& collection,
                             const FeatureQuery& query) const;
   // One feature by id. Errors: NotFound (no such feature in this collection).
@@ -94,6 +108,12 @@ class FeatureService {
 
   // The largest page Items returns (the entity service's maximum page size).
   std::size_t MaxLimit() const { return entities_.options().max_page_size; }
+
+  // Checks that every property a filter names is a queryable of c: one of its properties
+  // or its geometry (FeatureCollectionInfo::IsGeometryName). Errors: BadRequestData naming
+  // the first that is not.
+  static Status CheckQueryables(const FeatureCollectionInfo& c,
+                                const domain::cql2::Expression& filter);
 
   // The short name of an IRI: what follows its last '/', '#' or ':' ("" stays "").
   static std::string_view ShortName(std::string_view iri);

@@ -1,4 +1,5 @@
-// libFuzzer target for the OGC API Features parameter parsers (bbox, datetime, limit).
+// libFuzzer target for the OGC API Features parameter parsers (bbox, datetime, limit,
+// filter-lang and filter in both encodings).
 // Input: the parameter text. Checks what every accepted value promises: a bbox has finite,
 // in-range, ordered latitudes; a datetime interval is ordered and has at least one end.
 #include <cmath>
@@ -31,5 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!std::isfinite(d)) std::abort();
     }
   }
+  for (auto lang : {ogc::FilterLang::kCql2Text, ogc::FilterLang::kCql2Json}) {
+    (void)ogc::ParseFilter(text, lang, dothi::domain::cql2::Cql2Limits{});
+  }
+  (void)ogc::ParseFilterLang(text);
   return 0;
 }

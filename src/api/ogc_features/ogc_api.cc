@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -17,6 +18,7 @@ namespace {
 constexpr std::size_t kDefaultLimit = 10;  // items per page when the request gives no limit
 constexpr std::string_view kGeoJson = "application/geo+json";
 constexpr std::string_view kOpenApi = "application/vnd.oai.openapi+json;version=3.0";
+constexpr std::string_view kSchemaJson = "application/schema+json";
 
 enum class Format { kJson, kHtml };
 
@@ -111,6 +113,37 @@ Result<geo::BBox> BBoxIn(const http::Request& req, std::string_view value) {
   return BBoxToCrs84(*v, **t);
 }
 
+// The filter, filter-lang and filter-crs parameters as an Expression with lon/lat literals;
+// nullopt without a filter. filter-lang and filter-crs are checked even then.
+Result<std::optional<domain::cql2::Expression>> FilterOf(const http::Request& req,
+                                                         const domain::cql2::Cql2Limits& limits) {
+  FilterLang lang = FilterLang::kCql2Text;
+  if (const std::string* l = req.Query("filter-lang")) {
+    Result<FilterLang> parsed = ParseFilterLang(*l);
+    if (!parsed.ok()) return parsed.status();
+    lang = *parsed;
+  }
+  std::unique_ptr<geo::CrsTransform> transform;  // null: literals are in CRS84
+  if (const std::string* text = req.Query("filter-crs")) {
+    Result<geo::Crs> crs = geo::ParseCrs(*text);
+    if (!crs.ok()) return Status::InvalidRequest("unsupported filter-crs", *text);
+    if (crs->kind != geo::Crs::Kind::kCrs84) {
+      Result<std::unique_ptr<geo::CrsTransform>> t = geo::CrsTransform::Make(*crs);
+      if (!t.ok()) return t.status();
+      transform = std::move(*t);
+    }
+  }
+  const std::string* text = req.Query("filter");
+  if (text == nullptr) return std::optional<domain::cql2::Expression>();
+  domain::cql2::PositionConverter to_crs84;
+  if (transform != nullptr) {
+    to_crs84 = [t = transform.get()](double& x, double& y) { return t->ToCrs84(x, y); };
+  }
+  Result<domain::cql2::Expression> e = ParseFilter(*text, lang, limits, to_crs84);
+  if (!e.ok()) return e.status();
+  return std::optional<domain::cql2::Expression>(std::move(*e));
+}
+
 }  // namespace
 
 OgcApi::OgcApi(service::FeatureService& features, OgcOptions options)
@@ -127,6 +160,8 @@ void OgcApi::RegisterRoutes(http::Router& router) {
   router.Add(M::kGet, "/ogc/collections", "ogc.collections", bind(&OgcApi::GetCollections));
   router.Add(M::kGet, "/ogc/collections/{collectionId}", "ogc.collection",
              bind(&OgcApi::GetCollection));
+  router.Add(M::kGet, "/ogc/collections/{collectionId}/queryables", "ogc.queryables",
+             bind(&OgcApi::GetQueryables));
   router.Add(M::kGet, "/ogc/collections/{collectionId}/items", "ogc.items",
              bind(&OgcApi::GetCollectionItems));
   router.Add(M::kGet, "/ogc/collections/{collectionId}/items/{featureId}", "ogc.item",
@@ -201,13 +236,26 @@ http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& r
   return JsonResponse(CollectionJson(base, *c), "application/json");
 }
 
+http::Response OgcApi::GetQueryables(const RequestContext& ctx, http::Request& req) const {
+  Result<Format> f = CheckedFormat(req, {"f"});
+  if (!f.ok()) return Error(f.status());
+  Result<service::FeatureCollectionInfo> c =
+      features_.Collection(TenantContext(ctx, req), req.PathParam("collectionId"));
+  if (!c.ok()) return Error(c.status());
+  const std::string base = BaseUrl(req);
+  if (*f == Format::kHtml) return HtmlResponse(QueryablesHtml(base, *c));
+  return JsonResponse(QueryablesJson(base, *c), kSchemaJson);
+}
+
 http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Request& req) const {
   const RequestContext tctx = TenantContext(ctx, req);
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
   if (!c.ok()) return Error(c.status());
   Result<Format> f =
-      CheckedFormat(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}, &*c);
+      CheckedFormat(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter",
+                          "filter-lang", "filter-crs"},
+                    &*c);
   if (!f.ok()) return Error(f.status());
   Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
   if (!crs.ok()) return Error(crs.status());
@@ -215,7 +263,10 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   service::FeatureQuery q;
   q.limit = kDefaultLimit;
   for (const auto& [name, value] : req.query) {
-    if (name == "f" || name == "crs" || name == "bbox-crs") continue;
+    if (name == "f" || name == "crs" || name == "bbox-crs" || name == "filter" ||
+        name == "filter-lang" || name == "filter-crs") {
+      continue;
+    }
     if (name == "limit") {
       Result<std::size_t> n = ParseCount("limit", value, 1);
       if (!n.ok()) return Error(n.status());
@@ -237,6 +288,9 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
       q.equals.emplace_back(name, value);
     }
   }
+  Result<std::optional<domain::cql2::Expression>> filter = FilterOf(req, options_.filter_limits);
+  if (!filter.ok()) return Error(filter.status());
+  q.filter = std::move(*filter);
   Result<service::FeaturePage> page = features_.Items(tctx, *c, q);
   if (!page.ok()) return Error(page.status());
 
@@ -247,14 +301,22 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   links.alternate_json = items + http::QueryStringWith(req, {{"f", "json"}});
   links.alternate_html = items + http::QueryStringWith(req, {{"f", "html"}});
   const std::string lim = std::to_string(q.limit);
+  // The HTML page's own links set f=html once (the request may carry it already).
   if (page->more) {
-    links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", std::to_string(q.offset + q.limit)}});
+    const std::string next = std::to_string(q.offset + q.limit);
+    links.next = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}});
+    links.next_html =
+        items + http::QueryStringWith(req, {{"limit", lim}, {"offset", next}, {"f", "html"}});
   }
   if (q.offset > 0) {
-    const std::size_t prev = q.offset > q.limit ? q.offset - q.limit : 0;
-    links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev == 0 ? "" : std::to_string(prev)}});
+    const std::size_t prev_offset = q.offset > q.limit ? q.offset - q.limit : 0;
+    const std::string prev = prev_offset == 0 ? "" : std::to_string(prev_offset);
+    links.prev = items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}});
+    links.prev_html =
+        items + http::QueryStringWith(req, {{"limit", lim}, {"offset", prev}, {"f", "html"}});
   }
   links.collection = base + "/collections/" + http::PercentEncode(c->id);
+  if (const std::string* text = req.Query("filter")) links.filter = *text;
   if (*f == Format::kHtml) return HtmlResponse(ItemsHtml(base, *c, *page, links));
   Result<Json> body = ItemsJson(base, *c, *page, links, crs->get());
   if (!body.ok()) return Error(body.status());

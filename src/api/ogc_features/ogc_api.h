@@ -2,12 +2,15 @@
 
 #include <string>
 
+#include "domain/cql2/expression.h"
 #include "http/router.h"
 #include "service/feature_service.h"
 
-// OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) at /ogc: the landing page,
-// /conformance, /api (the OpenAPI definition), /collections, /collections/{collectionId},
-// /collections/{collectionId}/items and /collections/{collectionId}/items/{featureId}.
+// OGC API - Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS) and Part 3
+// (Filtering: queryables, CQL2 filters) at /ogc: the landing page, /conformance, /api (the
+// OpenAPI definition), /collections, /collections/{collectionId},
+// /collections/{collectionId}/queryables, /collections/{collectionId}/items and
+// /collections/{collectionId}/items/{featureId}.
 // Each NGSI-LD entity type with a location is a collection (service/feature_service.h).
 // The tenant is the NGSILD-Tenant header's, else OgcOptions::default_tenant. Errors are
 // OGC exception JSON {"code", "description"}. Handlers are const; safe from any thread.
@@ -19,6 +22,9 @@ struct OgcOptions {
   // Public base URL for links (scheme://host[:port], no trailing slash); empty: taken from
   // the request's Host header.
   std::string base_url;
+  // Bounds on the filter parameter: its length in bytes in either encoding
+  // (max_text_length), nodes, nesting, IN items, geometry positions, LIKE patterns.
+  domain::cql2::Cql2Limits filter_limits;
 };
 
 class OgcApi {
@@ -36,9 +42,14 @@ class OgcApi {
   http::Response GetCollections(const RequestContext& ctx, http::Request& req) const;
   // GET /ogc/collections/{collectionId}; errors 400, 404
   http::Response GetCollection(const RequestContext& ctx, http::Request& req) const;
-  // GET /ogc/collections/{collectionId}/items?limit=&offset=&bbox=&datetime=&<property>=
-  // Out: GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links.
-  // Errors: 400 (unknown or invalid parameter), 404.
+  // GET /ogc/collections/{collectionId}/queryables -> JSON Schema of the properties a filter
+  // may use (application/schema+json) or HTML; errors 400, 404
+  http::Response GetQueryables(const RequestContext& ctx, http::Request& req) const;
+  // GET /ogc/collections/{collectionId}/items?limit=&offset=&bbox=&bbox-crs=&datetime=&crs=
+  //     &filter=&filter-lang=&filter-crs=&<property>=
+  // Out: GeoJSON FeatureCollection with numberMatched (after every selection, the filter
+  // included), numberReturned and next/prev links that repeat the selection.
+  // Errors: 400 (unknown or invalid parameter, invalid filter, unknown queryable), 404.
   http::Response GetCollectionItems(const RequestContext& ctx, http::Request& req) const;
   // GET /ogc/collections/{collectionId}/items/{featureId} -> GeoJSON Feature; errors 400, 404
   http::Response GetCollectionItem(const RequestContext& ctx, http::Request& req) const;

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "api/common/json_parse.h"
+#include "domain/cql2/parser.h"
+
 namespace dothi::api::ogc {
 namespace {
 
@@ -138,6 +141,29 @@ Result<Interval> ParseDatetime(std::string_view text) {
     return Status::InvalidRequest("datetime interval ends before it starts", text);
   }
   return out;
+}
+
+Result<FilterLang> ParseFilterLang(std::string_view text) {
+  if (text == "cql2-text" || text == "cql-text") return FilterLang::kCql2Text;
+  if (text == "cql2-json") return FilterLang::kCql2Json;
+  return Status::InvalidRequest("unsupported filter-lang (cql2-text or cql2-json)", text);
+}
+
+Result<domain::cql2::Expression> ParseFilter(std::string_view text, FilterLang lang,
+                                             const domain::cql2::Cql2Limits& limits,
+                                             const domain::cql2::PositionConverter& to_crs84) {
+  if (lang == FilterLang::kCql2Text) return domain::cql2::ParseCql2Text(text, limits, to_crs84);
+  if (text.size() > limits.max_text_length) {
+    return Status::BadRequestData("invalid cql2-json", "longer than " +
+                                                           std::to_string(limits.max_text_length) +
+                                                           " bytes");
+  }
+  // Each CQL2 level takes two JSON levels (an object and its "args"); geometries add four.
+  const std::size_t depth =
+      std::max(kDefaultMaxJsonDepth, 2 * static_cast<std::size_t>(limits.max_depth) + 8);
+  Result<Json> json = ParseJson(text, depth);
+  if (!json.ok()) return Status::BadRequestData("invalid cql2-json", json.status().message());
+  return domain::cql2::ParseCql2Json(*json, limits, to_crs84);
 }
 
 }  // namespace dothi::api::ogc

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "domain/cql2/expression.h"
 #include "geo/crs.h"
 #include "geo/geometry.h"
 
@@ -38,5 +39,18 @@ struct Interval {
 // datetime: an RFC 3339 date-time or date (a date is its whole day), or an interval "a/b"
 // whose ends may be open (".." or empty), not both.
 Result<Interval> ParseDatetime(std::string_view text);
+
+// filter-lang (OGC API Features Part 3): cql2-text (the default) or cql2-json. "cql-text",
+// the name of the drafts before CQL2 1.0 that GDAL 3.6 sends, is read as cql2-text (the
+// standard lets servers accept more values; the API definition does not list it).
+enum class FilterLang { kCql2Text, kCql2Json };
+Result<FilterLang> ParseFilterLang(std::string_view text);
+
+// The filter parameter in lang, within limits (max_text_length bounds the text of either
+// encoding). With to_crs84, geometry literals are in another CRS (filter-crs).
+// Errors: BadRequestData with the parser's message ("invalid cql2-text: ... at position n").
+Result<domain::cql2::Expression> ParseFilter(std::string_view text, FilterLang lang,
+                                             const domain::cql2::Cql2Limits& limits,
+                                             const domain::cql2::PositionConverter& to_crs84 = {});
 
 }  // namespace dothi::api::ogc

@@ -16,7 +16,23 @@ constexpr const char* kConformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    // Part 3 (Filtering) and the CQL2 classes the filter supports (domain/cql2/parser.h).
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 };
+constexpr const char* kQueryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+constexpr const char* kSchemaJsonType = "application/schema+json";
+constexpr const char* kJsonSchemaDialect = "https://json-schema.org/draft/2019-09/schema";
 constexpr const char* kGeoJsonType = "application/geo+json";
 constexpr const char* kOpenApiType = "application/vnd.oai.openapi+json;version=3.0";
 constexpr const char* kTitle = "dothi — OGC API Features";
@@ -70,6 +86,16 @@ std::string Page(const std::string& base, std::string_view title, const std::str
 
 std::string ItemsUrl(const std::string& base, const service::FeatureCollectionInfo& c) {
   return base + "/collections/" + http::PercentEncode(c.id) + "/items";
+}
+
+std::string QueryablesUrl(const std::string& base, const service::FeatureCollectionInfo& c) {
+  return base + "/collections/" + http::PercentEncode(c.id) + "/queryables";
+}
+
+// The JSON schema type of a property, or "" when not known (entity attributes).
+std::string_view PropertyType(const service::FeatureCollectionInfo& c, const std::string& name) {
+  auto it = c.property_types.find(name);
+  return it != c.property_types.end() ? std::string_view(it->second) : std::string_view();
 }
 
 std::string ValueText(const Json& v) { return v.is_string() ? v.AsString() : v.Dump(); }
@@ -190,6 +216,10 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
   links.Push(Link(self + "?f=html", "alternate", "text/html", "this collection as HTML"));
   links.Push(Link(ItemsUrl(base, c), "items", kGeoJsonType, "the features of " + c.id));
   links.Push(Link(ItemsUrl(base, c) + "?f=html", "items", "text/html", "the features as HTML"));
+  links.Push(Link(QueryablesUrl(base, c), kQueryablesRel, kSchemaJsonType,
+                  "the properties a filter on " + c.id + " may use"));
+  links.Push(Link(QueryablesUrl(base, c) + "?f=html", kQueryablesRel, "text/html",
+                  "the queryables as HTML"));
   Json crs = Json::MakeArray();
   for (const geo::Crs& c : geo::SupportedCrs()) crs.Push(c.Uri());
   Json out = Json::MakeObject({{"id", c.id},
@@ -228,7 +258,8 @@ std::string CollectionHtml(const std::string& base, const service::FeatureCollec
                     "</code></p>";
   std::string body = what + "<p>Số đối tượng / Features: " + std::to_string(c.entity_count) +
                      "</p><p>" + A(ItemsUrl(base, c) + "?f=html", "Các đối tượng / Features") +
-                     " · " + A(ItemsUrl(base, c), "GeoJSON") + "</p>";
+                     " · " + A(ItemsUrl(base, c), "GeoJSON") + " · " +
+                     A(QueryablesUrl(base, c) + "?f=html", "Thuộc tính lọc / Queryables") + "</p>";
   if (c.layer) {
     body += "<h2>Thuộc tính / Properties</h2><table><tr><th>tên / name</th><th>kiểu / type</th>"
             "<th>trường quy hoạch / planning field</th></tr>";
@@ -270,6 +301,61 @@ std::string CollectionsHtml(const std::string& base,
   return Page(base, "Bộ sưu tập dữ liệu / Collections", body);
 }
 
+Json QueryablesJson(const std::string& base, const service::FeatureCollectionInfo& c) {
+  Json properties = Json::MakeObject();
+  properties.Set(c.GeometryName(),
+                 Json::MakeObject({{"title", std::string(c.GeometryName())},
+                                   {"description", c.layer ? "the feature geometry"
+                                                           : "the entity's location (also "
+                                                             "accepted as \"geometry\")"},
+                                   {"format", "geometry-any"},
+                                   {"x-ogc-role", "primary-geometry"}}));
+  for (const auto& [name, iri] : c.properties) {
+    Json p = Json::MakeObject({{"title", name}});
+    if (!c.layer) p.Set("description", "NGSI-LD attribute " + iri);
+    if (std::string_view type = PropertyType(c, name); !type.empty()) {
+      p.Set("type", std::string(type));
+    }
+    properties.Set(name, std::move(p));
+  }
+  return Json::MakeObject({{"$schema", kJsonSchemaDialect},
+                           {"$id", QueryablesUrl(base, c)},
+                           {"type", "object"},
+                           {"title", c.title},
+                           {"description", "the properties a filter on " + c.id + " may use"},
+                           {"properties", std::move(properties)},
+                           {"additionalProperties", false}});
+}
+
+std::string QueryablesHtml(const std::string& base, const service::FeatureCollectionInfo& c) {
+  std::string body =
+      "<p>" + A(base + "/collections/" + http::PercentEncode(c.id) + "?f=html", c.title) + " · " +
+      A(QueryablesUrl(base, c) + "?f=json", "JSON Schema") + "</p>"
+      "<p>Các thuộc tính dùng được trong tham số <code>filter</code> (CQL2) và làm tham số "
+      "<code>tên=giá trị</code> / The properties the <code>filter</code> parameter (CQL2) may use, "
+      "also as <code>name=value</code> parameters.</p>"
+      "<table><tr><th>tên / name</th><th>kiểu / type</th><th>mô tả / description</th></tr>";
+  body += "<tr><td><code>" + Escape(c.GeometryName()) +
+          "</code></td><td>hình học / geometry</td><td>" +
+          (c.layer ? std::string("hình học của đối tượng / the feature geometry")
+                   : std::string("vị trí của thực thể; cũng viết được là <code>geometry</code> / the "
+                                 "entity's location; <code>geometry</code> works too")) +
+          "</td></tr>";
+  for (const auto& [name, iri] : c.properties) {
+    const std::string_view type = PropertyType(c, name);
+    body += "<tr><td><code>" + Escape(name) + "</code></td><td>" +
+            Escape(type.empty() ? "bất kỳ / any" : type) + "</td><td>" +
+            (c.layer ? std::string() : "<code>" + Escape(iri) + "</code>") + "</td></tr>";
+  }
+  body += "</table><p>Ví dụ / Example: " +
+          A(ItemsUrl(base, c) + "?f=html&filter=" +
+                http::PercentEncode("S_INTERSECTS(" + std::string(c.GeometryName()) +
+                                    ", BBOX(102,8,110,24))"),
+            "S_INTERSECTS(" + std::string(c.GeometryName()) + ", BBOX(102,8,110,24))") +
+          "</p>";
+  return Page(base, "Thuộc tính lọc / Queryables: " + c.title, body);
+}
+
 Json FeatureJson(const service::Feature& f) {
   return Json::MakeObject({{"type", "Feature"},
                            {"id", f.id},
@@ -306,7 +392,12 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
                       const service::FeaturePage& page, const ItemsLinks& links) {
   std::string body = "<p>" + std::to_string(page.features.size()) + " / " +
                      std::to_string(page.matched) +
-                     " đối tượng / features · " + A(links.alternate_json, "GeoJSON") + "</p>";
+                     " đối tượng / features · " + A(links.alternate_json, "GeoJSON") + " · " +
+                     A(QueryablesUrl(base, c) + "?f=html", "Thuộc tính lọc / Queryables") + "</p>";
+  body += "<form method=\"get\" action=\"" + Escape(ItemsUrl(base, c)) +
+          "\"><label>Bộ lọc CQL2 / CQL2 filter: <input name=\"filter\" size=\"60\" value=\"" +
+          Escape(links.filter) + "\"></label><input type=\"hidden\" name=\"f\" value=\"html\"> "
+          "<button>Lọc / Filter</button></form>";
   body += "<table><tr><th>id</th><th>hình học / geometry</th><th>thuộc tính / properties</th></tr>";
   for (const auto& e : page.features) {
     Json f = FeatureJson(e);
@@ -321,8 +412,8 @@ std::string ItemsHtml(const std::string& base, const service::FeatureCollectionI
             "</td></tr>";
   }
   body += "</table><p>";
-  if (!links.prev.empty()) body += A(links.prev + "&f=html", "← trước / previous") + " ";
-  if (!links.next.empty()) body += A(links.next + "&f=html", "sau / next →");
+  if (!links.prev_html.empty()) body += A(links.prev_html, "← trước / previous") + " ";
+  if (!links.next_html.empty()) body += A(links.next_html, "sau / next →");
   body += "</p>";
   return Page(base, c.title, body);
 }
@@ -394,6 +485,21 @@ Json OpenApiJson(const std::string& base,
                                            {"description", "CRS of bbox (default CRS84)"},
                                            {"schema", Json::MakeObject({{"type", "string"}, {"format", "uri"},
                                                                         {"enum", crs_values}})}}));
+  params.Set("filter", Json::MakeObject({{"name", "filter"}, {"in", "query"}, {"required", false},
+                                         {"description", "a CQL2 filter on the queryables"},
+                                         {"style", "form"}, {"explode", false}, {"schema", StringSchema()}}));
+  params.Set("filter-lang",
+             Json::MakeObject({{"name", "filter-lang"}, {"in", "query"}, {"required", false},
+                               {"description", "the encoding of filter"},
+                               {"style", "form"},
+                               {"schema", Json::MakeObject({{"type", "string"},
+                                                            {"enum", Json(Json::Array{"cql2-text", "cql2-json"})},
+                                                            {"default", "cql2-text"}})}}));
+  params.Set("filter-crs", Json::MakeObject({{"name", "filter-crs"}, {"in", "query"}, {"required", false},
+                                             {"description", "CRS of the geometries in filter (default CRS84)"},
+                                             {"style", "form"}, {"explode", false},
+                                             {"schema", Json::MakeObject({{"type", "string"}, {"format", "uri-reference"},
+                                                                          {"enum", crs_values}})}}));
   Json schemas = Json::MakeObject();
   schemas.Set("exception", Json::MakeObject({{"type", "object"},
                                              {"required", Json(Json::Array{"code"})},
@@ -417,19 +523,26 @@ Json OpenApiJson(const std::string& base,
   paths.Set("/collections/{collectionId}",
             Operation("describeCollection", "one collection", refs({"collectionId", "f"}),
                       Response("the collection", "application/json", nullptr)));
+  paths.Set("/collections/{collectionId}/queryables",
+            Operation("getQueryables", "the properties a filter may use", refs({"collectionId", "f"}),
+                      Response("a JSON Schema of the queryables", kSchemaJsonType, nullptr)));
   paths.Set("/collections/{collectionId}/items",
             Operation("getFeatures", "the features of a collection",
-                      refs({"collectionId", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "f"}),
+                      refs({"collectionId", "limit", "offset", "bbox", "bbox-crs", "datetime", "filter",
+                            "filter-lang", "filter-crs", "crs", "f"}),
                       Response("a GeoJSON FeatureCollection", kGeoJsonType, nullptr)));
   paths.Set("/collections/{collectionId}/items/{featureId}",
             Operation("getFeature", "one feature", refs({"collectionId", "featureId", "crs", "f"}),
                       Response("a GeoJSON Feature", kGeoJsonType, nullptr)));
   for (const auto& c : collections) {
-    Json p = refs({"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "f"});
+    Json p = refs({"limit", "offset", "bbox", "bbox-crs", "datetime", "filter", "filter-lang",
+                   "filter-crs", "crs", "f"});
     for (const auto& [name, iri] : c.properties) {
+      const std::string_view type = PropertyType(c, name);
       p.Push(Json::MakeObject({{"name", name}, {"in", "query"}, {"required", false},
                                {"description", "equals; attribute " + iri},
-                               {"style", "form"}, {"explode", false}, {"schema", StringSchema()}}));
+                               {"style", "form"}, {"explode", false},
+                               {"schema", Json::MakeObject({{"type", type.empty() ? "string" : std::string(type)}})}}));
     }
     const std::string id = "getFeatures_" + c.id;
     paths.Set("/collections/" + c.id + "/items",

@@ -39,12 +39,20 @@ std::string CollectionHtml(const std::string& base, const service::FeatureCollec
 std::string CollectionsHtml(const std::string& base,
                             const std::vector<service::FeatureCollectionInfo>& collections);
 
+// The queryables of a collection (OGC API Features Part 3): a JSON Schema
+// (application/schema+json) with the geometry ("format": "geometry-any") and each property,
+// typed where the type is known; "additionalProperties": false.
+Json QueryablesJson(const std::string& base, const service::FeatureCollectionInfo& c);
+std::string QueryablesHtml(const std::string& base, const service::FeatureCollectionInfo& c);
+
 // A GeoJSON Feature: id, geometry, properties, without links.
 Json FeatureJson(const service::Feature& f);
 
 // The absolute links of one page of items (empty when absent).
 struct ItemsLinks {
   std::string self, alternate_json, alternate_html, next, prev, collection;
+  std::string next_html, prev_html;  // next and prev as HTML pages
+  std::string filter;  // the filter parameter as given, shown in the HTML page's form
 };
 // With crs, every geometry in crs (Errors: BadRequestData when one cannot be converted).
 Result<Json> ItemsJson(const std::string& base, const service::FeatureCollectionInfo& c,

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
 #include "geo/geometry.h"
 
 // Expression is a parsed OGC CQL2 filter (OGC 21-065, CQL2 1.0), the filter language of
@@ -46,6 +47,11 @@ struct Cql2Limits {
   // work of one LIKE on one feature (subject x pattern steps at worst).
   std::size_t max_like_subject = 16 * 1024;
 };
+
+// Converts one position of a geometry literal, written in another CRS and in that CRS's axis
+// order, to lon/lat in place (OGC API Features Part 3 `filter-crs`). An error (a position
+// outside the CRS's domain) fails the parse. Called while parsing only.
+using PositionConverter = std::function<Status(double& x, double& y)>;
 
 enum class CompareOp : std::uint8_t { kEq, kNe, kLt, kGt, kLe, kGe };
 

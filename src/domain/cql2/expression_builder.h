@@ -19,7 +19,9 @@ namespace dothi::domain::cql2 {
 
 class ExpressionBuilder {
  public:
-  explicit ExpressionBuilder(const Cql2Limits& limits) : limits_(limits) {}
+  // to_crs84, when not empty, converts the positions of geometry literals (filter-crs).
+  ExpressionBuilder(const Cql2Limits& limits, const PositionConverter& to_crs84)
+      : limits_(limits), to_crs84_(to_crs84) {}
 
   const Cql2Limits& limits() const { return limits_; }
 
@@ -31,10 +33,11 @@ class ExpressionBuilder {
   Result<std::uint32_t> AddPredicate(Node node);
 
   // A geometry operand from GeoJSON type and coordinates (WKT is read into that form);
-  // counts its positions against max_vertices.
+  // counts its positions against max_vertices. Positions are converted first (to_crs84).
   Result<Operand> GeometryOperand(std::string_view type, const Json& coordinates);
   // A geometry operand for a box: 4 numbers (minx, miny, maxx, maxy) or 6 (with minz and
-  // maxz, ignored). A box with minx > maxx crosses the antimeridian and becomes two.
+  // maxz, ignored). A box with minx > maxx crosses the antimeridian and becomes two. With
+  // to_crs84 the box is in that CRS (no crossing) and becomes its converted boundary.
   Result<Operand> BBoxOperand(const std::vector<double>& values);
   // How many more positions geometry literals may have (a WKT reader stops early).
   std::size_t vertices_left() const { return limits_.max_vertices - vertices_; }
@@ -44,8 +47,10 @@ class ExpressionBuilder {
  private:
   Result<std::uint32_t> Add(Node node);
   Result<Operand> FromGeometry(Result<geo::Geometry> g);
+  Result<Operand> ConvertedBBox(double a0, double b0, double a1, double b1);
 
   const Cql2Limits& limits_;
+  const PositionConverter& to_crs84_;
   std::vector<Node> nodes_;
   std::size_t vertices_ = 0;
 };

@@ -41,7 +41,8 @@ bool IsArithmetic(std::string_view op) {
 
 class JsonParser {
  public:
-  explicit JsonParser(const Cql2Limits& limits) : b_(limits) {}
+  JsonParser(const Cql2Limits& limits, const PositionConverter& to_crs84)
+      : b_(limits, to_crs84) {}
 
   Result<Expression> Parse(const Json& j) {
     std::uint32_t root = 0;
@@ -355,8 +356,9 @@ class JsonParser {
 
 }  // namespace
 
-Result<Expression> ParseCql2Json(const Json& json, const Cql2Limits& limits) {
-  return JsonParser(limits).Parse(json);
+Result<Expression> ParseCql2Json(const Json& json, const Cql2Limits& limits,
+                                 const PositionConverter& to_crs84) {
+  return JsonParser(limits, to_crs84).Parse(json);
 }
 
 }  // namespace dothi::domain::cql2

@@ -15,7 +15,10 @@
 // Spatial Functions (S_INTERSECTS, S_EQUALS, S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS,
 // S_CROSSES, S_CONTAINS) with Basic Spatial Data Types and Spatial Data Types (POINT,
 // LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, BBOX; GeoJSON and
-// {"bbox": [...]} in cql2-json), in lon/lat (CRS84).
+// {"bbox": [...]} in cql2-json), in lon/lat (CRS84), or in another CRS when the caller passes
+// a PositionConverter: every position of a literal is then converted to lon/lat, and a BBOX
+// (an axis-aligned box in that CRS, its numbers in the CRS's axis order, minimum first)
+// becomes the polygon of its boundary, each edge sampled at 16 steps and converted.
 // Not supported, each refused with an error naming it: GEOMETRYCOLLECTION, EMPTY
 // geometries, INTERVAL and the temporal functions (T_*), the array functions (A_*),
 // arithmetic, and custom functions.
@@ -31,10 +34,13 @@
 // Threading: stateless functions.
 namespace dothi::domain::cql2 {
 
-// Parses cql2-text (already percent-decoded).
-Result<Expression> ParseCql2Text(std::string_view text, const Cql2Limits& limits = {});
+// Parses cql2-text (already percent-decoded). With to_crs84, geometry literals are in
+// another CRS (see above).
+Result<Expression> ParseCql2Text(std::string_view text, const Cql2Limits& limits = {},
+                                 const PositionConverter& to_crs84 = {});
 
 // Parses cql2-json that has already been read into a Json value.
-Result<Expression> ParseCql2Json(const Json& json, const Cql2Limits& limits = {});
+Result<Expression> ParseCql2Json(const Json& json, const Cql2Limits& limits = {},
+                                 const PositionConverter& to_crs84 = {});
 
 }  // namespace dothi::domain::cql2

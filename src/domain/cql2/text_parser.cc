@@ -106,7 +106,8 @@ bool IsGeometryTag(std::string_view upper) {
 
 class TextParser {
  public:
-  TextParser(std::string_view text, const Cql2Limits& limits) : s_(text), b_(limits) {}
+  TextParser(std::string_view text, const Cql2Limits& limits, const PositionConverter& to_crs84)
+      : s_(text), b_(limits, to_crs84) {}
 
   Result<Expression> Parse() {
     const Cql2Limits& limits = b_.limits();
@@ -682,8 +683,9 @@ class TextParser {
 
 }  // namespace
 
-Result<Expression> ParseCql2Text(std::string_view text, const Cql2Limits& limits) {
-  return TextParser(text, limits).Parse();
+Result<Expression> ParseCql2Text(std::string_view text, const Cql2Limits& limits,
+                                 const PositionConverter& to_crs84) {
+  return TextParser(text, limits, to_crs84).Parse();
 }
 
 }  // namespace dothi::domain::cql2

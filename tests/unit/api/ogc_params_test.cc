@@ -93,5 +93,47 @@ TEST(OgcParamsTest, CountsAreDecimalAtLeastTheMinimum) {
   }
 }
 
+TEST(OgcParamsTest, FilterLangIsCql2TextOrJson) {
+  EXPECT_EQ(*ParseFilterLang("cql2-text"), FilterLang::kCql2Text);
+  EXPECT_EQ(*ParseFilterLang("cql2-json"), FilterLang::kCql2Json);
+  EXPECT_EQ(*ParseFilterLang("cql-text"), FilterLang::kCql2Text);  // what GDAL 3.6 sends
+  for (const char* bad : {"", "CQL2-TEXT", "cql2", "json-filter-expr", "cql-json"}) {
+    EXPECT_EQ(ParseFilterLang(bad).status().code(), ErrorCode::kInvalidRequest) << bad;
+  }
+}
+
+TEST(OgcParamsTest, FilterInEitherEncodingGivesTheSameTree) {
+  const domain::cql2::Cql2Limits limits;
+  Result<domain::cql2::Expression> text =
+      ParseFilter("TEN LIKE 'Khu%' AND S_INTERSECTS(geometry, BBOX(105, 20, 106, 21))",
+                  FilterLang::kCql2Text, limits);
+  Result<domain::cql2::Expression> json = ParseFilter(
+      R"({"op": "and", "args": [{"op": "like", "args": [{"property": "TEN"}, "Khu%"]},
+          {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [105, 20, 106, 21]}]}]})",
+      FilterLang::kCql2Json, limits);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  ASSERT_TRUE(json.ok()) << json.status().message();
+  EXPECT_EQ(text->DebugString(), json->DebugString());
+}
+
+TEST(OgcParamsTest, FilterErrorsAreBadRequestDataWithTheReason) {
+  domain::cql2::Cql2Limits limits;
+  Result<domain::cql2::Expression> bad = ParseFilter("THIS IS NOT A FILTER", FilterLang::kCql2Text, limits);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kBadRequestData);
+  EXPECT_EQ(bad.status().message().rfind("invalid cql2-text: ", 0), 0u) << bad.status().message();
+  bad = ParseFilter("{\"op\": ", FilterLang::kCql2Json, limits);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kBadRequestData);
+  EXPECT_EQ(bad.status().message().rfind("invalid cql2-json: ", 0), 0u) << bad.status().message();
+  // The length limit holds for both encodings, before any parsing.
+  limits.max_text_length = 20;
+  const std::string json = R"({"op": "=", "args": [{"property": "a"}, 1]})";
+  bad = ParseFilter(json, FilterLang::kCql2Json, limits);
+  EXPECT_EQ(bad.status().message(), "invalid cql2-json: longer than 20 bytes");
+  EXPECT_NE(ParseFilter("a = 1 AND b = 2 AND c = 3", FilterLang::kCql2Text, limits)
+                .status().message().find("longer than 20 bytes"),
+            std::string::npos);
+  EXPECT_TRUE(ParseFilter("a = 1", FilterLang::kCql2Text, limits).ok());
+}
+
 }  // namespace
 }  // namespace dothi::api::ogc

@@ -650,6 +650,60 @@ TEST(Cql2Test, BBoxAcrossTheAntimeridianIsSplit) {
             Ids{"hanoi"});
 }
 
+// filter-crs: literals in another CRS reach the evaluator in lon/lat. The "CRS" here is
+// latitude-first degrees, so each position just swaps; a box becomes its sampled boundary.
+TEST(Cql2Test, LiteralsInAnotherCrsAreConvertedToLonLat) {
+  const std::vector<TestFeature> features = {
+      TestFeature("hoan-kiem", "{}", R"({"type": "Point", "coordinates": [105.85, 21.03]})"),
+      TestFeature("ha-long", "{}", R"({"type": "Point", "coordinates": [107.08, 20.95]})"),
+  };
+  int calls = 0;
+  const PositionConverter lat_first = [&](double& x, double& y) {
+    ++calls;
+    std::swap(x, y);
+    return Status::OK();
+  };
+  auto text = [&](std::string_view t) {
+    Result<Expression> e = ParseCql2Text(t, Cql2Limits{}, lat_first);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? MatchingIds(*e, features) : Ids{"error"};
+  };
+  EXPECT_EQ(text("S_INTERSECTS(geometry, POINT(21.03 105.85))"), Ids{"hoan-kiem"});
+  EXPECT_EQ(text("S_WITHIN(geometry, POLYGON((20.9 107, 20.9 107.2, 21 107.2, 21 107, 20.9 107)))"),
+            Ids{"ha-long"});
+  calls = 0;
+  EXPECT_EQ(text("S_INTERSECTS(geometry, BBOX(21.0, 105.8, 21.1, 105.9))"), Ids{"hoan-kiem"});
+  EXPECT_EQ(calls, 4 * 16 + 1);  // every sample of the boundary, and the closing position
+  EXPECT_EQ(text("S_INTERSECTS(geometry, BBOX(20.0, 105.0, 22.0, 108.0))"),
+            (Ids{"hoan-kiem", "ha-long"}));
+
+  Result<Expression> json = ParseCql2Json(
+      ParseJsonText(R"({"op": "s_intersects", "args": [{"property": "geometry"},
+                        {"bbox": [20.9, 107.0, 21.0, 107.2]}]})"),
+      Cql2Limits{}, lat_first);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(MatchingIds(*json, features), Ids{"ha-long"});
+
+  // Without a converter the same numbers are lon/lat: latitude 105.85 is out of range.
+  EXPECT_NE(TextError("S_INTERSECTS(geometry, POINT(21.03 105.85))").find("invalid geometry"),
+            std::string::npos);
+  // A box given maximum first cannot cross the antimeridian in another CRS.
+  Result<Expression> reversed =
+      ParseCql2Text("S_INTERSECTS(geometry, BBOX(21.1, 105.8, 21.0, 105.9))", {}, lat_first);
+  ASSERT_FALSE(reversed.ok());
+  EXPECT_NE(reversed.status().message().find("minimum above maximum"), std::string::npos);
+  // A position the converter refuses fails the parse, naming where.
+  const PositionConverter refuse = [](double&, double&) {
+    return Status::BadRequestData("outside");
+  };
+  Result<Expression> outside = ParseCql2Text("S_INTERSECTS(geometry, POINT(1 2))", {}, refuse);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.status().code(), ErrorCode::kBadRequestData);
+  EXPECT_NE(outside.status().message().find("outside the domain of the filter CRS"),
+            std::string::npos)
+      << outside.status().message();
+}
+
 TEST(Cql2Test, GeometryPropertyNamesComeFromTheView) {
   const std::vector<TestFeature> features = SpatialFeatures();
   EXPECT_EQ(MatchingIds(Text("S_INTERSECTS(location, POINT(20 20))"), features), Ids{"outside"});
