@@ -92,14 +92,43 @@ constexpr std::pair<std::string_view, std::string_view> kMixedUnits[] = {
     {"an-giang", "An Giang 104°45′, Kiên Giang 104°30′"},
 };
 
+// Vietnamese letters (precomposed, as NFC text has them) and the ASCII letter they fold to.
+constexpr std::pair<char32_t, char> kVietnamese[] = {{0x00E0, 'a'}, {0x00C0, 'a'}, {0x00E1, 'a'}, {0x00C1, 'a'}, {0x1EA3, 'a'}, {0x1EA2, 'a'}, {0x00E3, 'a'}, {0x00C3, 'a'}, {0x1EA1, 'a'}, {0x1EA0, 'a'}, {0x0103, 'a'}, {0x0102, 'a'}, {0x1EB1, 'a'}, {0x1EB0, 'a'}, {0x1EAF, 'a'}, {0x1EAE, 'a'}, {0x1EB3, 'a'}, {0x1EB2, 'a'}, {0x1EB5, 'a'}, {0x1EB4, 'a'}, {0x1EB7, 'a'}, {0x1EB6, 'a'}, {0x00E2, 'a'}, {0x00C2, 'a'}, {0x1EA7, 'a'}, {0x1EA6, 'a'}, {0x1EA5, 'a'}, {0x1EA4, 'a'}, {0x1EA9, 'a'}, {0x1EA8, 'a'}, {0x1EAB, 'a'}, {0x1EAA, 'a'}, {0x1EAD, 'a'}, {0x1EAC, 'a'}, {0x00E8, 'e'}, {0x00C8, 'e'}, {0x00E9, 'e'}, {0x00C9, 'e'}, {0x1EBB, 'e'}, {0x1EBA, 'e'}, {0x1EBD, 'e'}, {0x1EBC, 'e'}, {0x1EB9, 'e'}, {0x1EB8, 'e'}, {0x00EA, 'e'}, {0x00CA, 'e'}, {0x1EC1, 'e'}, {0x1EC0, 'e'}, {0x1EBF, 'e'}, {0x1EBE, 'e'}, {0x1EC3, 'e'}, {0x1EC2, 'e'}, {0x1EC5, 'e'}, {0x1EC4, 'e'}, {0x1EC7, 'e'}, {0x1EC6, 'e'}, {0x00EC, 'i'}, {0x00CC, 'i'}, {0x00ED, 'i'}, {0x00CD, 'i'}, {0x1EC9, 'i'}, {0x1EC8, 'i'}, {0x0129, 'i'}, {0x0128, 'i'}, {0x1ECB, 'i'}, {0x1ECA, 'i'}, {0x00F2, 'o'}, {0x00D2, 'o'}, {0x00F3, 'o'}, {0x00D3, 'o'}, {0x1ECF, 'o'}, {0x1ECE, 'o'}, {0x00F5, 'o'}, {0x00D5, 'o'}, {0x1ECD, 'o'}, {0x1ECC, 'o'}, {0x00F4, 'o'}, {0x00D4, 'o'}, {0x1ED3, 'o'}, {0x1ED2, 'o'}, {0x1ED1, 'o'}, {0x1ED0, 'o'}, {0x1ED5, 'o'}, {0x1ED4, 'o'}, {0x1ED7, 'o'}, {0x1ED6, 'o'}, {0x1ED9, 'o'}, {0x1ED8, 'o'}, {0x01A1, 'o'}, {0x01A0, 'o'}, {0x1EDD, 'o'}, {0x1EDC, 'o'}, {0x1EDB, 'o'}, {0x1EDA, 'o'}, {0x1EDF, 'o'}, {0x1EDE, 'o'}, {0x1EE1, 'o'}, {0x1EE0, 'o'}, {0x1EE3, 'o'}, {0x1EE2, 'o'}, {0x00F9, 'u'}, {0x00D9, 'u'}, {0x00FA, 'u'}, {0x00DA, 'u'}, {0x1EE7, 'u'}, {0x1EE6, 'u'}, {0x0169, 'u'}, {0x0168, 'u'}, {0x1EE5, 'u'}, {0x1EE4, 'u'}, {0x01B0, 'u'}, {0x01AF, 'u'}, {0x1EEB, 'u'}, {0x1EEA, 'u'}, {0x1EE9, 'u'}, {0x1EE8, 'u'}, {0x1EED, 'u'}, {0x1EEC, 'u'}, {0x1EEF, 'u'}, {0x1EEE, 'u'}, {0x1EF1, 'u'}, {0x1EF0, 'u'}, {0x1EF3, 'y'}, {0x1EF2, 'y'}, {0x00FD, 'y'}, {0x00DD, 'y'}, {0x1EF7, 'y'}, {0x1EF6, 'y'}, {0x1EF9, 'y'}, {0x1EF8, 'y'}, {0x1EF5, 'y'}, {0x1EF4, 'y'}, {0x0111, 'd'}, {0x0110, 'd'}};
+
+// Lower-case ASCII with Vietnamese letters folded ("Hồ Chí Minh" -> "ho chi minh"); other
+// non-ASCII code points are kept as they are.
+std::string FoldVietnamese(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
+    if (i + len > text.size()) len = 1;
+    char32_t cp = len == 1 ? b : (b & (0xFF >> (len + 1)));
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    char folded = 0;
+    if (len == 1) {
+      folded = static_cast<char>(b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+    } else {
+      for (const auto& [from, to] : kVietnamese) {
+        if (from == cp) folded = to;
+      }
+    }
+    if (folded != 0) out.push_back(folded);
+    else out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 std::string Slug(std::string_view text) {
   std::string s;
-  for (char c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (char c : FoldVietnamese(text)) {
     if (c == ' ' || c == '_') c = '-';
+    if (c == '.' ) continue;
     s.push_back(c);
   }
-  for (std::string_view prefix : {"thanh-pho-", "tp-", "tp.-", "tinh-"}) {
+  while (s.find("--") != std::string::npos) s.erase(s.find("--"), 1);
+  for (std::string_view prefix : {"thanh-pho-", "tp-", "tinh-"}) {
     if (s.rfind(prefix, 0) == 0) {
       s.erase(0, prefix.size());
       break;
@@ -119,7 +148,8 @@ Result<Vn2000ProvinceMatch> FindVn2000Province(std::string_view text) {
   std::string slug = Slug(text);
   if (slug == "hue" || slug == "tp-hue") slug = "thua-thien-hue";
   if (slug == "hcm" || slug == "sai-gon") slug = "ho-chi-minh";
-  for (const Vn2000Province& p : kProvinces) {
+  if (slug == "ba-ria–vung-tau") slug = "ba-ria-vung-tau";  // with its en dash
+  for (const Vn2000Province& p : Vn2000Provinces()) {
     std::string iso = p.iso;
     std::transform(iso.begin(), iso.end(), iso.begin(), [](char c) {
       return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;

@@ -33,6 +33,27 @@ TEST(Vn2000ProvincesTest, ProvincesAreFoundBySlugIsoCodeOrName) {
   EXPECT_TRUE(FindVn2000Province("ha-noi")->other_meridians.empty());
 }
 
+// Every province of 2025 (provinces-2025.md) is found by its name as written, and every
+// pre-2025 one by its name without accents.
+TEST(Vn2000ProvincesTest, EveryProvinceOf2025IsFoundByName) {
+  for (std::string_view name :
+       {"Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa",
+        "Nghệ An", "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai", "Thái Nguyên", "Phú Thọ",
+        "Bắc Ninh", "Hưng Yên", "Hải Phòng", "Ninh Bình", "Quảng Trị", "Đà Nẵng", "Quảng Ngãi",
+        "Gia Lai", "Khánh Hòa", "Lâm Đồng", "Đắk Lắk", "Hồ Chí Minh", "Đồng Nai", "Tây Ninh",
+        "Cần Thơ", "Vĩnh Long", "Đồng Tháp", "Cà Mau", "An Giang", "TP. Hồ Chí Minh", "Thành phố Huế"}) {
+    EXPECT_TRUE(FindVn2000Province(name).ok()) << name;
+  }
+  for (const Vn2000Province& p : Vn2000Provinces()) {
+    Result<Vn2000ProvinceMatch> m = FindVn2000Province(p.slug);
+    ASSERT_TRUE(m.ok()) << p.slug;
+    EXPECT_EQ(m->province, &p);
+    EXPECT_EQ(FindVn2000Province(p.name)->province, &p) << p.name;
+  }
+  EXPECT_EQ(FindVn2000Province("Đắk Lắk")->province->lon_0, 108.5);
+  EXPECT_EQ(FindVn2000Province("THỪA THIÊN HUẾ")->province->lon_0, 107.0);
+}
+
 TEST(ParseImportSrsTest, ReadsProvincesMeridiansAndEpsgCodes) {
   std::string note;
   Result<Crs> c = ParseImportSrs("VN2000:da-nang", &note);
