@@ -314,6 +314,14 @@ Result<LayerImportReport> LayerService::Import(const RequestContext& ctx, const 
 
   geo::GeometryLimits limits;
   limits.max_vertices = limits_.max_vertices;
+  {
+    std::set<std::string_view> ids;
+    for (const storage::SourceFeature& f : source.features) {
+      if (f.id.empty() || !ids.insert(f.id).second) {
+        return Status::BadRequestData("feature ids must be unique and not empty", "'" + f.id + "'");
+      }
+    }
+  }
   std::vector<std::pair<std::string, std::string>> refused = std::move(source.unreadable);
   std::vector<domain::LayerFeature> features;
   features.reserve(source.features.size());

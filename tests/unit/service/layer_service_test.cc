@@ -110,6 +110,15 @@ TEST_F(LayerServiceTest, InvalidGeometriesAreRepairedOrRefusedWithTheirIds) {
   EXPECT_TRUE(geo::CheckValid(fixed).ok());
 }
 
+TEST_F(LayerServiceTest, DuplicateOrEmptyIdsAreRefused) {
+  storage::SourceLayer s = LonLatSquares(3);
+  s.features[2].id = s.features[0].id;
+  EXPECT_EQ(layers_.Import(Ctx("hn"), Request("q"), s).status().code(), ErrorCode::kBadRequestData);
+  s.features[2].id = "";
+  EXPECT_EQ(layers_.Import(Ctx("hn"), Request("q"), s).status().code(), ErrorCode::kBadRequestData);
+  EXPECT_EQ(layers_.Layer(Ctx("hn"), "q"), nullptr);
+}
+
 TEST_F(LayerServiceTest, AFailedReplacementKeepsThePreviousVersion) {
   ASSERT_TRUE(layers_.Import(Ctx("hn"), Request("q"), LonLatSquares(3)).ok());
   LayerImport again = Request("q");
