@@ -88,7 +88,7 @@ int RunImport(const ImportOptions& o, std::ostream& out, std::ostream& err) {
   service::LayerService layers(**store);
   if (Status s = layers.Refresh(); !s.ok()) return fail(s);
   RequestContext ctx;
-  ctx.tenant = o.tenant;
+  ctx.tenant = o.tenant == "_" ? std::string() : o.tenant;  // "_" is the default tenant, as for --ogc-tenant
   const std::size_t read_count = source->features.size();
   const std::string driver = source->driver;
   Result<service::LayerImportReport> report = layers.Import(ctx, request, std::move(*source));

@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
   import->add_option("file", imp.file, "The file to import")->required();
   import->add_option("--data-dir", imp.data_dir, "Directory of the embedded store")
       ->envname("DOTHI_DATA_DIR")->capture_default_str();
-  import->add_option("--tenant", imp.tenant, "Tenant (province or city) the layer belongs to")
+  import->add_option("--tenant", imp.tenant, "Tenant (province or city) the layer belongs to; _ for the default tenant")
       ->required();
   import->add_option("--layer", imp.layer,
                      "Layer name: the collection id, lower-case ASCII letters, digits, '_' and '-'")
