@@ -28,20 +28,26 @@
 # Bar (DESIGN.md §8): point lookup >= 20x PostGIS ST_Contains with a GiST index over loopback.
 # The ratios are printed for in-process and HTTP, against both PostGIS statements.
 #
-#   bash bench/planning_lookup.sh                 # ~3 minutes (10 s runs); installs PostGIS if missing
-#   BENCH_QUICK=1 bash bench/planning_lookup.sh   # 3 s runs, smaller checks: ~1 minute
+# Machines are shared and noisy, so every figure is measured ROUNDS times, each round in an
+# order that puts the two sides of each ratio next to each other, and each round's ratios
+# are printed.
 #
-# Knobs (env): DURATION (10s; quick 3s), CHECK_POINTS (1000; quick 200), INPROC_CHECK (2000;
+#   bash bench/planning_lookup.sh                 # ~4 minutes (2 rounds of 10 s runs); installs PostGIS if missing
+#   BENCH_QUICK=1 bash bench/planning_lookup.sh   # 1 round of 3 s runs, smaller checks: ~1 minute
+#
+# Knobs (env): DURATION (10s; quick 3s), ROUNDS (2; quick 1), CHECK_POINTS (1000; quick 200), INPROC_CHECK (2000;
 # quick 300), BENCH_SEED (1: the wrk points). Needs root to install PostgreSQL/PostGIS and to
 # run the cluster as user postgres (runuser). On a 2-core machine the clients (wrk, pgbench)
 # share the cores with the servers at -c2; the in-process run has no client.
 source "$(dirname "$0")/lib.sh"
 
 DURATION="${DURATION:-10s}"
+ROUNDS="${ROUNDS:-2}"
 CHECK_POINTS="${CHECK_POINTS:-1000}"
 INPROC_CHECK="${INPROC_CHECK:-2000}"
 if [[ "$BENCH_QUICK" == 1 ]]; then
   DURATION=3s
+  ROUNDS=1
   CHECK_POINTS=200
   INPROC_CHECK=300
 fi
@@ -191,29 +197,33 @@ kv() { grep -m1 "^$2" "$1" | tr ' ' '\n' | awk -F= -v k="$3" '$1 == k { print $2
 # Warm-up, not counted: both servers' caches and code paths.
 wrk -t1 -c1 -d1s -s "$BENCH_DIR/wrk/planning_lookup.lua" "$DOTHI_URL" >/dev/null
 pgbench_run warm "$BENCH_TMP/pg_lookup.sql" 1 1
-log "in-process: check $INPROC_CHECK points against GEOS, then AtPoint on 1 and 2 threads, $DURATION each"
-if ! "$INPROC_BIN" "$SECS" "$INPROC_CHECK" 1 2 >"$BENCH_TMP/inproc.txt" 2>"$BENCH_TMP/inproc.err"; then
+log "in-process: checking AtPoint against brute-force GEOS at $INPROC_CHECK points; the parts of a lookup"
+if ! "$INPROC_BIN" 0 "$INPROC_CHECK" parts >"$BENCH_TMP/inproc.txt" 2>"$BENCH_TMP/inproc.err"; then
   cat "$BENCH_TMP/inproc.err" >&2
   log "FAILED: planning_lookup_bench (above); no figures"
   exit 1
 fi
-for c in 1 2; do
-  log "-c$c: /health, dothi lookup, PostGIS zones, PostGIS lookup, $DURATION each"
-  wrk -t"$c" -c"$c" -d"$DURATION" --latency "$DOTHI_URL/health" >"$BENCH_TMP/health$c.txt"
-  BENCH_SEED="${BENCH_SEED:-1}" wrk -t"$c" -c"$c" -d"$DURATION" --latency \
-    -s "$BENCH_DIR/wrk/planning_lookup.lua" "$DOTHI_URL" >"$BENCH_TMP/lookup$c.txt"
-  pgbench_run pgzones$c "$BENCH_TMP/pg_zones.sql" "$c" "$SECS"
-  pgbench_run pglookup$c "$BENCH_TMP/pg_lookup.sql" "$c" "$SECS"
-done
-for c in 1 2; do
-  bad=$(awk '/^non200/ { print $2 }' "$BENCH_TMP/lookup$c.txt")
-  errs=$(wrk_errors "$BENCH_TMP/lookup$c.txt")
-  if [[ "$bad" != 0 || "$errs" != 0 ]]; then
-    log "FAILED: dothi lookup -c$c: $bad non-200 answers, $errs socket errors"; exit 1
-  fi
-  for n in pgzones pglookup; do
-    f=$(pg_failed "$BENCH_TMP/$n$c.txt")
-    [[ "${f:-0}" == 0 ]] || { log "FAILED: pgbench $n -c$c: $f failed transactions"; exit 1; }
+# Each round runs every figure once per concurrency, in an order that puts the pairs of each
+# ratio next to each other: health | HTTP lookup | PostGIS zones | in-process | PostGIS lookup.
+for r in $(seq 1 "$ROUNDS"); do
+  for c in 1 2; do
+    log "round $r -c$c: /health, dothi lookup, PostGIS zones, in-process, PostGIS lookup, $DURATION each"
+    wrk -t"$c" -c"$c" -d"$DURATION" --latency "$DOTHI_URL/health" >"$BENCH_TMP/health${r}_$c.txt"
+    BENCH_SEED="${BENCH_SEED:-1}" wrk -t"$c" -c"$c" -d"$DURATION" --latency \
+      -s "$BENCH_DIR/wrk/planning_lookup.lua" "$DOTHI_URL" >"$BENCH_TMP/lookup${r}_$c.txt"
+    pgbench_run "pgzones${r}_$c" "$BENCH_TMP/pg_zones.sql" "$c" "$SECS"
+    "$INPROC_BIN" "$SECS" 0 "$c" >"$BENCH_TMP/inproc${r}_$c.txt" 2>>"$BENCH_TMP/inproc.err" ||
+      { cat "$BENCH_TMP/inproc.err" >&2; log "FAILED: planning_lookup_bench $c"; exit 1; }
+    pgbench_run "pglookup${r}_$c" "$BENCH_TMP/pg_lookup.sql" "$c" "$SECS"
+    bad=$(awk '/^non200/ { print $2 }' "$BENCH_TMP/lookup${r}_$c.txt")
+    errs=$(wrk_errors "$BENCH_TMP/lookup${r}_$c.txt")
+    if [[ "$bad" != 0 || "$errs" != 0 ]]; then
+      log "FAILED: dothi lookup -c$c: $bad non-200 answers, $errs socket errors"; exit 1
+    fi
+    for n in pgzones pglookup; do
+      f=$(pg_failed "$BENCH_TMP/$n${r}_$c.txt")
+      [[ "${f:-0}" == 0 ]] || { log "FAILED: pgbench $n -c$c: $f failed transactions"; exit 1; }
+    done
   done
 done
 RSS_MIB=$(echo "$(rss_kib "$DOTHI_PID") / 1024" | bc)
@@ -230,34 +240,37 @@ read -r CP CZ CPA CW CMZ CNP CE <<<"$(node -e "const r=JSON.parse(require('fs').
 echo "check: in-process AtPoint == brute-force GEOS at $(kv "$I" check points) points" \
   "($(kv "$I" check zones) zones, $(kv "$I" check parcels) parcels, $(kv "$I" check wards) wards found);" \
   "dothi HTTP == PostGIS ST_Intersects at $CP points ($CZ zones, $CPA with a parcel, $CNP on streets, $CW wards; $CMZ in 2+ zones, $CE on a parcel edge)"
-echo "points: uniform over the demo box, seeded; zones per lookup $(kv "$I" 'run threads=1' zones_per_lookup) in-process," \
-  "$(awk '/^zones_per_lookup/ { print $2 }' "$BENCH_TMP/lookup1.txt") over HTTP; parcel found in" \
-  "$(kv "$I" 'run threads=1' parcel_share) / $(awk '/^parcel_share/ { print $2 }' "$BENCH_TMP/lookup1.txt") of lookups"
-printf "%-58s %11s %9s %9s %9s\n" "" "lookups/s" "p50 us" "p90 us" "p99 us"
-for c in 1 2; do
-  r="run threads=$c"
-  printf "%-58s %11.0f %9s %9s %9s\n" "dothi in-process PlanningService::AtPoint, $c thr" "$(kv "$I" "$r" lps)" \
-    "$(kv "$I" "$r" p50_us)" "$(kv "$I" "$r" p90_us)" "$(kv "$I" "$r" p99_us)"
-  for w in "health$c:GET /health (HTTP floor) -c$c" "lookup$c:dothi GET /planning/v1/lookup -c$c"; do
-    f="$BENCH_TMP/${w%%:*}.txt"
-    printf "%-58s %11.0f %9s %9s %9s\n" "${w#*:}" "$(wrk_rps "$f")" "$(us_of_ms "$(wrk_pct "$f" 50)")" \
-      "$(us_of_ms "$(wrk_pct "$f" 90)")" "$(us_of_ms "$(wrk_pct "$f" 99)")"
+echo "points: uniform over the demo box, seeded; zones per lookup $(kv "$BENCH_TMP/inproc1_1.txt" run zones_per_lookup) in-process," \
+  "$(awk '/^zones_per_lookup/ { print $2 }' "$BENCH_TMP/lookup1_1.txt") over HTTP; parcel found in" \
+  "$(kv "$BENCH_TMP/inproc1_1.txt" run parcel_share) / $(awk '/^parcel_share/ { print $2 }' "$BENCH_TMP/lookup1_1.txt") of lookups"
+for r in $(seq 1 "$ROUNDS"); do
+  printf "%-58s %11s %9s %9s %9s\n" "round $r of $ROUNDS" "lookups/s" "p50 us" "p90 us" "p99 us"
+  for c in 1 2; do
+    f="$BENCH_TMP/inproc${r}_$c.txt"
+    printf "%-58s %11.0f %9s %9s %9s\n" "dothi in-process PlanningService::AtPoint, $c thr" "$(kv "$f" run lps)" \
+      "$(kv "$f" run p50_us)" "$(kv "$f" run p90_us)" "$(kv "$f" run p99_us)"
+    for w in "health:GET /health (HTTP floor) -c$c" "lookup:dothi GET /planning/v1/lookup -c$c"; do
+      f="$BENCH_TMP/${w%%:*}${r}_$c.txt"
+      printf "%-58s %11.0f %9s %9s %9s\n" "${w#*:}" "$(wrk_rps "$f")" "$(us_of_ms "$(wrk_pct "$f" 50)")" \
+        "$(us_of_ms "$(wrk_pct "$f" 90)")" "$(us_of_ms "$(wrk_pct "$f" 99)")"
+    done
+    for p in "pgzones:PostGIS zones: ST_Contains, ids -c$c" "pglookup:PostGIS lookup: zones+parcel+wards JSON -c$c"; do
+      n="$BENCH_TMP/${p%%:*}${r}_$c"
+      printf "%-58s %11.0f %9s %9s %9s\n" "${p#*:}" "$(pg_tps "$n.txt")" "$(lat_pct "$n.lat" 50)" \
+        "$(lat_pct "$n.lat" 90)" "$(lat_pct "$n.lat" 99)"
+    done
   done
-  for p in "pgzones$c:PostGIS zones: ST_Contains, ids -c$c" "pglookup$c:PostGIS lookup: zones+parcel+wards JSON -c$c"; do
-    n="${p%%:*}"
-    printf "%-58s %11.0f %9s %9s %9s\n" "${p#*:}" "$(pg_tps "$BENCH_TMP/$n.txt")" "$(lat_pct "$BENCH_TMP/$n.lat" 50)" \
-      "$(lat_pct "$BENCH_TMP/$n.lat" 90)" "$(lat_pct "$BENCH_TMP/$n.lat" 99)"
+  echo "  ratios, dothi / PostGIS at the same concurrency (bar: >= 20x PostGIS ST_Contains):"
+  for c in 1 2; do
+    IN=$(kv "$BENCH_TMP/inproc${r}_$c.txt" run lps); HT=$(wrk_rps "$BENCH_TMP/lookup${r}_$c.txt")
+    HE=$(wrk_rps "$BENCH_TMP/health${r}_$c.txt")
+    PZ=$(pg_tps "$BENCH_TMP/pgzones${r}_$c.txt"); PL=$(pg_tps "$BENCH_TMP/pglookup${r}_$c.txt")
+    printf "  -c%d in-process: x%-6s vs zones (%s), x%-6s vs lookup (%s)\n" "$c" \
+      "$(ratio "$IN" "$PZ" 1)" "$(met "$IN / $PZ >= 20")" "$(ratio "$IN" "$PL" 1)" "$(met "$IN / $PL >= 20")"
+    printf "  -c%d HTTP:       x%-6s vs zones (%s), x%-6s vs lookup (%s); HTTP lookup / health x%s, health / PostGIS zones x%s\n" "$c" \
+      "$(ratio "$HT" "$PZ" 2)" "$(met "$HT / $PZ >= 20")" "$(ratio "$HT" "$PL" 2)" "$(met "$HT / $PL >= 20")" \
+      "$(ratio "$HT" "$HE" 2)" "$(ratio "$HE" "$PZ" 2)"
   done
-done
-echo "ratios (dothi / PostGIS, same concurrency; bar >= 20x PostGIS ST_Contains):"
-for c in 1 2; do
-  IN=$(kv "$I" "run threads=$c" lps); HT=$(wrk_rps "$BENCH_TMP/lookup$c.txt"); HE=$(wrk_rps "$BENCH_TMP/health$c.txt")
-  PZ=$(pg_tps "$BENCH_TMP/pgzones$c.txt"); PL=$(pg_tps "$BENCH_TMP/pglookup$c.txt")
-  printf "  -c%d in-process: x%-7s vs zones (%s), x%-7s vs lookup (%s)\n" "$c" \
-    "$(ratio "$IN" "$PZ" 1)" "$(met "$IN / $PZ >= 20")" "$(ratio "$IN" "$PL" 1)" "$(met "$IN / $PL >= 20")"
-  printf "  -c%d HTTP:       x%-7s vs zones (%s), x%-7s vs lookup (%s); lookup / health x%s\n" "$c" \
-    "$(ratio "$HT" "$PZ" 2)" "$(met "$HT / $PZ >= 20")" "$(ratio "$HT" "$PL" 2)" "$(met "$HT / $PL >= 20")" \
-    "$(ratio "$HT" "$HE" 2)"
 done
 echo "in-process parts, 1 thread (ns per call, best of 3 passes over 200k points):" \
   "$(grep '^part ' "$I" | sed 's/^part name=//; s/ ns_per_call=/ /' | awk '{ printf "%s%s %s", (NR > 1 ? "; " : ""), $1, $2 }')"

@@ -2,15 +2,17 @@
 // planning layers (app::LoadDemoPlanning: 306 zoning cells, 21,600 parcels, 9 wards, the
 // streets) into a LayerService over the in-memory fake store, exactly as `dothi serve --demo`
 // loads them, then:
-//   1. check: for CHECK_POINTS seeded random points in the demo box, PlanningService::AtPoint's
-//      zones, parcel and wards equal a brute-force GEOS evaluation (GEOSIntersects_r of the
-//      point with every polygon of every planning, parcel and administrative layer; boundary
-//      included, as AtPoint). Any difference is printed and the program exits 1.
-//   2. for each THREADS value, AtPoint at random points (uniform over the demo box, seeded per
-//      thread, generated before the clock starts) on that many threads for SECONDS, each call
-//      timed: lookups/s and latency percentiles.
-//   3. on one thread, the parts of a lookup alone (where the time goes): LayerService::Layers,
-//      and LayerData::Containing on each layer.
+//   1. check (unless CHECK_POINTS is 0): for CHECK_POINTS seeded random points in the demo
+//      box, PlanningService::AtPoint's zones, parcel and wards equal a brute-force GEOS
+//      evaluation (GEOSIntersects_r of the point with every polygon of every planning, parcel
+//      and administrative layer; boundary included, as AtPoint). Any difference is printed and
+//      the program exits 1.
+//   2. for each THREADS argument, AtPoint at random points (uniform over the demo box, seeded
+//      per thread, generated before the clock starts) on that many threads for SECONDS, each
+//      call timed: lookups/s and latency percentiles.
+//   3. for a "parts" argument, on one thread, the parts of a lookup alone (where the time
+//      goes): LayerService::Layers, LayerData::Containing and LayerData::Candidates (the
+//      spatial index alone) on each layer.
 // Output (stdout), one key=value line each:
 //   check points=.. zones=.. parcels=.. wards=.. mismatches=0
 //   run threads=.. lookups=.. seconds=.. lps=.. p50_us=.. p90_us=.. p99_us=.. max_us=..
@@ -18,7 +20,8 @@
 //   part name=.. ns_per_call=..
 //
 //   cmake --build build-bench --target planning_lookup_bench
-//   build-bench/bench/planning_lookup_bench SECONDS CHECK_POINTS THREADS...
+//   build-bench/bench/planning_lookup_bench SECONDS CHECK_POINTS THREADS|parts...
+//   e.g. planning_lookup_bench 10 2000 1 2 parts
 #include <geos_c.h>
 
 #include <algorithm>
@@ -277,7 +280,7 @@ void Parts(const PlanningService& planning, const dothi::service::LayerService& 
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s SECONDS CHECK_POINTS THREADS...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SECONDS CHECK_POINTS THREADS|parts...\n", argv[0]);
     return 2;
   }
   const double seconds = std::atof(argv[1]);
@@ -292,10 +295,15 @@ int main(int argc, char** argv) {
   const RequestContext ctx{dothi::app::kDemoTenant, "bench", dothi::Now()};
   PlanningService planning(layers);
 
-  if (Check(planning, ctx, layers.Layers(ctx), check_points) != 0) {
+  if (check_points > 0 && Check(planning, ctx, layers.Layers(ctx), check_points) != 0) {
     Die("AtPoint disagrees with the brute-force GEOS answers; no figures");
   }
-  for (int a = 3; a < argc; ++a) Run(planning, ctx, std::atoi(argv[a]), seconds);
-  Parts(planning, layers, ctx);
+  for (int a = 3; a < argc; ++a) {
+    if (std::string(argv[a]) == "parts") {
+      Parts(planning, layers, ctx);
+    } else {
+      Run(planning, ctx, std::atoi(argv[a]), seconds);
+    }
+  }
   return 0;
 }
