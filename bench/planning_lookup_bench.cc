@@ -23,6 +23,7 @@
 //   build-bench/bench/planning_lookup_bench SECONDS CHECK_POINTS THREADS|parts...
 //   e.g. planning_lookup_bench 10 2000 1 2 parts
 #include <geos_c.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -286,6 +287,7 @@ int main(int argc, char** argv) {
   const double seconds = std::atof(argv[1]);
   const std::size_t check_points = static_cast<std::size_t>(std::atoll(argv[2]));
 
+  spdlog::set_level(spdlog::level::warn);  // the layer loads' info lines would mix with the report
   dothi::testing::MemoryLayerStore store;
   dothi::service::LayerService layers(store);
   const auto t0 = Clock::now();
