@@ -40,25 +40,34 @@ float RoundUp(double d) {
 
 }  // namespace
 
-SpatialIndex::SpatialIndex(double cell_degrees) {
-  constexpr double kMinCellDegrees = 0.006;       // keeps cells_x_ * cells_y_ below 2^32
-  DOTHI_DCHECK(cell_degrees >= kMinCellDegrees);  // a configuration bug otherwise
-  cell_degrees_ = std::max(cell_degrees, kMinCellDegrees);
+SpatialIndex::SpatialIndex(double cell_degrees, const BBox& area) {
+  // 60,000 x 60,000 cells keep every cell id below kEmptySlot (2^32 - 2).
+  constexpr double kMaxCellsPerSide = 60000;
+  DOTHI_DCHECK(cell_degrees > 0);  // a configuration bug otherwise
+  const BBox a = area.empty() ? BBox::World() : area;
+  const double span = std::max(a.max_x - a.min_x, a.max_y - a.min_y);
+  cell_degrees_ = std::max(cell_degrees > 0 ? cell_degrees : 0.01, span / kMaxCellsPerSide);
   inv_cell_ = 1.0 / cell_degrees_;
-  cells_x_ = static_cast<std::uint32_t>(std::ceil(360.0 * inv_cell_));
-  cells_y_ = static_cast<std::uint32_t>(std::ceil(180.0 * inv_cell_));
+  origin_x_ = a.min_x;
+  origin_y_ = a.min_y;
+  cells_x_ = std::max<std::uint32_t>(
+      1, static_cast<std::uint32_t>(std::ceil((a.max_x - a.min_x) * inv_cell_)));
+  cells_y_ = std::max<std::uint32_t>(
+      1, static_cast<std::uint32_t>(std::ceil((a.max_y - a.min_y) * inv_cell_)));
   slots_.resize(kMinSlots);
 }
 
+// Outside the area, coordinates clamp to the edge cells. Cell numbers only grow with the
+// coordinate, which is all Query's min-corner reach needs.
 std::uint32_t SpatialIndex::CellX(double x) const {
-  double c = std::floor((x + 180.0) * inv_cell_);
+  double c = std::floor((x - origin_x_) * inv_cell_);
   if (!(c > 0)) return 0;  // also NaN
   if (c >= cells_x_) return cells_x_ - 1;
   return static_cast<std::uint32_t>(c);
 }
 
 std::uint32_t SpatialIndex::CellY(double y) const {
-  double c = std::floor((y + 90.0) * inv_cell_);
+  double c = std::floor((y - origin_y_) * inv_cell_);
   if (!(c > 0)) return 0;
   if (c >= cells_y_) return cells_y_ - 1;
   return static_cast<std::uint32_t>(c);

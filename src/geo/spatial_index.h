@@ -10,8 +10,10 @@
 
 // SpatialIndex maps std::uint64_t keys to lon/lat boxes and finds the keys whose box may
 // intersect a query box. It is a uniform grid over lon/lat (cell_degrees square cells, only
-// non-empty cells stored): a point or a box no larger than one cell lives in the cell of
-// its min corner; larger boxes go to a separate list that every query scans. Boxes are kept
+// non-empty cells stored) laid over an area, the world by default: a point or a box no larger
+// than one cell lives in the cell of its min corner; larger boxes go to a separate list that
+// every query scans. Boxes outside the area are kept in its edge cells, so they are still
+// found; a smaller area only allows smaller cells (at most 60,000 along each side). Boxes are kept
 // as floats rounded outwards, so Query reports every key whose box intersects the query box
 // (touching counts) and, rarely, a key just outside it by float rounding (< 2e-5 degrees):
 // callers re-check candidates exactly.
@@ -25,8 +27,12 @@ namespace dothi::geo {
 
 class SpatialIndex {
  public:
-  // cell_degrees: grid cell side in degrees; at least 0.006 so cell ids fit 32 bits.
-  explicit SpatialIndex(double cell_degrees = 0.01);
+  // cell_degrees: grid cell side in degrees, widened to area's longer side / 60,000 (0.006
+  // for the world) so that cell ids fit 32 bits. An empty area means the world.
+  explicit SpatialIndex(double cell_degrees = 0.01, const BBox& area = BBox::World());
+
+  // The cell side in use, in degrees.
+  double cell_degrees() const { return cell_degrees_; }
 
   // Adds key with box, replacing the key's previous box if it has one.
   void Insert(std::uint64_t key, const BBox& box);
@@ -72,6 +78,8 @@ class SpatialIndex {
 
   double cell_degrees_;
   double inv_cell_;
+  double origin_x_;  // the area's min corner: cell (0, 0) starts there
+  double origin_y_;
   std::uint32_t cells_x_;
   std::uint32_t cells_y_;
   std::unordered_map<std::uint32_t, std::vector<Item>> cells_;

@@ -12,8 +12,11 @@
 namespace dothi::service {
 namespace {
 
-// Cell size of a layer's grid: about the median feature's box, within [0.006, 1] degrees.
-double CellDegrees(const std::vector<domain::LayerFeature>& features) {
+// Cell size of a layer's grid: twice the median feature's box, but no less than the side of
+// the extent's share per feature (so points and tiny shapes do not get a cell each), within
+// [1e-5, 1] degrees; the index widens it to the extent's longer side / 60,000. Parcels of
+// 10-25 m get cells of a few parcels, so a point lookup checks a handful of boxes.
+double CellDegrees(const std::vector<domain::LayerFeature>& features, const geo::BBox& extent) {
   std::vector<double> sizes;
   sizes.reserve(features.size());
   for (const auto& f : features) {
@@ -22,8 +25,13 @@ double CellDegrees(const std::vector<domain::LayerFeature>& features) {
     sizes.push_back(std::max(b.max_x - b.min_x, b.max_y - b.min_y));
   }
   if (sizes.empty()) return 0.01;
-  std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(sizes.size() / 2), sizes.end());
-  return std::clamp(sizes[sizes.size() / 2] * 2.0, 0.006, 1.0);
+  std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(sizes.size() / 2),
+                   sizes.end());
+  const double share = extent.empty()
+                           ? 0.0
+                           : std::max(extent.max_x - extent.min_x, extent.max_y - extent.min_y) /
+                                 std::sqrt(static_cast<double>(sizes.size()));
+  return std::clamp(std::max(sizes[sizes.size() / 2] * 2.0, share), 1e-5, 1.0);
 }
 
 // Every position under a GeoJSON "coordinates" value, from GIS order in t's CRS to CRS84.
@@ -152,7 +160,7 @@ Result<std::vector<domain::LayerFeature>> Dissolve(std::vector<domain::LayerFeat
 LayerData::LayerData(domain::LayerInfo info, std::vector<domain::LayerFeature> features)
     : info_(std::move(info)),
       features_(std::move(features)),
-      index_(CellDegrees(features_)),
+      index_(CellDegrees(features_, info_.extent), info_.extent),
       prepared_(features_.size()) {
   by_id_.reserve(features_.size());
   for (std::size_t i = 0; i < features_.size(); ++i) {

@@ -163,6 +163,49 @@ TEST(SpatialIndexTest, SmallBoxReachingIntoNeighbourCellIsFound) {
             std::vector<std::uint64_t>{9});
 }
 
+TEST(SpatialIndexTest, CellsAreAtLeastTheAreasLongerSideOver60000) {
+  EXPECT_DOUBLE_EQ(SpatialIndex(0.01).cell_degrees(), 0.01);
+  EXPECT_DOUBLE_EQ(SpatialIndex(0.0001).cell_degrees(), 0.006);  // the world: 360 / 60,000
+  EXPECT_DOUBLE_EQ(SpatialIndex(0.0001, BBox{105.84, 21.01, 105.87, 21.05}).cell_degrees(), 0.0001);
+  EXPECT_DOUBLE_EQ(SpatialIndex(0.0001, BBox{100, 20, 112, 21}).cell_degrees(), 12.0 / 60000);
+  EXPECT_DOUBLE_EQ(SpatialIndex(0.0001, BBox::Empty()).cell_degrees(), 0.006);
+}
+
+// Fine cells over a district: boxes inside it, around it and anywhere in the world (kept in
+// the edge cells) are all found.
+TEST(SpatialIndexTest, FineCellsOverAnAreaMatchBruteForce) {
+  const BBox area{105.84, 21.01, 105.87, 21.05};
+  SpatialIndex index(0.0002, area);
+  std::map<std::uint64_t, BBox> all;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> lon(105.835, 105.875), lat(21.005, 21.055),
+      side(0, 0.0004), u(0, 1), world_lon(-180, 180), world_lat(-90, 90);
+  for (std::uint64_t k = 0; k < 20000; ++k) {
+    const double x = lon(rng), y = lat(rng), kind = u(rng);
+    BBox b = kind < 0.3    ? BBox::OfPoint(x, y)
+             : kind < 0.9  ? BBox{x, y, x + side(rng), y + side(rng)}
+             : kind < 0.97 ? BBox{x, y, x + 0.01, y + 0.002}  // larger than a cell
+                           : BBox::OfPoint(world_lon(rng), world_lat(rng));
+    index.Insert(k, b);
+    all[k] = b;
+  }
+  for (int i = 0; i < 300; ++i) {
+    const double x = lon(rng), y = lat(rng);
+    const double s = i % 3 == 0 ? 0 : side(rng) * (i % 3 == 1 ? 1 : 20);
+    ExpectMatchesBruteForce(index, all, BBox{x, y, x + s, y + s});
+  }
+  ExpectMatchesBruteForce(index, all, BBox{-180, -90, 105.84, 21.01});  // all below-left
+  ExpectMatchesBruteForce(index, all, BBox::World());
+}
+
+TEST(SpatialIndexTest, AnAreaOfOnePointStillIndexes) {
+  SpatialIndex index(0.01, BBox::OfPoint(105.85, 21.03));
+  index.Insert(1, BBox::OfPoint(105.85, 21.03));
+  index.Insert(2, BBox::OfPoint(105.86, 21.04));
+  EXPECT_EQ(QueryAll(index, BBox{105.855, 21.035, 105.865, 21.045}), std::vector<std::uint64_t>{2});
+  EXPECT_EQ(QueryAll(index, BBox::World()).size(), 2u);
+}
+
 TEST(SpatialIndexTest, EmptyBoxesAreStoredButNeverFound) {
   SpatialIndex index;
   index.Insert(3, BBox::Empty());

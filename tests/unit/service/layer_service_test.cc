@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "fakes/memory_layer_store.h"
@@ -196,6 +197,74 @@ TEST_F(LayerServiceTest, ContainingMatchesABruteForceEvaluation) {
     hits += static_cast<int>(want.size());
   }
   EXPECT_GT(hits, 300) << "the points hit polygons";
+}
+
+// A cadastral layer: 3,600 parcels of about 20 m, far finer than a city-scale grid cell.
+// Every parcel is found at its centre, and random points match a brute-force evaluation.
+TEST_F(LayerServiceTest, ContainingFindsEachSmallParcelOfADenseLayer) {
+  constexpr int kSide = 60;
+  constexpr double kParcel = 0.0002;  // degrees, about 20 m
+  storage::SourceLayer s;
+  for (int j = 0; j < kSide; ++j) {
+    for (int i = 0; i < kSide; ++i) {
+      s.features.push_back(Feature("p" + std::to_string(j * kSide + i),
+                                   Square(105.84 + i * kParcel, 21.02 + j * kParcel, kParcel)));
+    }
+  }
+  ASSERT_TRUE(layers_.Import(Ctx("hn"), Request("parcels"), s).ok());
+  auto layer = layers_.Layer(Ctx("hn"), "parcels");
+  for (int j = 0; j < kSide; ++j) {
+    for (int i = 0; i < kSide; ++i) {
+      std::vector<std::size_t> got;
+      layer->Containing(105.84 + (i + 0.5) * kParcel, 21.02 + (j + 0.5) * kParcel,
+                        [&](std::size_t k) { got.push_back(k); });
+      ASSERT_EQ(got, std::vector<std::size_t>{static_cast<std::size_t>(j * kSide + i)})
+          << i << " " << j;
+    }
+  }
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> lon(105.839, 105.853), lat(21.019, 21.033);
+  for (int k = 0; k < 2000; ++k) {
+    const double x = lon(rng), y = lat(rng);
+    std::vector<std::size_t> got, want;
+    layer->Containing(x, y, [&](std::size_t i) { got.push_back(i); });
+    geo::Geometry point = *geo::Geometry::MakePoint(x, y);
+    for (std::size_t i = 0; i < layer->features().size(); ++i) {
+      if (geo::Relate(point, geo::SpatialRelation::kIntersects, *layer->features()[i].geometry))
+        want.push_back(i);
+    }
+    ASSERT_EQ(got, want) << x << " " << y;
+  }
+}
+
+// A layer of points: a box query finds exactly the points inside it.
+TEST_F(LayerServiceTest, CandidatesOfAPointLayerAreThePointsInTheBox) {
+  storage::SourceLayer s;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> lon(105.7, 106.0), lat(20.9, 21.1);
+  for (int i = 0; i < 5000; ++i) {
+    s.features.push_back(
+        Feature("s" + std::to_string(i),
+                Json::MakeObject({{"type", "Point"}, {"coordinates", Pos(lon(rng), lat(rng))}})));
+  }
+  ASSERT_TRUE(layers_.Import(Ctx("hn"), Request("sensors"), s).ok());
+  auto layer = layers_.Layer(Ctx("hn"), "sensors");
+  for (const geo::BBox& box :
+       {geo::BBox{105.8, 21.0, 105.81, 21.01}, geo::BBox{105.6, 20.8, 106.1, 21.2},
+        geo::BBox::OfPoint(105.85, 21.03)}) {
+    std::set<std::size_t> got, want;
+    layer->Candidates(box, [&](std::size_t i) {
+      got.insert(i);
+      return true;
+    });
+    for (std::size_t i = 0; i < layer->features().size(); ++i) {
+      const geo::Geometry& g = *layer->features()[i].geometry;
+      if (box.ContainsPoint(g.lon(), g.lat())) want.insert(i);
+    }
+    // Candidates may add a point within float rounding of the box; none is missed.
+    for (std::size_t i : want) EXPECT_TRUE(got.count(i)) << i;
+    EXPECT_LE(got.size(), want.size() + 2);
+  }
 }
 
 }  // namespace
