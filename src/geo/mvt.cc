@@ -514,18 +514,33 @@ struct MvtLayerBuilder::Impl {
     return false;
   }
 
-  void EncodeTags(const Json& properties) {
+  // Appends the key and value_scratch (an encoded Value) to the feature's tags.
+  void AddTag(std::string_view key) {
+    tags.push_back(Intern(key_index, key, keys, [&](std::string& table) {
+      protozero::pbf_writer(table).add_string(pb::kLayerKeys, key.data(), key.size());
+    }));
+    tags.push_back(Intern(value_index, value_scratch, values, [&](std::string& table) {
+      protozero::pbf_writer(table).add_message(pb::kLayerValues, value_scratch);
+    }));
+  }
+
+  // The tags of properties; with extra_key, the string extra_value under it first (and
+  // the properties' own member of that name left out).
+  void EncodeTags(const Json& properties, const std::string_view* extra_key = nullptr,
+                  std::string_view extra_value = {}) {
     tags.clear();
+    if (extra_key != nullptr) {
+      value_scratch.clear();
+      protozero::pbf_writer(value_scratch).add_string(pb::kValueString, extra_value.data(),
+                                                    extra_value.size());
+      AddTag(*extra_key);
+    }
     if (!properties.is_object()) return;
     for (const Json::Member& member : properties.AsObject()) {
       const std::string& key = member.first;
+      if (extra_key != nullptr && key == *extra_key) continue;
       if (!EncodeValue(member.second)) continue;
-      tags.push_back(Intern(key_index, key, keys, [&](std::string& table) {
-        protozero::pbf_writer(table).add_string(pb::kLayerKeys, key);
-      }));
-      tags.push_back(Intern(value_index, value_scratch, values, [&](std::string& table) {
-        protozero::pbf_writer(table).add_message(pb::kLayerValues, value_scratch);
-      }));
+      AddTag(key);
     }
   }
 };
@@ -546,6 +561,18 @@ MvtLayerBuilder& MvtLayerBuilder::operator=(MvtLayerBuilder&&) noexcept = defaul
 
 bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
                                  const Json& properties) {
+  return Add(id, lonlat_geometry, properties, nullptr, {});
+}
+
+bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                                 const Json& properties, std::string_view key,
+                                 std::string_view value) {
+  return Add(id, lonlat_geometry, properties, &key, value);
+}
+
+bool MvtLayerBuilder::Add(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                          const Json& properties, const std::string_view* key,
+                          std::string_view value) {
   Impl& s = *impl_;
   if (s.num_features >= s.options.max_features) return false;
   if (!lonlat_geometry.bbox().Intersects(s.reject_box)) return false;
@@ -564,7 +591,7 @@ bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry
     kept = s.EncodePolygons(lonlat_geometry);
   }
   if (!kept) return false;
-  s.EncodeTags(properties);
+  s.EncodeTags(properties, key, value);
 
   protozero::pbf_writer layer(s.features);
   protozero::pbf_writer feature(layer, pb::kLayerFeatures);

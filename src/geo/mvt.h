@@ -101,6 +101,11 @@ class MvtLayerBuilder {
   // after clipping and simplification, or when the layer is full(); the layer is unchanged.
   bool AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
                   const Json& properties);
+  // The same with one more string property, key: value, written first; a member of
+  // properties with that key is left out. For a feature's text id (MVT ids are integers)
+  // without copying its properties.
+  bool AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                  const Json& properties, std::string_view key, std::string_view value);
 
   std::string_view name() const;
   const TileId& tile() const;
@@ -115,6 +120,8 @@ class MvtLayerBuilder {
  private:
   friend class MvtTileBuilder;
   struct Impl;
+  bool Add(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+           const Json& properties, const std::string_view* key, std::string_view value);
   std::unique_ptr<Impl> impl_;
 };
 

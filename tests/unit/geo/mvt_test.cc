@@ -838,6 +838,29 @@ TEST(MvtTest, PropertyTablesAreDeduplicatedAndTyped) {
   EXPECT_EQ(tag_of(l, l.features[0], "count"), tag_of(l, l.features[1], "count"));
 }
 
+TEST(MvtTest, AnExtraStringPropertyComesFirstAndReplacesTheMemberOfItsName) {
+  Json props = Json::MakeObject({{"id", 42}, {"name", "A"}});
+  MvtLayerBuilder layer("things", kHanoiTile);
+  EXPECT_TRUE(layer.AddFeature(1, PointAtUnits(10, 10), props, "id", "thua-7"));
+  EXPECT_TRUE(layer.AddFeature(2, PointAtUnits(20, 20), Json(), "id", "thua-8"));
+  EXPECT_FALSE(layer.AddFeature(3, PointAtUnits(-500, 10), props, "id", "outside"));
+  MvtTileBuilder tile;
+  tile.AddLayer(layer);
+  std::vector<Layer> layers = DecodeTile(tile.Finish());
+  ASSERT_EQ(layers.size(), 1u);
+  const Layer& l = layers[0];
+  ASSERT_EQ(l.features.size(), 2u);
+  std::map<std::string, Value> a = l.Properties(l.features[0]);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a["id"].kind, Value::Kind::kString);
+  EXPECT_EQ(a["id"].s, "thua-7");
+  EXPECT_EQ(a["name"].s, "A");
+  EXPECT_EQ(l.keys[l.features[0].tags[0]], "id");
+  std::map<std::string, Value> b = l.Properties(l.features[1]);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b["id"].s, "thua-8");
+}
+
 TEST(MvtTest, TileHoldsNonEmptyLayersWithNameVersionAndExtent) {
   MvtLayerBuilder roads("roads", kHanoiTile);
   MvtLayerBuilder empty("nothing", kHanoiTile);
