@@ -100,6 +100,13 @@ struct Config {
   // Tenant whose data /ogc serves to requests without an NGSILD-Tenant header: "_" is the
   // default tenant; empty means "demo" with --demo and the default tenant otherwise.
   std::string ogc_tenant;
+  // Most features in one vector tile, over all its layers; beyond it the largest are kept.
+  std::size_t tile_max_features = 50'000;
+  // Bytes of gzip-compressed vector tiles of imported layers kept in memory (0: no cache).
+  // Tiles of NGSI-LD entity types are never cached.
+  std::size_t tile_cache_bytes = std::size_t{64} << 20;
+  // Cache-Control max-age of layer tiles, in seconds (entity-type tiles: no-cache).
+  int tile_max_age_s = 60;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

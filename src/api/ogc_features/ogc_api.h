@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/common/ogc_extension.h"
 #include "http/router.h"
 #include "service/feature_service.h"
 
@@ -19,6 +20,9 @@ struct OgcOptions {
   // Public base URL for links (scheme://host[:port], no trailing slash); empty: taken from
   // the request's Host header.
   std::string base_url;
+  // What the other APIs under /ogc (OGC API - Tiles) add to the landing page, the
+  // conformance classes and the collections.
+  OgcExtension extension;
 };
 
 class OgcApi {
