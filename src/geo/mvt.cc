@@ -192,6 +192,7 @@ struct MvtLayerBuilder::Impl {
   std::size_t num_features = 0;
   IndexMap key_index;    // key -> index in keys
   IndexMap value_index;  // encoded Value message -> index in values
+  std::uint32_t num_values = 0;  // entries in values (extra values are not in value_index)
 
   // Scratch, reused by every feature.
   std::vector<std::uint32_t> commands;  // the feature's geometry integers
@@ -230,6 +231,7 @@ struct MvtLayerBuilder::Impl {
     num_features = 0;
     key_index.clear();
     value_index.clear();
+    num_values = 0;
     protozero::pbf_writer w(header);
     w.add_uint32(pb::kLayerVersion, kMvtVersion);
     w.add_string(pb::kLayerName, name);
@@ -514,14 +516,21 @@ struct MvtLayerBuilder::Impl {
     return false;
   }
 
-  // Appends the key and value_scratch (an encoded Value) to the feature's tags.
-  void AddTag(std::string_view key) {
+  // Appends the key and value_scratch (an encoded Value) to the feature's tags. A value
+  // that is not shared is appended to the table without looking for an equal one.
+  void AddTag(std::string_view key, bool shared = true) {
     tags.push_back(Intern(key_index, key, keys, [&](std::string& table) {
       protozero::pbf_writer(table).add_string(pb::kLayerKeys, key.data(), key.size());
     }));
-    tags.push_back(Intern(value_index, value_scratch, values, [&](std::string& table) {
-      protozero::pbf_writer(table).add_message(pb::kLayerValues, value_scratch);
-    }));
+    if (shared) {
+      if (auto it = value_index.find(std::string_view(value_scratch)); it != value_index.end()) {
+        tags.push_back(it->second);
+        return;
+      }
+      value_index.emplace(value_scratch, num_values);
+    }
+    protozero::pbf_writer(values).add_message(pb::kLayerValues, value_scratch);
+    tags.push_back(num_values++);
   }
 
   // The tags of properties; with extra_key, the string extra_value under it first (and
@@ -533,7 +542,7 @@ struct MvtLayerBuilder::Impl {
       value_scratch.clear();
       protozero::pbf_writer(value_scratch).add_string(pb::kValueString, extra_value.data(),
                                                     extra_value.size());
-      AddTag(*extra_key);
+      AddTag(*extra_key, /*shared=*/false);  // a feature's own id: unique in the layer
     }
     if (!properties.is_object()) return;
     for (const Json::Member& member : properties.AsObject()) {

@@ -103,7 +103,8 @@ class MvtLayerBuilder {
                   const Json& properties);
   // The same with one more string property, key: value, written first; a member of
   // properties with that key is left out. For a feature's text id (MVT ids are integers)
-  // without copying its properties.
+  // without copying its properties: value is taken to be unique in the layer and is added
+  // to its value table without looking for an equal entry.
   bool AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
                   const Json& properties, std::string_view key, std::string_view value);
 
