@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <protozero/pbf_writer.hpp>
 #include <protozero/varint.hpp>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "core/check.h"
@@ -145,11 +145,89 @@ void ClipRingToEdge(const std::vector<Position>& in, double c, std::vector<Posit
   }
 }
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// A 64-bit hash of bytes, 8 at a time.
+std::uint64_t HashBytes(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = 0xcbf29ce484222325ull ^ (s.size() * kMul);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 32;
+  }
+  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;  // splitmix64's finaliser
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
+// The entries of one layer table (keys or values) by their bytes: an open-addressing hash
+// set whose slots point into the table string itself (each entry is one length-delimited
+// field there), so that interning allocates nothing per entry. Grows by doubling at half
+// load; Clear keeps the slots (up to kKeepSlots) for the next tile.
+class TableIndex {
+ public:
+  // The index of the entry holding bytes in table; when there is none, bytes are appended
+  // to table as field tag under index next (and *added is set).
+  std::uint32_t Intern(std::string_view bytes, std::string& table, protozero::pbf_tag_type tag,
+                       std::uint32_t next, bool* added) {
+    if (slots_.empty()) slots_.assign(kInitialSlots, Slot{});
+    const std::uint64_t h = HashBytes(bytes);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.index == kEmpty) {
+        protozero::pbf_writer(table).add_bytes(tag, bytes.data(), bytes.size());
+        s = Slot{h, static_cast<std::uint32_t>(table.size() - bytes.size()),
+                 static_cast<std::uint32_t>(bytes.size()), next};
+        *added = true;
+        if (++count_ * 2 > slots_.size()) Grow();
+        return next;
+      }
+      if (s.hash == h && s.length == bytes.size() &&
+          std::memcmp(table.data() + s.offset, bytes.data(), bytes.size()) == 0) {
+        *added = false;
+        return s.index;
+      }
+    }
+  }
+
+  void Clear() {
+    if (slots_.size() > kKeepSlots) {
+      slots_.clear();
+    } else {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+    }
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+  static constexpr std::size_t kInitialSlots = 64;       // a power of two
+  static constexpr std::size_t kKeepSlots = 1u << 14;     // beyond: freed between tiles
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t offset = 0;  // of the entry's bytes in the table
+    std::uint32_t length = 0;
+    std::uint32_t index = kEmpty;
+  };
+
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.index == kEmpty) continue;
+      std::size_t i = s.hash & mask;
+      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
 };
-using IndexMap = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
 
 }  // namespace
 
@@ -190,8 +268,9 @@ struct MvtLayerBuilder::Impl {
   std::string keys;      // Layer.keys fields
   std::string values;    // Layer.values fields
   std::size_t num_features = 0;
-  IndexMap key_index;    // key -> index in keys
-  IndexMap value_index;  // encoded Value message -> index in values
+  TableIndex key_index;    // key -> index in keys
+  TableIndex value_index;  // encoded Value message -> index in values
+  std::uint32_t num_keys = 0;
   std::uint32_t num_values = 0;  // entries in values (extra values are not in value_index)
 
   // Scratch, reused by every feature.
@@ -229,8 +308,9 @@ struct MvtLayerBuilder::Impl {
     keys.clear();
     values.clear();
     num_features = 0;
-    key_index.clear();
-    value_index.clear();
+    key_index.Clear();
+    value_index.Clear();
+    num_keys = 0;
     num_values = 0;
     protozero::pbf_writer w(header);
     w.add_uint32(pb::kLayerVersion, kMvtVersion);
@@ -471,18 +551,6 @@ struct MvtLayerBuilder::Impl {
     return any;
   }
 
-  // The index of an entry in a layer table, adding the entry (one field of the layer
-  // message, as written by write) when it is new.
-  template <typename Write>
-  static std::uint32_t Intern(IndexMap& index, std::string_view key, std::string& table,
-                              const Write& write) {
-    if (auto it = index.find(key); it != index.end()) return it->second;
-    auto i = static_cast<std::uint32_t>(index.size());
-    index.emplace(std::string(key), i);
-    write(table);
-    return i;
-  }
-
   // The encoded Value message of v in value_scratch; false for null (no tag).
   bool EncodeValue(const Json& v) {
     value_scratch.clear();
@@ -519,18 +587,16 @@ struct MvtLayerBuilder::Impl {
   // Appends the key and value_scratch (an encoded Value) to the feature's tags. A value
   // that is not shared is appended to the table without looking for an equal one.
   void AddTag(std::string_view key, bool shared = true) {
-    tags.push_back(Intern(key_index, key, keys, [&](std::string& table) {
-      protozero::pbf_writer(table).add_string(pb::kLayerKeys, key.data(), key.size());
-    }));
-    if (shared) {
-      if (auto it = value_index.find(std::string_view(value_scratch)); it != value_index.end()) {
-        tags.push_back(it->second);
-        return;
-      }
-      value_index.emplace(value_scratch, num_values);
+    bool added = false;
+    tags.push_back(key_index.Intern(key, keys, pb::kLayerKeys, num_keys, &added));
+    if (added) ++num_keys;
+    if (!shared) {
+      protozero::pbf_writer(values).add_message(pb::kLayerValues, value_scratch);
+      tags.push_back(num_values++);
+      return;
     }
-    protozero::pbf_writer(values).add_message(pb::kLayerValues, value_scratch);
-    tags.push_back(num_values++);
+    tags.push_back(value_index.Intern(value_scratch, values, pb::kLayerValues, num_values, &added));
+    if (added) ++num_values;
   }
 
   // The tags of properties; with extra_key, the string extra_value under it first (and
