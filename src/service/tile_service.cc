@@ -158,13 +158,13 @@ Result<TileResult> TileService::Tile(const RequestContext& ctx, const TileQuery&
       r.cacheable = true;
       r.from_cache = true;
       if (hit->empty || query.gzip) {
-        r.bytes = hit->empty ? std::make_shared<const std::string>() : hit->gzip;
+        if (!hit->empty) r.bytes = *hit->gzip;
         r.gzip = !hit->empty;
         return r;
       }
       Result<std::string> plain = Gunzip(*hit->gzip);
       if (!plain.ok()) return plain.status();
-      r.bytes = std::make_shared<const std::string>(std::move(*plain));
+      r.bytes = std::move(*plain);
       return r;
     }
   }
@@ -283,15 +283,20 @@ Result<TileResult> TileService::Tile(const RequestContext& ctx, const TileQuery&
   r.empty = empty;
   r.truncated = truncated;
   r.cacheable = cacheable;
-  std::shared_ptr<const std::string> gz;
+  std::string gz;
   if (!empty && (query.gzip || (cacheable && use_cache))) {
     Result<std::string> z = Gzip(raw, options_.gzip_level);
     if (!z.ok()) return z.status();
-    gz = std::make_shared<const std::string>(std::move(*z));
+    gz = std::move(*z);
+  }
+  if (!empty) {
+    r.gzip = query.gzip;
+    r.bytes = query.gzip ? gz : std::move(raw);
   }
   if (cacheable && use_cache) {
+    if (before_insert_) before_insert_();
     auto entry = std::make_shared<TileCache::Entry>();
-    entry->gzip = empty ? std::make_shared<const std::string>() : gz;
+    entry->gzip = std::make_shared<const std::string>(std::move(gz));
     entry->etag = r.etag;
     entry->empty = empty;
     entry->truncated = truncated;
@@ -299,14 +304,6 @@ Result<TileResult> TileService::Tile(const RequestContext& ctx, const TileQuery&
     entry->all_layers = query.collections.empty();
     for (const Part& part : parts) entry->layers.push_back(part.name);
     cache_.Insert(key, std::move(entry), generation);
-  }
-  if (empty) {
-    r.bytes = std::make_shared<const std::string>();
-  } else if (query.gzip) {
-    r.bytes = std::move(gz);
-    r.gzip = true;
-  } else {
-    r.bytes = std::make_shared<const std::string>(std::move(raw));
   }
   return r;
 }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,7 +60,7 @@ struct TileQuery {
 };
 
 struct TileResult {
-  std::shared_ptr<const std::string> bytes;  // gzip when gzip is set; "" for an empty tile
+  std::string bytes;  // gzip when gzip is set; "" for an empty tile
   bool gzip = false;
   std::string etag;        // 16 hex digits: a hash of the uncompressed tile
   bool empty = false;      // no feature in the tile
@@ -102,6 +103,9 @@ class TileService {
   void OnLayerChanged(const std::string& tenant, const std::string& name);
 
   TileCache::Stats CacheStats() const { return cache_.stats(); }
+  // Runs fn after a tile is built and before it is offered to the cache (to change a layer
+  // in between). Set before any call to Tile.
+  void SetBeforeCacheInsertForTesting(std::function<void()> fn) { before_insert_ = std::move(fn); }
   const TileServiceOptions& options() const { return options_; }
 
   // The gzip bytes of data at level, and back. Errors: Internal (zlib failed),
@@ -122,6 +126,7 @@ class TileService {
   FeatureService& features_;
   TileServiceOptions options_;
   mutable TileCache cache_;
+  std::function<void()> before_insert_;  // tests only
 };
 
 }  // namespace dothi::service

@@ -386,7 +386,7 @@ http::Response TilesApi::Tile(const RequestContext& ctx, const http::Request& re
   }
   r.SetHeader("Content-Type", kMvtType);
   if (t->gzip) r.SetHeader("Content-Encoding", "gzip");
-  r.body = *t->bytes;
+  r.body = std::move(t->bytes);
   return r;
 }
 

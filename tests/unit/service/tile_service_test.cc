@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <protozero/pbf_reader.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fakes/memory_entity_store.h"
@@ -103,7 +105,7 @@ std::vector<DecodedLayer> Decode(const std::string& bytes) {
 std::map<std::string, std::set<std::string>> IdsByLayer(const TileResult& r) {
   std::map<std::string, std::set<std::string>> out;
   EXPECT_FALSE(r.gzip);
-  for (const DecodedLayer& l : Decode(*r.bytes)) out[l.name].insert(l.ids.begin(), l.ids.end());
+  for (const DecodedLayer& l : Decode(r.bytes)) out[l.name].insert(l.ids.begin(), l.ids.end());
   return out;
 }
 
@@ -221,7 +223,7 @@ TEST_F(TileServiceTest, FeaturesLandInTheTilesTheyIntersect) {
   EXPECT_EQ(IdsByLayer(*r)["zones"], (std::set<std::string>{"across-east-edge", "next-tile"}));
 
   // Layer feature MVT ids are the feature's index + 1, the same in every tile.
-  std::vector<DecodedLayer> d = Decode(*r->bytes);
+  std::vector<DecodedLayer> d = Decode(r->bytes);
   ASSERT_EQ(d.size(), 1u);
   for (std::size_t i = 0; i < d[0].ids.size(); ++i) {
     EXPECT_EQ(d[0].mvt_ids[i], d[0].ids[i] == "across-east-edge" ? 2u : 3u);
@@ -231,7 +233,7 @@ TEST_F(TileServiceTest, FeaturesLandInTheTilesTheyIntersect) {
   r = Get("hn", TileAt(0, 0, 16), {"zones"});
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty);
-  EXPECT_TRUE(r->bytes->empty());
+  EXPECT_TRUE(r->bytes.empty());
 }
 
 TEST_F(TileServiceTest, TheFeatureLimitKeepsTheLargestFeatures) {
@@ -278,7 +280,7 @@ TEST_F(TileServiceTest, CachedTilesLastUntilTheirLayerChanges) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->from_cache);
   EXPECT_EQ(again->etag, first->etag);
-  EXPECT_EQ(*again->bytes, *first->bytes) << "inflated from the cached gzip bytes";
+  EXPECT_EQ(again->bytes, first->bytes) << "inflated from the cached gzip bytes";
 
   // Another layer, or the same name in another tenant, changes: the tile stays.
   Import("hn", "roads", {{"r2", b.min_x + w * 0.5, b.min_y + w * 0.5, w * 0.1}});
@@ -304,6 +306,71 @@ TEST_F(TileServiceTest, CachedTilesLastUntilTheirLayerChanges) {
   ASSERT_TRUE(layers_.Delete(Ctx("hn"), "zones").ok());
   EXPECT_EQ(Get("hn", t, {"zones"}).status().code(), ErrorCode::kNotFound);
   EXPECT_GE(tiles_->CacheStats().invalidations, 3u);
+}
+
+// The layer is replaced while a tile is being made from the old version: that tile is
+// answered but not cached, so the next request sees the new version.
+TEST_F(TileServiceTest, ATileMadeFromAReplacedVersionIsNotCached) {
+  const geo::TileId t = TileAt(kLon, kLat, 15);
+  const geo::BBox b = geo::TileBBox(t);
+  Import("hn", "zones", {{"old", b.min_x + 0.001, b.min_y + 0.001, 0.001}});
+  bool replaced = false;
+  tiles_->SetBeforeCacheInsertForTesting([&] {
+    if (replaced) return;
+    replaced = true;
+    Import("hn", "zones", {{"new", b.min_x + 0.001, b.min_y + 0.001, 0.001}});
+  });
+  Result<TileResult> during = Get("hn", t, {"zones"});
+  ASSERT_TRUE(during.ok());
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(IdsByLayer(*during)["zones"], (std::set<std::string>{"old"}));
+  Result<TileResult> after = Get("hn", t, {"zones"});
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->from_cache);
+  EXPECT_EQ(IdsByLayer(*after)["zones"], (std::set<std::string>{"new"}));
+}
+
+// Readers fill the cache while a writer replaces the layer again and again (a stress test,
+// for the sanitizers too): once the writer is done, the tile is the last version's.
+TEST_F(TileServiceTest, TilesUnderConcurrentReplacementsEndAtTheLastVersion) {
+  const geo::TileId t = TileAt(kLon, kLat, 15);
+  const geo::BBox b = geo::TileBBox(t);
+  const double w = b.max_x - b.min_x;
+  auto version = [&](int v) {
+    std::vector<Sq> squares;
+    for (int i = 0; i < 200; ++i) {  // enough work per tile for imports to land mid-build
+      squares.push_back({"v" + std::to_string(v) + "-" + std::to_string(i), b.min_x + w * 0.004 * i,
+                         b.min_y + w * 0.5, w * 0.003});
+    }
+    return squares;
+  };
+  Import("hn", "zones", version(0));
+  std::atomic<bool> stop{false};
+  std::atomic<int> made{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        TileQuery q;
+        q.tile = t;
+        q.collections = {"zones"};
+        if (tiles_->Tile(Ctx("hn"), q).ok()) made.fetch_add(1);
+      }
+    });
+  }
+  constexpr int kVersions = 30;
+  for (int v = 1; v <= kVersions; ++v) Import("hn", "zones", version(v));
+  stop.store(true);
+  for (std::thread& r : readers) r.join();
+  EXPECT_GT(made.load(), 0);
+  Result<TileResult> last = Get("hn", t, {"zones"});
+  ASSERT_TRUE(last.ok());
+  const std::set<std::string> ids = IdsByLayer(*last)["zones"];
+  ASSERT_FALSE(ids.empty());
+  for (const std::string& id : ids) {
+    EXPECT_EQ(id.rfind("v" + std::to_string(kVersions) + "-", 0), 0u)
+        << id << " from an older version";
+  }
 }
 
 TEST_F(TileServiceTest, WithoutACacheEveryTileIsMadeAgain) {
@@ -428,12 +495,12 @@ TEST_F(TileServiceTest, GzipBytesHoldTheSameTile) {
   ASSERT_TRUE(plain.ok() && gz.ok());
   EXPECT_TRUE(gz->gzip);
   EXPECT_EQ(gz->etag, plain->etag);
-  ASSERT_GE(gz->bytes->size(), 2u);
-  EXPECT_EQ(static_cast<unsigned char>((*gz->bytes)[0]), 0x1f);  // gzip magic
-  EXPECT_EQ(static_cast<unsigned char>((*gz->bytes)[1]), 0x8b);
-  Result<std::string> back = TileService::Gunzip(*gz->bytes);
+  ASSERT_GE(gz->bytes.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz->bytes[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(gz->bytes[1]), 0x8b);
+  Result<std::string> back = TileService::Gunzip(gz->bytes);
   ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back, *plain->bytes);
+  EXPECT_EQ(*back, plain->bytes);
   EXPECT_EQ(TileService::Etag(*back), plain->etag);
   EXPECT_EQ(TileService::Gunzip("not gzip").status().code(), ErrorCode::kBadRequestData);
 }
