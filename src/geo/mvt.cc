@@ -19,6 +19,7 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kDegToRad = kPi / 180.0;
 constexpr double kSimplifyTolerance = 1.0;  // tile units; Douglas-Peucker distance
 constexpr double kRejectSlack = 1e-9;       // degrees; absorbs rounding in the lon/lat pre-test
+constexpr double kTaylorMaxError = 1e-7;    // tile units; see Impl::PrepareNorthing
 constexpr std::uint32_t kMvtVersion = 2;    // the spec's major version, as layers carry it
 
 // vector_tile.proto field numbers (spec 2.1).
@@ -205,7 +206,7 @@ class TableIndex {
  private:
   static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
   static constexpr std::size_t kInitialSlots = 64;       // a power of two
-  static constexpr std::size_t kKeepSlots = 1u << 14;     // beyond: freed between tiles
+  static constexpr std::size_t kKeepSlots = 1u << 16;     // beyond: freed between tiles
   struct Slot {
     std::uint64_t hash = 0;
     std::uint32_t offset = 0;  // of the entry's bytes in the table
@@ -318,9 +319,36 @@ struct MvtLayerBuilder::Impl {
     w.add_uint32(pb::kLayerExtent, options.extent);
   }
 
-  Position Project(const Position& p) const {
-    return Position{p.x * kx + bx, by - ky * MercatorNorthing(p.y)};
+  // The northing of the vertices of a small geometry comes from the second-order Taylor
+  // polynomial of MercatorNorthing around its middle latitude instead of a tan and a log
+  // per vertex, when the remainder is provably below kTaylorMaxError tile units: with h
+  // half the latitude span in radians, the third derivative is sec^3 (1 + sin^2) <= 2 sec^3,
+  // so the error is at most ky * 2 sec^3(highest |latitude|) / 6 * h^3. (A parcel at zoom
+  // 16 is below 1e-8 units.)
+  bool taylor = false;
+  double taylor_lat = 0, taylor_n0 = 0, taylor_d1 = 0, taylor_d2 = 0;
+  void PrepareNorthing(const BBox& b) {
+    taylor = false;
+    const double top = std::max(std::fabs(b.min_y), std::fabs(b.max_y));
+    if (!(top < kMaxMercatorLatitude)) return;
+    const double h = (b.max_y - b.min_y) / 2 * kDegToRad;
+    const double sec_top = 1 / std::cos(top * kDegToRad);
+    if (ky * sec_top * sec_top * sec_top * h * h * h / 3 > kTaylorMaxError) return;
+    taylor = true;
+    taylor_lat = (b.min_y + b.max_y) / 2;
+    const double r = taylor_lat * kDegToRad;
+    const double sec = 1 / std::cos(r);
+    taylor_n0 = MercatorNorthing(taylor_lat);
+    taylor_d1 = sec * kDegToRad;                                   // dN/dlat, per degree
+    taylor_d2 = 0.5 * sec * std::tan(r) * kDegToRad * kDegToRad;  // d2N/dlat2 / 2
   }
+  double Northing(double lat) const {
+    if (!taylor) return MercatorNorthing(lat);
+    const double d = lat - taylor_lat;
+    return taylor_n0 + d * (taylor_d1 + d * taylor_d2);
+  }
+
+  Position Project(const Position& p) const { return Position{p.x * kx + bx, by - ky * Northing(p.y)}; }
   bool Inside(const Position& p) const { return lo <= p.x && p.x <= hi && lo <= p.y && p.y <= hi; }
 
   // Projects positions [begin, end) into `projected`; returns whether all lie in the square.
@@ -653,6 +681,7 @@ bool MvtLayerBuilder::Add(std::optional<std::uint64_t> id, const Geometry& lonla
   if (!lonlat_geometry.bbox().Intersects(s.reject_box)) return false;
   s.commands.clear();
   s.cursor = TilePoint{};
+  s.PrepareNorthing(lonlat_geometry.bbox());
   GeomType type;
   bool kept;
   if (lonlat_geometry.is_puntal()) {
