@@ -16,7 +16,8 @@ namespace dothi::service {
 namespace {
 
 constexpr std::size_t kMaxGunzipBytes = std::size_t{1} << 30;  // a tile is far smaller
-constexpr std::size_t kGeometrySample = 5;  // entities looked at for a type's geometry kind
+constexpr std::size_t kGeometrySample = 5;      // entities looked at for a type's geometry kind
+constexpr std::size_t kMaxPooledBuilders = 16;  // idle layer builders kept (one per busy thread)
 
 // A 64-bit hash of bytes, 8 at a time (the ETag: equal bytes, equal tags; a change of any
 // byte changes it but for a 2^-64 chance).
@@ -94,6 +95,20 @@ TileService::TileService(EntityService& entities, LayerService& layers, FeatureS
       features_(features),
       options_(options),
       cache_(options.cache_bytes) {}
+
+std::unique_ptr<geo::MvtLayerBuilder> TileService::TakeBuilder() const {
+  std::lock_guard lock(pool_mu_);
+  if (pool_.empty()) return nullptr;
+  std::unique_ptr<geo::MvtLayerBuilder> b = std::move(pool_.back());
+  pool_.pop_back();
+  return b;
+}
+
+void TileService::GiveBuilder(std::unique_ptr<geo::MvtLayerBuilder> builder) const {
+  if (!builder) return;
+  std::lock_guard lock(pool_mu_);
+  if (pool_.size() < kMaxPooledBuilders) pool_.push_back(std::move(builder));
+}
 
 void TileService::OnLayerChanged(const std::string& tenant, const std::string& name) {
   cache_.InvalidateLayer(tenant, name);
@@ -223,14 +238,20 @@ Result<TileResult> TileService::Tile(const RequestContext& ctx, const TileQuery&
   std::size_t remaining = limit - total;
 
   geo::MvtTileBuilder builder;
-  std::optional<geo::MvtLayerBuilder> layer;
+  // A pooled builder: its buffers keep their capacity from tile to tile.
+  std::unique_ptr<geo::MvtLayerBuilder> layer = TakeBuilder();
+  struct GiveBack {
+    const TileService* service;
+    std::unique_ptr<geo::MvtLayerBuilder>& builder;
+    ~GiveBack() { service->GiveBuilder(std::move(builder)); }
+  } give_back{this, layer};
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const Part& part = parts[p];
     if (tile.z < part.min_zoom) continue;
     if (layer) {
       layer->Reset(part.name, tile);
     } else {
-      layer.emplace(part.name, tile, mvt);
+      layer = std::make_unique<geo::MvtLayerBuilder>(part.name, tile, mvt);
     }
     if (part.layer) {
       const auto& features = part.layer->features();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -125,8 +126,15 @@ class TileService {
   LayerService& layers_;
   FeatureService& features_;
   TileServiceOptions options_;
+  // Idle layer builders, so that a tile reuses buffers grown by earlier tiles instead of
+  // allocating (and page-faulting) its own.
+  std::unique_ptr<geo::MvtLayerBuilder> TakeBuilder() const;  // nullptr when none is idle
+  void GiveBuilder(std::unique_ptr<geo::MvtLayerBuilder> builder) const;
+
   mutable TileCache cache_;
-  std::function<void()> before_insert_;  // tests only
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<geo::MvtLayerBuilder>> pool_;  // guarded by pool_mu_
+  std::function<void()> before_insert_;                              // tests only
 };
 
 }  // namespace dothi::service
