@@ -20,6 +20,7 @@ constexpr double kDegToRad = kPi / 180.0;
 constexpr double kSimplifyTolerance = 1.0;  // tile units; Douglas-Peucker distance
 constexpr double kRejectSlack = 1e-9;       // degrees; absorbs rounding in the lon/lat pre-test
 constexpr double kTaylorMaxError = 1e-7;    // tile units; see Impl::PrepareNorthing
+constexpr std::uint32_t kDistinctProbe = 64;  // values of a key looked up before giving up
 constexpr std::uint32_t kMvtVersion = 2;    // the spec's major version, as layers carry it
 
 // vector_tile.proto field numbers (spec 2.1).
@@ -272,6 +273,11 @@ struct MvtLayerBuilder::Impl {
   TableIndex key_index;    // key -> index in keys
   TableIndex value_index;  // encoded Value message -> index in values
   std::uint32_t num_keys = 0;
+  // Per key (by index): how many of its values were new so far, up to kDistinctProbe, or
+  // kRepeats once one repeated, or kDistinct when the first kDistinctProbe were all new.
+  std::vector<std::uint32_t> key_values;
+  static constexpr std::uint32_t kRepeats = 0xFFFFFFFEu;
+  static constexpr std::uint32_t kDistinct = 0xFFFFFFFFu;
   std::uint32_t num_values = 0;  // entries in values (extra values are not in value_index)
 
   // Scratch, reused by every feature.
@@ -312,6 +318,7 @@ struct MvtLayerBuilder::Impl {
     key_index.Clear();
     value_index.Clear();
     num_keys = 0;
+    key_values.clear();
     num_values = 0;
     protozero::pbf_writer w(header);
     w.add_uint32(pb::kLayerVersion, kMvtVersion);
@@ -614,17 +621,29 @@ struct MvtLayerBuilder::Impl {
 
   // Appends the key and value_scratch (an encoded Value) to the feature's tags. A value
   // that is not shared is appended to the table without looking for an equal one.
+  // Values of a key whose first kDistinctProbe values were all new (addresses, areas) are
+  // appended without a lookup from then on.
   void AddTag(std::string_view key, bool shared = true) {
     bool added = false;
-    tags.push_back(key_index.Intern(key, keys, pb::kLayerKeys, num_keys, &added));
-    if (added) ++num_keys;
-    if (!shared) {
+    const std::uint32_t k = key_index.Intern(key, keys, pb::kLayerKeys, num_keys, &added);
+    tags.push_back(k);
+    if (added) {
+      ++num_keys;
+      key_values.push_back(0);
+    }
+    std::uint32_t& seen = key_values[k];  // values of the key so far; kDistinct: stop looking
+    if (!shared || seen == kDistinct) {
       protozero::pbf_writer(values).add_message(pb::kLayerValues, value_scratch);
       tags.push_back(num_values++);
       return;
     }
     tags.push_back(value_index.Intern(value_scratch, values, pb::kLayerValues, num_values, &added));
-    if (added) ++num_values;
+    if (!added) {
+      seen = kRepeats;
+    } else {
+      ++num_values;
+      if (seen != kRepeats && ++seen == kDistinctProbe) seen = kDistinct;
+    }
   }
 
   // The tags of properties; with extra_key, the string extra_value under it first (and

@@ -83,8 +83,11 @@ BBox BufferedTileBBox(const TileId& tile, const MvtOptions& options = {});
 //
 // Properties are a flat Json object: strings become string_value, integers int_value
 // (sint_value when negative), doubles double_value, booleans bool_value, objects and arrays
-// their JSON text as a string_value; null members are left out. Keys and values are stored
-// once per layer. A properties value that is not an object adds no tags.
+// their JSON text as a string_value; null members are left out. Keys are stored once per
+// layer and so are values, except those of a key whose first 64 values in the layer were
+// all different (addresses, areas): its later values are appended without looking for an
+// equal one, which is where the time of a layer of many features went. A properties value
+// that is not an object adds no tags.
 class MvtLayerBuilder {
  public:
   // tile must be valid(), options.extent > 0 and extent + 2 * buffer < 2^30 (programmer

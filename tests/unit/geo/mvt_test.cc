@@ -485,7 +485,8 @@ TEST(MvtTest, SmallGeometriesProjectLikeTheExactFormulaAtEveryZoom) {
     };
     for (auto [x, y] : pts) {
       const double ux = UnitX(x, t), uy = UnitY(y, t);
-      if (ux < -kBuffer || ux > kExtent + kBuffer || uy < -kBuffer || uy > kExtent + kBuffer) continue;
+      if (ux < -kBuffer || ux > kExtent + kBuffer || uy < -kBuffer || uy > kExtent + kBuffer)
+        continue;
       const bool found = std::any_of(f.parts[0].points.begin(), f.parts[0].points.end(),
                                      [&](const Point& p) { return near(p, ux, uy); });
       EXPECT_TRUE(found) << "z" << z << " lat " << y << " lon " << x;
@@ -894,6 +895,47 @@ TEST(MvtTest, AnExtraStringPropertyComesFirstAndReplacesTheMemberOfItsName) {
   std::map<std::string, Value> b = l.Properties(l.features[1]);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b["id"].s, "thua-8");
+}
+
+// A key whose first 64 values are all different stops being looked up (a later repeat
+// gets an entry of its own); keys with repeating values keep one table entry per value;
+// every feature decodes to its own properties either way.
+TEST(MvtTest, DistinctValuedKeysSkipTheLookupAndRepeatingOnesStayDeduplicated) {
+  MvtLayerBuilder layer("parcels", kHanoiTile);
+  constexpr int kFeatures = 300;
+  for (int i = 0; i < kFeatures; ++i) {
+    Json p = Json::MakeObject({{"address", "Số " + std::to_string(i) + " Hàng Bạc"},
+                               {"use", i % 3 == 0 ? "ODT" : "TMD"},
+                               {"sheet", 1 + (i % 200 < 100 ? 0 : i % 5)}});
+    ASSERT_TRUE(layer.AddFeature(i + 1, PointAtUnits(10 + i % 50, 10 + i / 50), p));
+  }
+  MvtTileBuilder tile;
+  tile.AddLayer(layer);
+  std::vector<Layer> layers = DecodeTile(tile.Finish());
+  ASSERT_EQ(layers.size(), 1u);
+  const Layer& l = layers[0];
+  ASSERT_EQ(l.features.size(), static_cast<std::size_t>(kFeatures));
+  for (int i = 0; i < kFeatures; ++i) {
+    std::map<std::string, Value> p = l.Properties(l.features[i]);
+    EXPECT_EQ(p["address"].s, "Số " + std::to_string(i) + " Hàng Bạc");
+    EXPECT_EQ(p["use"].s, i % 3 == 0 ? "ODT" : "TMD");
+    EXPECT_EQ(p["sheet"].i, 1 + (i % 200 < 100 ? 0 : i % 5));
+  }
+  // 300 addresses, 2 uses, 5 sheets (the sheet repeated within its first 64 values).
+  EXPECT_EQ(l.values.size(), 300u + 2u + 5u);
+
+  // 64 different numbers, then the first one again 10 times: 74 entries.
+  MvtLayerBuilder numbers("n", kHanoiTile);
+  for (int i = 0; i < 74; ++i) {
+    ASSERT_TRUE(numbers.AddFeature(std::nullopt, PointAtUnits(10, 10),
+                                   Json::MakeObject({{"n", 1000 + (i < 64 ? i : 0)}})));
+  }
+  MvtTileBuilder t2;
+  t2.AddLayer(numbers);
+  std::vector<Layer> n = DecodeTile(t2.Finish());
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].values.size(), 74u);
+  EXPECT_EQ(n[0].Properties(n[0].features[70])["n"].i, 1000);
 }
 
 TEST(MvtTest, TileHoldsNonEmptyLayersWithNameVersionAndExtent) {
