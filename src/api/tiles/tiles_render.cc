@@ -238,9 +238,10 @@ Json TileSetJson(const std::string& base, const TileSetUrls& urls, const std::st
             Json::MakeObject({{"lowerLeft", Json(Json::Array{Json(b.min_x), Json(b.min_y)})},
                               {"upperRight", Json(Json::Array{Json(b.max_x), Json(b.max_y)})},
                               {"crs", kCrs84}}));
+    const geo::BBox f = Focus(layers);
     out.Set("centerPoint",
-            Json::MakeObject({{"coordinates", Json(Json::Array{Json((b.min_x + b.max_x) / 2),
-                                                               Json((b.min_y + b.max_y) / 2)})},
+            Json::MakeObject({{"coordinates", Json(Json::Array{Json((f.min_x + f.max_x) / 2),
+                                                               Json((f.min_y + f.max_y) / 2)})},
                               {"tileMatrix", std::to_string(std::min(kCenterZoom, max_zoom))},
                               {"crs", kCrs84}}));
   }
