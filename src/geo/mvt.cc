@@ -21,6 +21,7 @@ constexpr double kSimplifyTolerance = 1.0;  // tile units; Douglas-Peucker dista
 constexpr double kRejectSlack = 1e-9;       // degrees; absorbs rounding in the lon/lat pre-test
 constexpr double kTaylorMaxError = 1e-7;    // tile units; see Impl::PrepareNorthing
 constexpr std::uint32_t kDistinctProbe = 64;  // values of a key looked up before giving up
+constexpr std::size_t kKeepBufferBytes = std::size_t{1} << 20;  // kept by Reset, per buffer
 constexpr std::uint32_t kMvtVersion = 2;    // the spec's major version, as layers carry it
 
 // vector_tile.proto field numbers (spec 2.1).
@@ -310,10 +311,13 @@ struct MvtLayerBuilder::Impl {
     reject_box.max_x += kRejectSlack;
     reject_box.max_y += kRejectSlack;
 
-    header.clear();
-    features.clear();
-    keys.clear();
-    values.clear();
+    for (std::string* buffer : {&header, &features, &keys, &values}) {
+      if (buffer->capacity() > kKeepBufferBytes) {
+        std::string().swap(*buffer);
+      } else {
+        buffer->clear();
+      }
+    }
     num_features = 0;
     key_index.Clear();
     value_index.Clear();

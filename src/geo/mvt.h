@@ -118,7 +118,8 @@ class MvtLayerBuilder {
   // True once the layer holds options.max_features features.
   bool full() const;
 
-  // Starts a new, empty layer, keeping the buffers' capacity (for reuse across tiles).
+  // Starts a new, empty layer, keeping the buffers' capacity (for reuse across tiles) up to
+  // 1 MiB each, so that an idle builder holds a few MiB at most.
   void Reset(std::string_view name, const TileId& tile);
 
  private:

@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxGunzipBytes = std::size_t{1} << 30;  // a tile is far smaller
 constexpr std::size_t kGeometrySample = 5;      // entities looked at for a type's geometry kind
-constexpr std::size_t kMaxPooledBuilders = 16;  // idle layer builders kept (one per busy thread)
+constexpr std::size_t kMaxPooledBuilders = 8;  // idle layer builders kept (a few MiB each)
 
 // A 64-bit hash of bytes, 8 at a time (the ETag: equal bytes, equal tags; a change of any
 // byte changes it but for a 2^-64 chance).
