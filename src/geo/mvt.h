@@ -86,8 +86,9 @@ BBox BufferedTileBBox(const TileId& tile, const MvtOptions& options = {});
 // their JSON text as a string_value; null members are left out. Keys are stored once per
 // layer and so are values, except those of a key whose first 64 values in the layer were
 // all different (addresses, areas): its later values are appended without looking for an
-// equal one, which is where the time of a layer of many features went. A properties value
-// that is not an object adds no tags.
+// equal one, which is where the time of a layer of many features went (a value that does
+// repeat is then stored twice, against the spec's SHOULD NOT in 4.1; decoders accept it).
+// A properties value that is not an object adds no tags.
 class MvtLayerBuilder {
  public:
   // tile must be valid(), options.extent > 0 and extent + 2 * buffer < 2^30 (programmer
