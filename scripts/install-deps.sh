@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libsimdjson-dev libgeos-dev libproj-dev libgdal-dev libprotozero-dev libicu-dev libsqlite3-dev libspdlog-dev libcli11-dev
+  zlib1g-dev
   libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev libmosquitto-dev mosquitto
   clang libclang-rt-14-dev
   curl wrk sqlite3 gdal-bin

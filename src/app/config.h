@@ -106,6 +106,13 @@ struct Config {
   std::size_t ogc_max_filter_nodes = 1024;
   // Most positions in the geometry literals of one /ogc filter.
   std::size_t ogc_max_filter_vertices = 10000;
+  // Most features in one vector tile, over all its layers; beyond it the largest are kept.
+  std::size_t tile_max_features = 50'000;
+  // Bytes of gzip-compressed vector tiles of imported layers kept in memory (0: no cache).
+  // Tiles of NGSI-LD entity types are never cached.
+  std::size_t tile_cache_bytes = std::size_t{64} << 20;
+  // Cache-Control max-age of layer tiles, in seconds (entity-type tiles: no-cache).
+  int tile_max_age_s = 60;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

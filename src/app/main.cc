@@ -187,6 +187,12 @@ int main(int argc, char** argv) {
   Bind(*serve, "ogc-max-filter-vertices", config.ogc_max_filter_vertices,
        "Most positions in the geometry literals of one /ogc filter")
       ->check(CLI::PositiveNumber);
+  Bind(*serve, "tile-max-features", config.tile_max_features,
+       "Most features in one vector tile (beyond it the largest are kept)")
+      ->check(CLI::PositiveNumber);
+  Bind(*serve, "tile-cache-bytes", config.tile_cache_bytes,
+       "Bytes of gzip vector tiles of imported layers kept in memory (0: no cache)");
+  Bind(*serve, "tile-max-age-s", config.tile_max_age_s, "Cache-Control max-age of layer tiles, in seconds");
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")
       ->envname("DOTHI_DEMO");

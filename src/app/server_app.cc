@@ -31,6 +31,8 @@
 #include "service/layer_service.h"
 #include "service/planning_service.h"
 #include "api/planning/planning_api.h"
+#include "api/tiles/tiles_api.h"
+#include "service/tile_service.h"
 #include "storage/sqlite/sqlite_layer_store.h"
 #include "service/subscription_service.h"
 #include "service/temporal_service.h"
@@ -80,6 +82,8 @@ struct ServerApp::Parts {
   std::unique_ptr<storage::sqlite::SqliteEntityStore> store;
   std::unique_ptr<storage::sqlite::SqliteLayerStore> layer_store;
   std::unique_ptr<service::LayerService> layers;
+  // Before the watcher, whose thread calls the layers' change listener (the tile cache).
+  std::unique_ptr<service::TileService> tiles;
   std::unique_ptr<LayerWatcher> layer_watcher;
   std::unique_ptr<service::EntityService> entities;
   std::unique_ptr<api::ngsi_ld::ContextRegistry> contexts;
@@ -94,6 +98,7 @@ struct ServerApp::Parts {
   std::unique_ptr<api::ops::OpsApi> ops;
   std::unique_ptr<service::FeatureService> features;
   std::unique_ptr<api::ogc::OgcApi> ogc;
+  std::unique_ptr<api::tiles::TilesApi> tiles_api;
   std::unique_ptr<service::PlanningService> planning;
   std::unique_ptr<api::planning::PlanningApi> planning_api;
   std::unique_ptr<service::Open311Catalogues> open311_catalogues;
@@ -242,7 +247,30 @@ Status ServerApp::Start() {
   oo.filter_limits.max_text_length = config_.ogc_max_filter_bytes;
   oo.filter_limits.max_nodes = config_.ogc_max_filter_nodes;
   oo.filter_limits.max_vertices = config_.ogc_max_filter_vertices;
+  oo.extension = api::tiles::TilesApi::Extension();
   p.ogc = std::make_unique<api::ogc::OgcApi>(*p.features, oo);
+  service::TileServiceOptions tso;
+  tso.max_features = config_.tile_max_features;
+  tso.cache_bytes = config_.tile_cache_bytes;
+  p.tiles = std::make_unique<service::TileService>(*p.entities, *p.layers, *p.features, tso);
+  service::TileService* tiles = p.tiles.get();
+  p.layers->SetChangeListener(
+      [tiles](const std::string& tenant, const std::string& name) { tiles->OnLayerChanged(tenant, name); });
+  api::tiles::TilesOptions to_tiles;
+  to_tiles.default_tenant = oo.default_tenant;
+  to_tiles.base_url = oo.base_url;
+  to_tiles.max_age_s = config_.tile_max_age_s;
+  p.tiles_api = std::make_unique<api::tiles::TilesApi>(*p.tiles, *p.features, to_tiles);
+  p.metrics.AddCounter("dothi_tile_cache_total", "Vector tile cache lookups and drops by outcome", [tiles] {
+    const service::TileCache::Stats st = tiles->CacheStats();
+    return std::vector<http::Metrics::Sample>{{{{"outcome", "hit"}}, double(st.hits)},
+                                              {{{"outcome", "miss"}}, double(st.misses)},
+                                              {{{"outcome", "evicted"}}, double(st.evictions)},
+                                              {{{"outcome", "invalidated"}}, double(st.invalidations)}};
+  });
+  p.metrics.AddGauge("dothi_tile_cache_bytes", "Bytes held by the vector tile cache", [tiles] {
+    return std::vector<http::Metrics::Sample>{{{}, double(tiles->CacheStats().bytes)}};
+  });
   p.planning = std::make_unique<service::PlanningService>(*p.layers);
   api::planning::PlanningOptions po;
   po.default_tenant = oo.default_tenant;
@@ -319,6 +347,7 @@ Status ServerApp::Start() {
   p.ops->RegisterRoutes(p.router);
   p.ngsi_ld->RegisterRoutes(p.router);
   p.ogc->RegisterRoutes(p.router);
+  p.tiles_api->RegisterRoutes(p.router);
   p.planning_api->RegisterRoutes(p.router);
   p.open311->RegisterRoutes(p.router);
 

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <protozero/pbf_writer.hpp>
 #include <protozero/varint.hpp>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "core/check.h"
@@ -19,6 +19,9 @@ constexpr double kPi = 3.14159265358979323846;
 constexpr double kDegToRad = kPi / 180.0;
 constexpr double kSimplifyTolerance = 1.0;  // tile units; Douglas-Peucker distance
 constexpr double kRejectSlack = 1e-9;       // degrees; absorbs rounding in the lon/lat pre-test
+constexpr double kTaylorMaxError = 1e-7;    // tile units; see Impl::PrepareNorthing
+constexpr std::uint32_t kDistinctProbe = 64;  // values of a key looked up before giving up
+constexpr std::size_t kKeepBufferBytes = std::size_t{1} << 20;  // kept by Reset, per buffer
 constexpr std::uint32_t kMvtVersion = 2;    // the spec's major version, as layers carry it
 
 // vector_tile.proto field numbers (spec 2.1).
@@ -145,11 +148,89 @@ void ClipRingToEdge(const std::vector<Position>& in, double c, std::vector<Posit
   }
 }
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// A 64-bit hash of bytes, 8 at a time.
+std::uint64_t HashBytes(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = 0xcbf29ce484222325ull ^ (s.size() * kMul);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 32;
+  }
+  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;  // splitmix64's finaliser
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
+// The entries of one layer table (keys or values) by their bytes: an open-addressing hash
+// set whose slots point into the table string itself (each entry is one length-delimited
+// field there), so that interning allocates nothing per entry. Grows by doubling at half
+// load; Clear keeps the slots (up to kKeepSlots) for the next tile.
+class TableIndex {
+ public:
+  // The index of the entry holding bytes in table; when there is none, bytes are appended
+  // to table as field tag under index next (and *added is set).
+  std::uint32_t Intern(std::string_view bytes, std::string& table, protozero::pbf_tag_type tag,
+                       std::uint32_t next, bool* added) {
+    if (slots_.empty()) slots_.assign(kInitialSlots, Slot{});
+    const std::uint64_t h = HashBytes(bytes);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.index == kEmpty) {
+        protozero::pbf_writer(table).add_bytes(tag, bytes.data(), bytes.size());
+        s = Slot{h, static_cast<std::uint32_t>(table.size() - bytes.size()),
+                 static_cast<std::uint32_t>(bytes.size()), next};
+        *added = true;
+        if (++count_ * 2 > slots_.size()) Grow();
+        return next;
+      }
+      if (s.hash == h && s.length == bytes.size() &&
+          std::memcmp(table.data() + s.offset, bytes.data(), bytes.size()) == 0) {
+        *added = false;
+        return s.index;
+      }
+    }
+  }
+
+  void Clear() {
+    if (slots_.size() > kKeepSlots) {
+      slots_.clear();
+    } else {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+    }
+    count_ = 0;
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+  static constexpr std::size_t kInitialSlots = 64;       // a power of two
+  static constexpr std::size_t kKeepSlots = 1u << 16;     // beyond: freed between tiles
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t offset = 0;  // of the entry's bytes in the table
+    std::uint32_t length = 0;
+    std::uint32_t index = kEmpty;
+  };
+
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.index == kEmpty) continue;
+      std::size_t i = s.hash & mask;
+      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
 };
-using IndexMap = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
 
 }  // namespace
 
@@ -190,8 +271,15 @@ struct MvtLayerBuilder::Impl {
   std::string keys;      // Layer.keys fields
   std::string values;    // Layer.values fields
   std::size_t num_features = 0;
-  IndexMap key_index;    // key -> index in keys
-  IndexMap value_index;  // encoded Value message -> index in values
+  TableIndex key_index;    // key -> index in keys
+  TableIndex value_index;  // encoded Value message -> index in values
+  std::uint32_t num_keys = 0;
+  // Per key (by index): how many of its values were new so far, up to kDistinctProbe, or
+  // kRepeats once one repeated, or kDistinct when the first kDistinctProbe were all new.
+  std::vector<std::uint32_t> key_values;
+  static constexpr std::uint32_t kRepeats = 0xFFFFFFFEu;
+  static constexpr std::uint32_t kDistinct = 0xFFFFFFFFu;
+  std::uint32_t num_values = 0;  // entries in values (extra values are not in value_index)
 
   // Scratch, reused by every feature.
   std::vector<std::uint32_t> commands;  // the feature's geometry integers
@@ -223,22 +311,55 @@ struct MvtLayerBuilder::Impl {
     reject_box.max_x += kRejectSlack;
     reject_box.max_y += kRejectSlack;
 
-    header.clear();
-    features.clear();
-    keys.clear();
-    values.clear();
+    for (std::string* buffer : {&header, &features, &keys, &values}) {
+      if (buffer->capacity() > kKeepBufferBytes) {
+        std::string().swap(*buffer);
+      } else {
+        buffer->clear();
+      }
+    }
     num_features = 0;
-    key_index.clear();
-    value_index.clear();
+    key_index.Clear();
+    value_index.Clear();
+    num_keys = 0;
+    key_values.clear();
+    num_values = 0;
     protozero::pbf_writer w(header);
     w.add_uint32(pb::kLayerVersion, kMvtVersion);
     w.add_string(pb::kLayerName, name);
     w.add_uint32(pb::kLayerExtent, options.extent);
   }
 
-  Position Project(const Position& p) const {
-    return Position{p.x * kx + bx, by - ky * MercatorNorthing(p.y)};
+  // The northing of the vertices of a small geometry comes from the second-order Taylor
+  // polynomial of MercatorNorthing around its middle latitude instead of a tan and a log
+  // per vertex, when the remainder is provably below kTaylorMaxError tile units: with h
+  // half the latitude span in radians, the third derivative is sec^3 (1 + sin^2) <= 2 sec^3,
+  // so the error is at most ky * 2 sec^3(highest |latitude|) / 6 * h^3. (A parcel at zoom
+  // 16 is below 1e-8 units.)
+  bool taylor = false;
+  double taylor_lat = 0, taylor_n0 = 0, taylor_d1 = 0, taylor_d2 = 0;
+  void PrepareNorthing(const BBox& b) {
+    taylor = false;
+    const double top = std::max(std::fabs(b.min_y), std::fabs(b.max_y));
+    if (!(top < kMaxMercatorLatitude)) return;
+    const double h = (b.max_y - b.min_y) / 2 * kDegToRad;
+    const double sec_top = 1 / std::cos(top * kDegToRad);
+    if (ky * sec_top * sec_top * sec_top * h * h * h / 3 > kTaylorMaxError) return;
+    taylor = true;
+    taylor_lat = (b.min_y + b.max_y) / 2;
+    const double r = taylor_lat * kDegToRad;
+    const double sec = 1 / std::cos(r);
+    taylor_n0 = MercatorNorthing(taylor_lat);
+    taylor_d1 = sec * kDegToRad;                                   // dN/dlat, per degree
+    taylor_d2 = 0.5 * sec * std::tan(r) * kDegToRad * kDegToRad;  // d2N/dlat2 / 2
   }
+  double Northing(double lat) const {
+    if (!taylor) return MercatorNorthing(lat);
+    const double d = lat - taylor_lat;
+    return taylor_n0 + d * (taylor_d1 + d * taylor_d2);
+  }
+
+  Position Project(const Position& p) const { return Position{p.x * kx + bx, by - ky * Northing(p.y)}; }
   bool Inside(const Position& p) const { return lo <= p.x && p.x <= hi && lo <= p.y && p.y <= hi; }
 
   // Projects positions [begin, end) into `projected`; returns whether all lie in the square.
@@ -469,18 +590,6 @@ struct MvtLayerBuilder::Impl {
     return any;
   }
 
-  // The index of an entry in a layer table, adding the entry (one field of the layer
-  // message, as written by write) when it is new.
-  template <typename Write>
-  static std::uint32_t Intern(IndexMap& index, std::string_view key, std::string& table,
-                              const Write& write) {
-    if (auto it = index.find(key); it != index.end()) return it->second;
-    auto i = static_cast<std::uint32_t>(index.size());
-    index.emplace(std::string(key), i);
-    write(table);
-    return i;
-  }
-
   // The encoded Value message of v in value_scratch; false for null (no tag).
   bool EncodeValue(const Json& v) {
     value_scratch.clear();
@@ -514,18 +623,50 @@ struct MvtLayerBuilder::Impl {
     return false;
   }
 
-  void EncodeTags(const Json& properties) {
+  // Appends the key and value_scratch (an encoded Value) to the feature's tags. A value
+  // that is not shared is appended to the table without looking for an equal one.
+  // Values of a key whose first kDistinctProbe values were all new (addresses, areas) are
+  // appended without a lookup from then on.
+  void AddTag(std::string_view key, bool shared = true) {
+    bool added = false;
+    const std::uint32_t k = key_index.Intern(key, keys, pb::kLayerKeys, num_keys, &added);
+    tags.push_back(k);
+    if (added) {
+      ++num_keys;
+      key_values.push_back(0);
+    }
+    std::uint32_t& seen = key_values[k];  // values of the key so far; kDistinct: stop looking
+    if (!shared || seen == kDistinct) {
+      protozero::pbf_writer(values).add_message(pb::kLayerValues, value_scratch);
+      tags.push_back(num_values++);
+      return;
+    }
+    tags.push_back(value_index.Intern(value_scratch, values, pb::kLayerValues, num_values, &added));
+    if (!added) {
+      seen = kRepeats;
+    } else {
+      ++num_values;
+      if (seen != kRepeats && ++seen == kDistinctProbe) seen = kDistinct;
+    }
+  }
+
+  // The tags of properties; with extra_key, the string extra_value under it first (and
+  // the properties' own member of that name left out).
+  void EncodeTags(const Json& properties, const std::string_view* extra_key = nullptr,
+                  std::string_view extra_value = {}) {
     tags.clear();
+    if (extra_key != nullptr) {
+      value_scratch.clear();
+      protozero::pbf_writer(value_scratch).add_string(pb::kValueString, extra_value.data(),
+                                                    extra_value.size());
+      AddTag(*extra_key, /*shared=*/false);  // a feature's own id: unique in the layer
+    }
     if (!properties.is_object()) return;
     for (const Json::Member& member : properties.AsObject()) {
       const std::string& key = member.first;
+      if (extra_key != nullptr && key == *extra_key) continue;
       if (!EncodeValue(member.second)) continue;
-      tags.push_back(Intern(key_index, key, keys, [&](std::string& table) {
-        protozero::pbf_writer(table).add_string(pb::kLayerKeys, key);
-      }));
-      tags.push_back(Intern(value_index, value_scratch, values, [&](std::string& table) {
-        protozero::pbf_writer(table).add_message(pb::kLayerValues, value_scratch);
-      }));
+      AddTag(key);
     }
   }
 };
@@ -546,11 +687,24 @@ MvtLayerBuilder& MvtLayerBuilder::operator=(MvtLayerBuilder&&) noexcept = defaul
 
 bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
                                  const Json& properties) {
+  return Add(id, lonlat_geometry, properties, nullptr, {});
+}
+
+bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                                 const Json& properties, std::string_view key,
+                                 std::string_view value) {
+  return Add(id, lonlat_geometry, properties, &key, value);
+}
+
+bool MvtLayerBuilder::Add(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                          const Json& properties, const std::string_view* key,
+                          std::string_view value) {
   Impl& s = *impl_;
   if (s.num_features >= s.options.max_features) return false;
   if (!lonlat_geometry.bbox().Intersects(s.reject_box)) return false;
   s.commands.clear();
   s.cursor = TilePoint{};
+  s.PrepareNorthing(lonlat_geometry.bbox());
   GeomType type;
   bool kept;
   if (lonlat_geometry.is_puntal()) {
@@ -564,7 +718,7 @@ bool MvtLayerBuilder::AddFeature(std::optional<std::uint64_t> id, const Geometry
     kept = s.EncodePolygons(lonlat_geometry);
   }
   if (!kept) return false;
-  s.EncodeTags(properties);
+  s.EncodeTags(properties, key, value);
 
   protozero::pbf_writer layer(s.features);
   protozero::pbf_writer feature(layer, pb::kLayerFeatures);

@@ -83,8 +83,12 @@ BBox BufferedTileBBox(const TileId& tile, const MvtOptions& options = {});
 //
 // Properties are a flat Json object: strings become string_value, integers int_value
 // (sint_value when negative), doubles double_value, booleans bool_value, objects and arrays
-// their JSON text as a string_value; null members are left out. Keys and values are stored
-// once per layer. A properties value that is not an object adds no tags.
+// their JSON text as a string_value; null members are left out. Keys are stored once per
+// layer and so are values, except those of a key whose first 64 values in the layer were
+// all different (addresses, areas): its later values are appended without looking for an
+// equal one, which is where the time of a layer of many features went (a value that does
+// repeat is then stored twice, against the spec's SHOULD NOT in 4.1; decoders accept it).
+// A properties value that is not an object adds no tags.
 class MvtLayerBuilder {
  public:
   // tile must be valid(), options.extent > 0 and extent + 2 * buffer < 2^30 (programmer
@@ -101,6 +105,12 @@ class MvtLayerBuilder {
   // after clipping and simplification, or when the layer is full(); the layer is unchanged.
   bool AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
                   const Json& properties);
+  // The same with one more string property, key: value, written first; a member of
+  // properties with that key is left out. For a feature's text id (MVT ids are integers)
+  // without copying its properties: value is taken to be unique in the layer and is added
+  // to its value table without looking for an equal entry.
+  bool AddFeature(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+                  const Json& properties, std::string_view key, std::string_view value);
 
   std::string_view name() const;
   const TileId& tile() const;
@@ -109,12 +119,15 @@ class MvtLayerBuilder {
   // True once the layer holds options.max_features features.
   bool full() const;
 
-  // Starts a new, empty layer, keeping the buffers' capacity (for reuse across tiles).
+  // Starts a new, empty layer, keeping the buffers' capacity (for reuse across tiles) up to
+  // 1 MiB each, so that an idle builder holds a few MiB at most.
   void Reset(std::string_view name, const TileId& tile);
 
  private:
   friend class MvtTileBuilder;
   struct Impl;
+  bool Add(std::optional<std::uint64_t> id, const Geometry& lonlat_geometry,
+           const Json& properties, const std::string_view* key, std::string_view value);
   std::unique_ptr<Impl> impl_;
 };
 

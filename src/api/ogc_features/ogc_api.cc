@@ -190,15 +190,15 @@ http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) co
   Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
   const std::string base = BaseUrl(req);
-  if (*f == Format::kHtml) return HtmlResponse(LandingHtml(base));
-  return JsonResponse(LandingJson(base), "application/json");
+  if (*f == Format::kHtml) return HtmlResponse(LandingHtml(base, options_.extension));
+  return JsonResponse(LandingJson(base, options_.extension), "application/json");
 }
 
 http::Response OgcApi::Conformance(const RequestContext&, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
   if (!f.ok()) return Error(f.status());
-  if (*f == Format::kHtml) return HtmlResponse(ConformanceHtml(BaseUrl(req)));
-  return JsonResponse(ConformanceJson(), "application/json");
+  if (*f == Format::kHtml) return HtmlResponse(ConformanceHtml(BaseUrl(req), options_.extension));
+  return JsonResponse(ConformanceJson(options_.extension), "application/json");
 }
 
 http::Response OgcApi::ApiDefinition(const RequestContext& ctx, http::Request& req) const {
@@ -222,7 +222,7 @@ http::Response OgcApi::GetCollections(const RequestContext& ctx, http::Request& 
   if (!all.ok()) return Error(all.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(CollectionsHtml(base, *all));
-  return JsonResponse(CollectionsJson(base, *all), "application/json");
+  return JsonResponse(CollectionsJson(base, *all, options_.extension), "application/json");
 }
 
 http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& req) const {
@@ -233,7 +233,7 @@ http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& r
   if (!c.ok()) return Error(c.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(CollectionHtml(base, *c));
-  return JsonResponse(CollectionJson(base, *c), "application/json");
+  return JsonResponse(CollectionJson(base, *c, options_.extension), "application/json");
 }
 
 http::Response OgcApi::GetQueryables(const RequestContext& ctx, http::Request& req) const {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "domain/cql2/expression.h"
+#include "api/common/ogc_extension.h"
 #include "http/router.h"
 #include "service/feature_service.h"
 
@@ -25,6 +26,9 @@ struct OgcOptions {
   // Bounds on the filter parameter: its length in bytes in either encoding
   // (max_text_length), nodes, nesting, IN items, geometry positions, LIKE patterns.
   domain::cql2::Cql2Limits filter_limits;
+  // What the other APIs under /ogc (OGC API - Tiles) add to the landing page, the
+  // conformance classes and the collections.
+  OgcExtension extension;
 };
 
 class OgcApi {

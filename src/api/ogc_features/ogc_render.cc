@@ -165,7 +165,7 @@ Json ExceptionJson(const Status& s) {
   return Json::MakeObject({{"code", code}, {"description", s.message()}});
 }
 
-Json LandingJson(const std::string& base) {
+Json LandingJson(const std::string& base, const OgcExtension& extension) {
   Json links = Json::MakeArray();
   links.Push(Link(base, "self", "application/json", "this document"));
   links.Push(Link(base + "?f=html", "alternate", "text/html", "this document as HTML"));
@@ -175,28 +175,36 @@ Json LandingJson(const std::string& base) {
                   "OGC API conformance classes implemented by this server"));
   links.Push(Link(base + "/collections", "data", "application/json",
                   "information about the feature collections"));
+  for (const OgcLink& l : extension.landing_links) {
+    links.Push(Link(base + l.path, l.rel.c_str(), l.type.c_str(), l.title));
+  }
   return Json::MakeObject({{"title", kTitle}, {"description", kDescription}, {"links", std::move(links)}});
 }
 
-std::string LandingHtml(const std::string& base) {
+std::string LandingHtml(const std::string& base, const OgcExtension& extension) {
   std::string body = "<p>" + Escape(kDescription) + "</p><ul>";
   body += "<li>" + A(base + "/collections?f=html", "Bộ sưu tập dữ liệu / Collections") + "</li>";
   body += "<li>" + A(base + "/conformance?f=html", "Lớp tuân thủ / Conformance") + "</li>";
   body += "<li>" + A(base + "/api?f=html", "Định nghĩa API / API definition") + " (" +
           A(base + "/api", "OpenAPI 3.0 JSON") + ")</li>";
+  for (const OgcLink& l : extension.landing_links) {
+    body += "<li>" + A(base + l.path, l.title) + " (" + Escape(l.type) + ")</li>";
+  }
   body += "<li>" + A(base + "?f=json", "JSON") + "</li></ul>";
   return Page(base, kTitle, body);
 }
 
-Json ConformanceJson() {
+Json ConformanceJson(const OgcExtension& extension) {
   Json list = Json::MakeArray();
   for (const char* c : kConformance) list.Push(c);
+  for (const std::string& c : extension.conformance) list.Push(c);
   return Json::MakeObject({{"conformsTo", std::move(list)}});
 }
 
-std::string ConformanceHtml(const std::string& base) {
+std::string ConformanceHtml(const std::string& base, const OgcExtension& extension) {
   std::string body = "<ul>";
   for (const char* c : kConformance) body += "<li><code>" + Escape(c) + "</code></li>";
+  for (const std::string& c : extension.conformance) body += "<li><code>" + Escape(c) + "</code></li>";
   body += "</ul>";
   return Page(base, "Lớp tuân thủ / Conformance", body);
 }
@@ -209,7 +217,8 @@ std::string Description(const service::FeatureCollectionInfo& c) {
          std::to_string(info.version) + ", " + std::string(domain::LayerRoleName(info.role));
 }
 
-Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c) {
+Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c,
+                    const OgcExtension& extension) {
   const std::string self = base + "/collections/" + http::PercentEncode(c.id);
   Json links = Json::MakeArray();
   links.Push(Link(self, "self", "application/json", "this collection"));
@@ -220,6 +229,9 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
                   "the properties a filter on " + c.id + " may use"));
   links.Push(Link(QueryablesUrl(base, c) + "?f=html", kQueryablesRel, "text/html",
                   "the queryables as HTML"));
+  for (const OgcLink& l : extension.collection_links) {
+    links.Push(Link(self + l.path, l.rel.c_str(), l.type.c_str(), l.title));
+  }
   Json crs = Json::MakeArray();
   for (const geo::Crs& c : geo::SupportedCrs()) crs.Push(c.Uri());
   Json out = Json::MakeObject({{"id", c.id},
@@ -240,9 +252,10 @@ Json CollectionJson(const std::string& base, const service::FeatureCollectionInf
 }
 
 Json CollectionsJson(const std::string& base,
-                     const std::vector<service::FeatureCollectionInfo>& collections) {
+                     const std::vector<service::FeatureCollectionInfo>& collections,
+                     const OgcExtension& extension) {
   Json list = Json::MakeArray();
-  for (const auto& c : collections) list.Push(CollectionJson(base, c));
+  for (const auto& c : collections) list.Push(CollectionJson(base, c, extension));
   Json links = Json::MakeArray();
   links.Push(Link(base + "/collections", "self", "application/json", "this document"));
   links.Push(Link(base + "/collections?f=html", "alternate", "text/html", "this document as HTML"));

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "api/common/ogc_extension.h"
 #include "core/json.h"
 #include "core/status.h"
 #include "domain/entity.h"
@@ -19,11 +20,12 @@ inline constexpr const char* kCrs84 = "http://www.opengis.net/def/crs/OGC/1.3/CR
 // {"code": "InvalidParameterValue" | "NotFound" | ..., "description": message}
 Json ExceptionJson(const Status& s);
 
-Json LandingJson(const std::string& base);
-std::string LandingHtml(const std::string& base);
+// extension: what other APIs under /ogc add (links, conformance classes).
+Json LandingJson(const std::string& base, const OgcExtension& extension = {});
+std::string LandingHtml(const std::string& base, const OgcExtension& extension = {});
 
-Json ConformanceJson();
-std::string ConformanceHtml(const std::string& base);
+Json ConformanceJson(const OgcExtension& extension = {});
+std::string ConformanceHtml(const std::string& base, const OgcExtension& extension = {});
 
 // The OpenAPI 3.0 definition: the generic paths and one items path per collection with
 // its property filters.
@@ -32,9 +34,11 @@ Json OpenApiJson(const std::string& base,
                  std::size_t max_limit);
 std::string OpenApiHtml(const std::string& base, const Json& api);
 
-Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c);
+Json CollectionJson(const std::string& base, const service::FeatureCollectionInfo& c,
+                    const OgcExtension& extension = {});
 Json CollectionsJson(const std::string& base,
-                     const std::vector<service::FeatureCollectionInfo>& collections);
+                     const std::vector<service::FeatureCollectionInfo>& collections,
+                     const OgcExtension& extension = {});
 std::string CollectionHtml(const std::string& base, const service::FeatureCollectionInfo& c);
 std::string CollectionsHtml(const std::string& base,
                             const std::vector<service::FeatureCollectionInfo>& collections);

@@ -464,6 +464,42 @@ TEST(MvtTest, ProjectsLonLatToRoundedTileUnits) {
   }
 }
 
+// Small geometries take a polynomial for the Mercator northing: their vertices still land
+// on the grid point of the exact formula, at every latitude and zoom.
+TEST(MvtTest, SmallGeometriesProjectLikeTheExactFormulaAtEveryZoom) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> lat(-84.9, 84.9), lon(-179.0, 179.0), off(0.0, 0.0019);
+  for (int round = 0; round < 400; ++round) {
+    const int z = 8 + round % 23;  // 8 .. 30
+    const double x0 = lon(rng), y0 = lat(rng);
+    std::vector<std::pair<double, double>> pts = {{x0, y0}};
+    for (int i = 0; i < 4; ++i) pts.push_back({x0 + off(rng) * 1e-3, y0 + off(rng)});
+    Json coords = Json::MakeArray();
+    for (auto [x, y] : pts) coords.Push(Pos(x, y));
+    const TileId t = TileOf(x0, y0, z);
+    Encoded e = EncodeOne({Make("MultiPoint", coords)}, MvtOptions{}, t);
+    const Feature& f = OnlyFeature(e);
+    ASSERT_EQ(f.parts.size(), 1u);
+    auto near = [](const Point& p, double ux, double uy) {
+      return std::abs(p.x - ux) <= 0.5 + 1e-6 && std::abs(p.y - uy) <= 0.5 + 1e-6;
+    };
+    for (auto [x, y] : pts) {
+      const double ux = UnitX(x, t), uy = UnitY(y, t);
+      if (ux < -kBuffer || ux > kExtent + kBuffer || uy < -kBuffer || uy > kExtent + kBuffer)
+        continue;
+      const bool found = std::any_of(f.parts[0].points.begin(), f.parts[0].points.end(),
+                                     [&](const Point& p) { return near(p, ux, uy); });
+      EXPECT_TRUE(found) << "z" << z << " lat " << y << " lon " << x;
+    }
+    for (const Point& p : f.parts[0].points) {
+      const bool from_input = std::any_of(pts.begin(), pts.end(), [&](const auto& q) {
+        return near(p, UnitX(q.first, t), UnitY(q.second, t));
+      });
+      EXPECT_TRUE(from_input) << "z" << z << " point " << p.x << "," << p.y;
+    }
+  }
+}
+
 TEST(MvtTest, ProjectsMultiPointAsOneMoveToAtOtherExtent) {
   MvtOptions opt;
   opt.extent = 512;
@@ -836,6 +872,70 @@ TEST(MvtTest, PropertyTablesAreDeduplicatedAndTyped) {
   };
   EXPECT_EQ(tag_of(l, l.features[0], "name"), tag_of(l, l.features[1], "name"));
   EXPECT_EQ(tag_of(l, l.features[0], "count"), tag_of(l, l.features[1], "count"));
+}
+
+TEST(MvtTest, AnExtraStringPropertyComesFirstAndReplacesTheMemberOfItsName) {
+  Json props = Json::MakeObject({{"id", 42}, {"name", "A"}});
+  MvtLayerBuilder layer("things", kHanoiTile);
+  EXPECT_TRUE(layer.AddFeature(1, PointAtUnits(10, 10), props, "id", "thua-7"));
+  EXPECT_TRUE(layer.AddFeature(2, PointAtUnits(20, 20), Json(), "id", "thua-8"));
+  EXPECT_FALSE(layer.AddFeature(3, PointAtUnits(-500, 10), props, "id", "outside"));
+  MvtTileBuilder tile;
+  tile.AddLayer(layer);
+  std::vector<Layer> layers = DecodeTile(tile.Finish());
+  ASSERT_EQ(layers.size(), 1u);
+  const Layer& l = layers[0];
+  ASSERT_EQ(l.features.size(), 2u);
+  std::map<std::string, Value> a = l.Properties(l.features[0]);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a["id"].kind, Value::Kind::kString);
+  EXPECT_EQ(a["id"].s, "thua-7");
+  EXPECT_EQ(a["name"].s, "A");
+  EXPECT_EQ(l.keys[l.features[0].tags[0]], "id");
+  std::map<std::string, Value> b = l.Properties(l.features[1]);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b["id"].s, "thua-8");
+}
+
+// A key whose first 64 values are all different stops being looked up (a later repeat
+// gets an entry of its own); keys with repeating values keep one table entry per value;
+// every feature decodes to its own properties either way.
+TEST(MvtTest, DistinctValuedKeysSkipTheLookupAndRepeatingOnesStayDeduplicated) {
+  MvtLayerBuilder layer("parcels", kHanoiTile);
+  constexpr int kFeatures = 300;
+  for (int i = 0; i < kFeatures; ++i) {
+    Json p = Json::MakeObject({{"address", "Số " + std::to_string(i) + " Hàng Bạc"},
+                               {"use", i % 3 == 0 ? "ODT" : "TMD"},
+                               {"sheet", 1 + (i % 200 < 100 ? 0 : i % 5)}});
+    ASSERT_TRUE(layer.AddFeature(i + 1, PointAtUnits(10 + i % 50, 10 + i / 50), p));
+  }
+  MvtTileBuilder tile;
+  tile.AddLayer(layer);
+  std::vector<Layer> layers = DecodeTile(tile.Finish());
+  ASSERT_EQ(layers.size(), 1u);
+  const Layer& l = layers[0];
+  ASSERT_EQ(l.features.size(), static_cast<std::size_t>(kFeatures));
+  for (int i = 0; i < kFeatures; ++i) {
+    std::map<std::string, Value> p = l.Properties(l.features[i]);
+    EXPECT_EQ(p["address"].s, "Số " + std::to_string(i) + " Hàng Bạc");
+    EXPECT_EQ(p["use"].s, i % 3 == 0 ? "ODT" : "TMD");
+    EXPECT_EQ(p["sheet"].i, 1 + (i % 200 < 100 ? 0 : i % 5));
+  }
+  // 300 addresses, 2 uses, 5 sheets (the sheet repeated within its first 64 values).
+  EXPECT_EQ(l.values.size(), 300u + 2u + 5u);
+
+  // 64 different numbers, then the first one again 10 times: 74 entries.
+  MvtLayerBuilder numbers("n", kHanoiTile);
+  for (int i = 0; i < 74; ++i) {
+    ASSERT_TRUE(numbers.AddFeature(std::nullopt, PointAtUnits(10, 10),
+                                   Json::MakeObject({{"n", 1000 + (i < 64 ? i : 0)}})));
+  }
+  MvtTileBuilder t2;
+  t2.AddLayer(numbers);
+  std::vector<Layer> n = DecodeTile(t2.Finish());
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].values.size(), 74u);
+  EXPECT_EQ(n[0].Properties(n[0].features[70])["n"].i, 1000);
 }
 
 TEST(MvtTest, TileHoldsNonEmptyLayersWithNameVersionAndExtent) {
