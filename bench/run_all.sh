@@ -19,6 +19,7 @@ bash "$BENCH_DIR/notifications.sh"
 bash "$BENCH_DIR/temporal.sh"
 if [[ -f /usr/share/postgresql/15/extension/postgis.control || $(id -u) == 0 ]]; then
   bash "$BENCH_DIR/planning_lookup.sh"
+bash "$BENCH_DIR/tiles.sh"
 else
   echo; echo "bench/planning_lookup.sh skipped: PostGIS is not installed (root installs it)"
 fi
