@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_all.sh: every benchmark, one after another (~16-21 minutes on a 2-core machine):
 # updates.sh, query.sh (loads 1M entities), memory_startup.sh (reuses query.sh's store),
-# notifications.sh, temporal.sh (10M history instances), planning_lookup.sh (with PostGIS,
+# notifications.sh, temporal.sh (10M history instances), planning_lookup.sh and tiles.sh (with PostGIS,
 # installed when root), mqtt_ingest.sh (with mosquitto), instructions.sh (with valgrind).
 # Prints each script's report; BENCH_QUICK=1 runs the small versions (~2 minutes).
 #
@@ -19,9 +19,9 @@ bash "$BENCH_DIR/notifications.sh"
 bash "$BENCH_DIR/temporal.sh"
 if [[ -f /usr/share/postgresql/15/extension/postgis.control || $(id -u) == 0 ]]; then
   bash "$BENCH_DIR/planning_lookup.sh"
-bash "$BENCH_DIR/tiles.sh"
+  bash "$BENCH_DIR/tiles.sh"
 else
-  echo; echo "bench/planning_lookup.sh skipped: PostGIS is not installed (root installs it)"
+  echo; echo "bench/planning_lookup.sh and bench/tiles.sh skipped: PostGIS is not installed (root installs it)"
 fi
 if [[ -x /usr/sbin/mosquitto ]]; then
   bash "$BENCH_DIR/mqtt_ingest.sh"
