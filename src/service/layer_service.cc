@@ -93,7 +93,9 @@ Result<geo::Crs> ChooseCrs(const LayerImport& request, const storage::SourceLaye
 
 Status CheckFields(const domain::LayerInfo& info,
                    const std::vector<std::pair<std::string, std::string>>& fields) {
-  for (const auto& [field, property] : fields) {
+  for (const auto& entry : fields) {
+    const std::string& field = entry.first;
+    const std::string& property = entry.second;  // not a binding: lambdas capture it (clang 14)
     if (domain::FindPlanningField(field) == nullptr) {
       return Status::InvalidRequest("no such planning field", field);
     }

@@ -42,7 +42,10 @@ std::optional<AttributeDatatype> ParseDatatype(std::string_view name) {
 Status CheckAttributes(const ServiceDefinition& service,
                        const std::vector<std::pair<std::string, std::string>>& answers) {
   std::map<std::string, int> count;
-  for (const auto& [code, value] : answers) {
+  for (const auto& answer : answers) {
+    // Named references, not a structured binding: clang 14 cannot capture those in lambdas.
+    const std::string& code = answer.first;
+    const std::string& value = answer.second;
     auto it = std::find_if(service.attributes.begin(), service.attributes.end(),
                            [&](const ServiceAttribute& a) { return a.code == code; });
     if (it == service.attributes.end() || !it->variable) {
