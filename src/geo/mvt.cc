@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "core/hash.h"
 
 namespace dothi::geo {
 
@@ -146,23 +147,6 @@ void ClipRingToEdge(const std::vector<Position>& in, double c, std::vector<Posit
     prev = &cur;
     prev_inside = cur_inside;
   }
-}
-
-// A 64-bit hash of bytes, 8 at a time.
-std::uint64_t HashBytes(std::string_view s) {
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = 0xcbf29ce484222325ull ^ (s.size() * kMul);
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 32;
-  }
-  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;  // splitmix64's finaliser
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
 }
 
 // The entries of one layer table (keys or values) by their bytes: an open-addressing hash

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "core/hash.h"
 #include "domain/entity.h"
 #include "domain/geo_query.h"
 #include "domain/query/type_query.h"
@@ -18,25 +19,6 @@ namespace {
 constexpr std::size_t kMaxGunzipBytes = std::size_t{1} << 30;  // a tile is far smaller
 constexpr std::size_t kGeometrySample = 5;      // entities looked at for a type's geometry kind
 constexpr std::size_t kMaxPooledBuilders = 8;  // idle layer builders kept (a few MiB each)
-
-// A 64-bit hash of bytes, 8 at a time (the ETag: equal bytes, equal tags; a change of any
-// byte changes it but for a 2^-64 chance).
-std::uint64_t HashBytes(std::string_view s) {
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  std::uint64_t h = 0xcbf29ce484222325ull ^ (s.size() * kMul);
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 32;
-  }
-  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
-  // splitmix64's finaliser spreads the last words over every bit.
-  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
-  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
-  return h ^ (h >> 31);
-}
 
 std::string TileText(const geo::TileId& t) {
   return std::to_string(t.z) + "/" + std::to_string(t.x) + "/" + std::to_string(t.y);

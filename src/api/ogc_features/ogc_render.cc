@@ -1,5 +1,6 @@
 #include "api/ogc_features/ogc_render.h"
 
+#include "api/common/markup.h"
 #include "domain/planning_fields.h"
 
 #include <string_view>
@@ -48,21 +49,7 @@ Json Link(std::string href, const char* rel, const char* type, std::string title
   return l;
 }
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return EscapeMarkup(s); }
 
 std::string A(const std::string& href, std::string_view text) {
   return "<a href=\"" + Escape(href) + "\">" + Escape(text) + "</a>";

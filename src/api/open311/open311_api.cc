@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "api/common/markup.h"
 #include "core/json.h"
 #include "http/status_mapping.h"
 
@@ -12,28 +13,12 @@ using domain::open311::ServiceDefinition;
 
 enum class Format { kJson, kXml };
 
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // <name>value</name>
 void Element(std::string& out, std::string_view name, std::string_view value) {
   out += '<';
   out += name;
   out += '>';
-  out += XmlEscape(value);
+  out += EscapeMarkup(value);
   out += "</";
   out += name;
   out += '>';
