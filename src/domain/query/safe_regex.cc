@@ -85,6 +85,19 @@ bool QuantifiersWellPlaced(std::string_view p) {
   return true;
 }
 
+// A backslash followed by a digit other than a lone "\0": a back-reference (ECMAScript),
+// which the polynomial matcher cannot run, and whose number libstdc++ reads into a long
+// without an overflow check (UB for "\8888888888888888888888", found by q_fuzz).
+bool HasBackReference(std::string_view p) {
+  for (std::size_t i = 0; i + 1 < p.size(); ++i) {
+    if (p[i] != '\\') continue;
+    const char d = p[i + 1];
+    if (IsDigit(d) && (d != '0' || (i + 2 < p.size() && IsDigit(p[i + 2])))) return true;
+    ++i;  // the escaped character
+  }
+  return false;
+}
+
 bool PatternSizeAcceptable(std::string_view p) {
   struct Frame {
     std::uint64_t total = 0;
@@ -176,6 +189,9 @@ Result<SafeRegex> SafeRegex::Compile(std::string_view pattern) {
   if (body.substr(0, 4) == "(?i)") {
     flags |= std::regex_constants::icase;
     body.remove_prefix(4);
+  }
+  if (HasBackReference(body)) {
+    return Status::BadRequestData("invalid regular expression: back-references are not supported");
   }
   if (!PatternSizeAcceptable(body)) return Status::BadRequestData("regular expression too complex");
   if (!QuantifiersWellPlaced(body)) {

@@ -29,3 +29,23 @@ TEST(SafeRegexTest, QuantifierWithNothingToRepeatIsRefused) {
 
 }  // namespace
 }  // namespace dothi::domain
+
+namespace dothi::domain {
+namespace {
+
+// Back-references are refused before std::regex reads their number: libstdc++ multiplies it
+// into a long unchecked, so a long one was undefined behaviour (found by q_fuzz).
+TEST(SafeRegexTest, BackReferencesAreRefused) {
+  for (std::string_view p : {"(a)\\1", "\\8888888888888888888888888", "[\\9]", "x\\00"}) {
+    Result<SafeRegex> r = SafeRegex::Compile(p);
+    EXPECT_EQ(r.status().code(), ErrorCode::kBadRequestData) << p;
+  }
+  // A lone \0 (NUL) and escaped backslashes before digits are not back-references.
+  EXPECT_TRUE(SafeRegex::Compile("a\\0").ok());
+  Result<SafeRegex> r = SafeRegex::Compile("a\\\\1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->Search("xa\\1y", 100));
+}
+
+}  // namespace
+}  // namespace dothi::domain
