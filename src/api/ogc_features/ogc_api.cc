@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "api/common/ogc_base_url.h"
 #include "api/ogc_features/ogc_params.h"
 #include "api/ogc_features/ogc_render.h"
 #include "core/json.h"
@@ -178,12 +179,7 @@ RequestContext OgcApi::TenantContext(const RequestContext& ctx, const http::Requ
 }
 
 std::string OgcApi::BaseUrl(const http::Request& req) const {
-  if (!options_.base_url.empty()) return options_.base_url + "/ogc";
-  const std::string* host = req.Header("Host");
-  std::string h = host != nullptr && !host->empty() ? *host : "localhost";
-  // A Host header is one authority: refuse characters that would break a URL.
-  if (h.find_first_of("/\\ \"<>?#@") != std::string::npos) h = "localhost";
-  return "http://" + h + "/ogc";
+  return OgcBaseUrl(options_.base_url, req);
 }
 
 http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) const {

@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "api/common/ogc_base_url.h"
 #include "api/tiles/tiles_render.h"
 #include "core/json.h"
 #include "http/status_mapping.h"
@@ -241,12 +242,7 @@ RequestContext TilesApi::TenantContext(const RequestContext& ctx, const http::Re
 }
 
 std::string TilesApi::BaseUrl(const http::Request& req) const {
-  if (!options_.base_url.empty()) return options_.base_url + "/ogc";
-  const std::string* host = req.Header("Host");
-  std::string h = host != nullptr && !host->empty() ? *host : "localhost";
-  // A Host header is one authority: refuse characters that would break a URL.
-  if (h.find_first_of("/\\ \"<>?#@") != std::string::npos) h = "localhost";
-  return "http://" + h + "/ogc";
+  return OgcBaseUrl(options_.base_url, req);
 }
 
 http::Response TilesApi::GetTileMatrixSets(const RequestContext&, http::Request& req) const {
