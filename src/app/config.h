@@ -113,6 +113,15 @@ struct Config {
   std::size_t tile_cache_bytes = std::size_t{64} << 20;
   // Cache-Control max-age of layer tiles, in seconds (entity-type tiles: no-cache).
   int tile_max_age_s = 60;
+  // Keys an Open311 client must send as api_key to POST requests (empty: none needed).
+  // Secrets: never logged.
+  std::vector<std::string> open311_api_keys;
+  // A new Open311 report this close (metres) to an open one of the same service, made in
+  // the last open311_duplicate_days days, is offered as a possible duplicate.
+  double open311_duplicate_radius_m = 50;
+  int open311_duplicate_days = 7;
+  // Longest description of an Open311 report, in bytes.
+  std::size_t open311_max_description_bytes = 4000;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).
   bool demo = false;
   // Sensor entities the demo city gets.

@@ -193,6 +193,18 @@ int main(int argc, char** argv) {
   Bind(*serve, "tile-cache-bytes", config.tile_cache_bytes,
        "Bytes of gzip vector tiles of imported layers kept in memory (0: no cache)");
   Bind(*serve, "tile-max-age-s", config.tile_max_age_s, "Cache-Control max-age of layer tiles, in seconds");
+  Bind(*serve, "open311-api-keys", config.open311_api_keys,
+       "Keys an Open311 client must send as api_key to POST requests, comma-separated (none: no key needed)")
+      ->delimiter(',');
+  Bind(*serve, "open311-duplicate-radius-m", config.open311_duplicate_radius_m,
+       "Metres within which an open report of the same service is offered as a possible duplicate")
+      ->check(CLI::NonNegativeNumber);
+  Bind(*serve, "open311-duplicate-days", config.open311_duplicate_days,
+       "Days back an open report is offered as a possible duplicate")
+      ->check(CLI::NonNegativeNumber);
+  Bind(*serve, "open311-max-description-bytes", config.open311_max_description_bytes,
+       "Longest description of an Open311 report, in bytes")
+      ->check(CLI::PositiveNumber);
   Bind(*serve, "demo-sensors", config.demo_sensors, "Sensor entities in the demo city");
   serve->add_flag("--demo", config.demo, "Load the generated demo city into tenant \"demo\"")
       ->envname("DOTHI_DEMO");

@@ -20,6 +20,7 @@
 #include "app/demo_open311.h"
 #include "api/open311/open311_api.h"
 #include "service/open311_catalogue.h"
+#include "service/open311_reports.h"
 #include "http/client.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -102,6 +103,7 @@ struct ServerApp::Parts {
   std::unique_ptr<service::PlanningService> planning;
   std::unique_ptr<api::planning::PlanningApi> planning_api;
   std::unique_ptr<service::Open311Catalogues> open311_catalogues;
+  std::unique_ptr<service::Open311Reports> open311_reports;
   std::unique_ptr<api::open311::Open311Api> open311;
   http::Router router;
   std::unique_ptr<http::Server> server;
@@ -277,9 +279,17 @@ Status ServerApp::Start() {
   p.planning_api = std::make_unique<api::planning::PlanningApi>(*p.planning, po);
   p.open311_catalogues = std::make_unique<service::Open311Catalogues>();
   if (config_.demo) DOTHI_RETURN_IF_ERROR(p.open311_catalogues->Put(kDemoTenant, DemoOpen311Services()));
+  service::Open311ReportOptions ro;
+  ro.duplicate_radius_m = config_.open311_duplicate_radius_m;
+  ro.duplicate_days = config_.open311_duplicate_days;
+  ro.max_description_bytes = config_.open311_max_description_bytes;
+  p.open311_reports = std::make_unique<service::Open311Reports>(*p.entities, *p.store, *p.open311_catalogues,
+                                                                p.planning.get(), ro);
+  DOTHI_RETURN_IF_ERROR(p.open311_reports->Load());
   api::open311::Open311Options o3;
   o3.default_tenant = oo.default_tenant;
-  p.open311 = std::make_unique<api::open311::Open311Api>(*p.open311_catalogues, o3);
+  o3.client_api_keys = config_.open311_api_keys;
+  p.open311 = std::make_unique<api::open311::Open311Api>(*p.open311_catalogues, *p.open311_reports, o3);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commits)}};

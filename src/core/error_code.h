@@ -20,6 +20,8 @@ enum class ErrorCode {
   kUnsupportedMediaType,   // Content-Type is not one we read
   kLdContextNotAvailable,  // a JSON-LD @context could not be retrieved
   kInvalidContext,         // a JSON-LD @context is not valid (NGSI-LD InvalidContext... LdContext)
+  kUnauthorized,           // credentials missing or not valid (401)
+  kForbidden,              // valid credentials that may not do this (403)
   kUnavailable,            // storage down or timed out
   kInternal,               // a bug; never for bad input
 };

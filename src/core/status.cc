@@ -19,6 +19,8 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
     case ErrorCode::kLdContextNotAvailable: return "ld_context_not_available";
     case ErrorCode::kInvalidContext: return "invalid_context";
+    case ErrorCode::kUnauthorized: return "unauthorized";
+    case ErrorCode::kForbidden: return "forbidden";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
   }

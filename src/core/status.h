@@ -58,6 +58,12 @@ class [[nodiscard]] Status {
   static Status InvalidContext(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kInvalidContext, msg, detail);
   }
+  static Status Unauthorized(std::string_view msg, std::string_view detail = {}) {
+    return Make(ErrorCode::kUnauthorized, msg, detail);
+  }
+  static Status Forbidden(std::string_view msg, std::string_view detail = {}) {
+    return Make(ErrorCode::kForbidden, msg, detail);
+  }
   static Status Unavailable(std::string_view msg, std::string_view detail = {}) {
     return Make(ErrorCode::kUnavailable, msg, detail);
   }

@@ -20,4 +20,8 @@ namespace dothi::domain {
 
 std::string FoldForSearch(std::string_view utf8, bool case_insensitive, bool accent_insensitive);
 
+// Whether text is well-formed UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF) without control characters other than tab, line feed and carriage return.
+bool IsCleanUtf8Text(std::string_view text);
+
 }  // namespace dothi::domain

@@ -19,6 +19,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kLdContextNotAvailable: return 503;  // GS CIM 009 v1.8 (v1.9.1 says 504)
     case ErrorCode::kNonexistentTenant: return 404;       // NGSI-LD NonexistentTenant
     case ErrorCode::kInvalidContext: return 400;         // JSON-LD errors are BadRequestData
+    case ErrorCode::kUnauthorized: return 401;
+    case ErrorCode::kForbidden: return 403;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;               // NGSI-LD InternalError
   }

@@ -461,6 +461,23 @@ std::vector<std::pair<std::string, std::size_t>> EntityService::EntityCounts() c
   return out;
 }
 
+void EntityService::ForEachOfType(const RequestContext& ctx, std::string_view type_iri,
+                                  const std::function<void(const domain::Entity&)>& fn) const {
+  std::shared_lock lock(mu_);
+  const TenantIndex* t = FindTenant(ctx.tenant);
+  if (t == nullptr) return;
+  std::vector<char> typed(t->shapes.size(), 0);
+  for (std::size_t i = 0; i < t->shapes.size(); ++i) {
+    const auto& types = t->shapes[i].types;
+    typed[i] = std::find(types.begin(), types.end(), type_iri) != types.end();
+  }
+  for (const TenantIndex::Slot& s : t->slots) {
+    if (!s.live || !typed[s.shape]) continue;
+    Result<Entity> e = Entity::Decode(s.bytes);
+    if (e.ok()) fn(*e);
+  }
+}
+
 Result<Entity> EntityService::Get(const RequestContext& ctx, std::string_view id) const {
   std::shared_lock lock(mu_);
   const TenantIndex* t = FindTenant(ctx.tenant);

@@ -154,6 +154,10 @@ class EntityService {
   Result<domain::Entity> Get(const RequestContext& ctx, std::string_view id) const;
   Result<QueryResult> Query(const RequestContext& ctx, const EntityQuery& query) const;
   bool TenantExists(std::string_view tenant) const;
+  // Calls fn with every entity of ctx.tenant that has the type type_iri (nothing for an
+  // unknown tenant), under the index's read lock: fn must not call back into this service.
+  void ForEachOfType(const RequestContext& ctx, std::string_view type_iri,
+                     const std::function<void(const domain::Entity&)>& fn) const;
   Result<std::vector<TypeInfo>> Types(const RequestContext& ctx) const;
   Result<std::vector<AttributeInfo>> Attributes(const RequestContext& ctx) const;
   // Entities per tenant, for /metrics.

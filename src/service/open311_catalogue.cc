@@ -31,4 +31,21 @@ Result<domain::open311::ServiceDefinition> Open311Catalogues::Service(const Requ
   return Status::NotFound("service_code not found", code);
 }
 
+void Open311Catalogues::PutCalendar(const std::string& tenant, domain::open311::WorkingCalendar calendar) {
+  auto shared = std::make_shared<const domain::open311::WorkingCalendar>(std::move(calendar));
+  std::lock_guard lock(mu_);
+  calendars_[tenant] = std::move(shared);
+}
+
+std::shared_ptr<const domain::open311::WorkingCalendar> Open311Catalogues::Calendar(std::string_view tenant) const {
+  std::lock_guard lock(mu_);
+  auto it = calendars_.find(tenant);
+  if (it != calendars_.end()) return it->second;
+  if (!default_calendar_) {
+    default_calendar_ = std::make_shared<const domain::open311::WorkingCalendar>(
+        *domain::open311::WorkingCalendar::Make(domain::open311::WorkingCalendar::Options{}));
+  }
+  return default_calendar_;
+}
+
 }  // namespace dothi::service

@@ -22,6 +22,8 @@ std::string ProblemTypeFor(ErrorCode code) {
     case ErrorCode::kUnsupportedMediaType: return std::string(kBase) + "UnsupportedMediaType";
     case ErrorCode::kLdContextNotAvailable: return std::string(kBase) + "LdContextNotAvailable";
     case ErrorCode::kInvalidContext: return std::string(kBase) + "InvalidRequest";
+    case ErrorCode::kUnauthorized: return std::string(kBase) + "BadRequestData";
+    case ErrorCode::kForbidden: return std::string(kBase) + "OperationNotSupported";
     case ErrorCode::kUnavailable: return std::string(kBase) + "InternalError";
     case ErrorCode::kInternal: return std::string(kBase) + "InternalError";
     case ErrorCode::kOk: break;
@@ -47,6 +49,8 @@ const char* TitleFor(ErrorCode code) {
     case ErrorCode::kUnsupportedMediaType: return "Unsupported media type";
     case ErrorCode::kLdContextNotAvailable: return "JSON-LD context not available";
     case ErrorCode::kInvalidContext: return "Invalid JSON-LD context";
+    case ErrorCode::kUnauthorized: return "Unauthorized";
+    case ErrorCode::kForbidden: return "Forbidden";
     case ErrorCode::kUnavailable: return "Service unavailable";
     default: return "Internal error";
   }

@@ -1,36 +1,50 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "http/router.h"
 #include "service/open311_catalogue.h"
+#include "service/open311_reports.h"
 
 // Open311 GeoReport v2 at /open311/v2, in JSON and XML (the path's .json or .xml):
 //   GET /open311/v2/services.{json,xml}             the jurisdiction's services
 //   GET /open311/v2/services/{service_code}.{json,xml}   a service definition (attributes)
+//   POST /open311/v2/requests.{json,xml}            a citizen's report (form-urlencoded)
+//   GET /open311/v2/requests.{json,xml}             reports: service_request_id, service_code,
+//                                                   start_date, end_date, status; page, page_size
+//   GET /open311/v2/requests/{id}.{json,xml}        one report
+//   GET /open311/v2/tokens/{token}.{json,xml}       the report a token was given for
 // jurisdiction_id names the tenant (a province or city), else Open311Options::default_tenant.
 // Names and descriptions are Vietnamese, or English with lang=en (or an Accept-Language
 // preferring English). Errors are Open311's: [{"code": 404, "description": "..."}] or
 // <errors><error><code>404</code><description>...</description></error></errors>, with that
-// HTTP status. Not yet: requests and tokens (reports).
+// HTTP status. Extensions beside the standard are in docs/open311.md.
 namespace dothi::api::open311 {
 
 struct Open311Options {
   std::string default_tenant;
+  // Keys a client must send as api_key to POST requests; empty: no key needed.
+  std::vector<std::string> client_api_keys;
 };
 
 class Open311Api {
  public:
-  Open311Api(service::Open311Catalogues& catalogues, Open311Options options);
+  Open311Api(service::Open311Catalogues& catalogues, service::Open311Reports& reports, Open311Options options);
   void RegisterRoutes(http::Router& router);
 
   http::Response Services(const RequestContext& ctx, http::Request& req) const;
   http::Response Definition(const RequestContext& ctx, http::Request& req) const;
+  http::Response PostRequest(const RequestContext& ctx, http::Request& req) const;
+  http::Response Requests(const RequestContext& ctx, http::Request& req) const;
+  http::Response OneRequest(const RequestContext& ctx, http::Request& req) const;
+  http::Response Token(const RequestContext& ctx, http::Request& req) const;
 
  private:
   RequestContext TenantContext(const RequestContext& ctx, const http::Request& req) const;
 
   service::Open311Catalogues& catalogues_;
+  service::Open311Reports& reports_;
   Open311Options options_;
 };
 
