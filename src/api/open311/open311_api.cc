@@ -347,7 +347,16 @@ http::Response Open311Api::Definition(const RequestContext& ctx, http::Request& 
 
 http::Response Open311Api::PostRequest(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = ResourceFormat(req, "services", "requests");
-  if (!f.ok()) return Error(Format::kJson, f.status());
+  if (!f.ok()) {
+    std::string segment(req.PathParam("services"));
+    Result<Format> sf = SplitFormat(segment);
+    if (sf.ok() && segment == "services") {
+      http::Response r = Error(*sf, Status::MethodNotAllowed("services is read-only"));
+      r.SetHeader("Allow", "GET, HEAD");
+      return r;
+    }
+    return Error(Format::kJson, f.status());
+  }
   const std::string* type = req.Header("Content-Type");
   if (type != nullptr && type->rfind("application/x-www-form-urlencoded", 0) != 0) {
     return Error(*f, Status::UnsupportedMediaType("POST requests takes application/x-www-form-urlencoded", *type));
