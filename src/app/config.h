@@ -116,6 +116,11 @@ struct Config {
   // Keys an Open311 client must send as api_key to POST requests (empty: none needed).
   // Secrets: never logged.
   std::vector<std::string> open311_api_keys;
+  // Administrator keys for Open311 staff actions (status updates, comments, erasing personal
+  // data, reading the reporter); none: staff actions are off. Secrets: never logged.
+  std::vector<std::string> open311_admin_keys;
+  // Days after a resolution in which the reporter may rate or reopen the report.
+  int open311_feedback_days = 14;
   // A new Open311 report this close (metres) to an open one of the same service, made in
   // the last open311_duplicate_days days, is offered as a possible duplicate.
   double open311_duplicate_radius_m = 50;

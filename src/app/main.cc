@@ -196,6 +196,12 @@ int main(int argc, char** argv) {
   Bind(*serve, "open311-api-keys", config.open311_api_keys,
        "Keys an Open311 client must send as api_key to POST requests, comma-separated (none: no key needed)")
       ->delimiter(',');
+  Bind(*serve, "open311-admin-keys", config.open311_admin_keys,
+       "Administrator keys for Open311 staff actions, comma-separated (none: staff actions are off)")
+      ->delimiter(',');
+  Bind(*serve, "open311-feedback-days", config.open311_feedback_days,
+       "Days after a resolution in which the reporter may rate or reopen an Open311 report")
+      ->check(CLI::NonNegativeNumber);
   Bind(*serve, "open311-duplicate-radius-m", config.open311_duplicate_radius_m,
        "Metres within which an open report of the same service is offered as a possible duplicate")
       ->check(CLI::NonNegativeNumber);

@@ -283,12 +283,14 @@ Status ServerApp::Start() {
   ro.duplicate_radius_m = config_.open311_duplicate_radius_m;
   ro.duplicate_days = config_.open311_duplicate_days;
   ro.max_description_bytes = config_.open311_max_description_bytes;
+  ro.feedback_days = config_.open311_feedback_days;
   p.open311_reports = std::make_unique<service::Open311Reports>(*p.entities, *p.store, *p.open311_catalogues,
                                                                 p.planning.get(), ro);
   DOTHI_RETURN_IF_ERROR(p.open311_reports->Load());
   api::open311::Open311Options o3;
   o3.default_tenant = oo.default_tenant;
   o3.client_api_keys = config_.open311_api_keys;
+  o3.admin_api_keys = config_.open311_admin_keys;
   p.open311 = std::make_unique<api::open311::Open311Api>(*p.open311_catalogues, *p.open311_reports, o3);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {

@@ -98,20 +98,39 @@ std::string WardOf(const PointLookup& at) {
   return best->feature().id;
 }
 
-bool StatusMatches(RequestStatus s, const std::vector<std::string>& wanted) {
+}  // namespace
+
+template <typename T, typename R>
+static bool StatusMatches(const T& t, const R& row, const std::vector<std::string>& wanted) {
   if (wanted.empty()) return true;
+  const std::string_view open = t.Open(row) ? "open" : "closed";
   for (const std::string& w : wanted) {
-    if (w == domain::open311::Open311Status(s) || w == domain::open311::StatusName(s)) return true;
+    if (w == open || w == domain::open311::StatusName(row.status)) return true;
   }
   return false;
 }
 
-}  // namespace
-
-std::uint32_t Open311Reports::Tenant::ServiceId(const std::string& code) {
-  auto [it, inserted] = service_ids.emplace(code, static_cast<std::uint32_t>(services.size()));
-  if (inserted) services.push_back(code);
+std::uint32_t Open311Reports::Tenant::Intern(const std::string& name) {
+  auto [it, inserted] = name_ids.emplace(name, static_cast<std::uint32_t>(names.size()));
+  if (inserted) names.push_back(name);
   return it->second;
+}
+
+const Open311Reports::Row* Open311Reports::Tenant::Find(std::uint64_t number) const {
+  auto it = requested_of.find(number);
+  if (it == requested_of.end()) return nullptr;
+  auto pos = std::lower_bound(rows.begin(), rows.end(), std::pair{it->second, number}, [](const Row& r, const auto& key) {
+    return r.requested != key.first ? r.requested < key.first : r.number < key.second;
+  });
+  return pos != rows.end() && pos->number == number ? &*pos : nullptr;
+}
+
+bool Open311Reports::Tenant::Open(const Row& row) const {
+  if (row.duplicate_of != 0) {
+    const Row* original = Find(row.duplicate_of);
+    if (original != nullptr && original->duplicate_of == 0) return Open(*original);
+  }
+  return domain::open311::Open311Status(row.status) == "open";
 }
 
 Open311Reports::Open311Reports(EntityService& entities, storage::EntityStore& store,
@@ -153,8 +172,15 @@ void Open311Reports::IndexPut(Tenant& t, const ServiceRequest& r) {
   Row row;
   row.requested = r.requested.micros;
   row.number = r.number;
-  row.service = t.ServiceId(r.service_code);
+  row.acknowledge_by = r.acknowledge_by.micros;
+  row.expected = r.expected.micros;
+  row.acknowledged = r.acknowledged_at ? r.acknowledged_at->micros : 0;
+  row.resolved = r.resolved_at ? r.resolved_at->micros : 0;
+  row.duplicate_of = r.duplicate_of.value_or(0);
+  row.service = t.Intern(r.service_code);
+  row.ward = t.Intern(r.ward);
   row.status = r.status;
+  row.rating = static_cast<std::int8_t>(r.rating.value_or(0));
   if (r.lon && r.lat) {
     row.lon = static_cast<float>(*r.lon);
     row.lat = static_cast<float>(*r.lat);
@@ -163,13 +189,18 @@ void Open311Reports::IndexPut(Tenant& t, const ServiceRequest& r) {
   auto before = [](const Row& a, const Row& b) {
     return a.requested != b.requested ? a.requested < b.requested : a.number < b.number;
   };
-  auto pos = std::upper_bound(t.rows.begin(), t.rows.end(), row, before);
-  if (pos != t.rows.begin() && std::prev(pos)->number == row.number) {
-    *std::prev(pos) = row;  // the same report again
+  if (const Row* old = t.Find(r.number); old != nullptr && old->requested != row.requested) {
+    t.rows.erase(t.rows.begin() + (old - t.rows.data()));  // requested changed (a write through NGSI-LD)
+  }
+  auto pos = std::lower_bound(t.rows.begin(), t.rows.end(), row, before);
+  if (pos != t.rows.end() && pos->number == row.number && pos->requested == row.requested) {
+    *pos = row;  // the same report, changed
   } else {
     t.rows.insert(pos, row);
   }
+  t.requested_of[r.number] = row.requested;
   t.next_number = std::max(t.next_number, r.number + 1);
+  for (const auto& u : r.updates) t.next_update = std::max(t.next_update, u.id + 1);
 }
 
 Status Open311Reports::Load() {
@@ -189,7 +220,11 @@ Status Open311Reports::Load() {
       return a.requested != b.requested ? a.requested < b.requested : a.number < b.number;
     });
     t.rows.reserve(found.size());
-    for (const ServiceRequest& r : found) IndexPut(t, r);
+    for (const ServiceRequest& r : found) {
+      IndexPut(t, r);
+      for (const auto& u : r.updates) t.updates.emplace_back(u.at.micros, r.number);
+    }
+    std::sort(t.updates.begin(), t.updates.end());
   }
   return store_.ScanDocuments(kPrivateKind, [&](std::string_view key, std::string_view bytes) {
     const std::size_t sep = key.find('\x1f');
@@ -221,12 +256,12 @@ Status Open311Reports::Load() {
 std::vector<std::uint64_t> Open311Reports::NearbyOpen(const Tenant& t, const std::string& code, double lon,
                                                       double lat, Timestamp now) const {
   std::vector<std::uint64_t> out;
-  auto it = t.service_ids.find(code);
-  if (it == t.service_ids.end()) return out;
+  auto it = t.name_ids.find(code);
+  if (it == t.name_ids.end()) return out;
   const std::int64_t since = now.micros - options_.duplicate_days * kMicrosPerDay;
   for (auto row = t.rows.rbegin(); row != t.rows.rend() && row->requested >= since; ++row) {
     if (row->service != it->second || !row->placed) continue;
-    if (domain::open311::Open311Status(row->status) != "open") continue;
+    if (row->duplicate_of != 0 || !t.Open(*row)) continue;
     if (geo::HaversineMeters(lon, lat, row->lon, row->lat) <= options_.duplicate_radius_m) {
       out.push_back(row->number);
     }
@@ -235,6 +270,7 @@ std::vector<std::uint64_t> Open311Reports::NearbyOpen(const Tenant& t, const std
 }
 
 Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submission s, Timestamp now) {
+  now.micros -= now.micros % 1000;  // the entity keeps milliseconds
   if (s.service_code.empty()) return Status::BadRequestData("service_code is required");
   Result<domain::open311::ServiceDefinition> service = catalogues_.Service(ctx, s.service_code);
   if (!service.ok()) {
@@ -360,10 +396,10 @@ Result<std::vector<ServiceRequest>> Open311Reports::Find(const RequestContext& c
     std::shared_lock lock(mu_);
     const Tenant* t = FindTenant(ctx.tenant);
     if (t == nullptr) return std::vector<ServiceRequest>{};
-    std::vector<char> service_ok(t->services.size(), f.service_codes.empty());
+    std::vector<char> service_ok(t->names.size(), f.service_codes.empty());
     for (const std::string& code : f.service_codes) {
-      auto it = t->service_ids.find(code);
-      if (it != t->service_ids.end()) service_ok[it->second] = 1;
+      auto it = t->name_ids.find(code);
+      if (it != t->name_ids.end()) service_ok[it->second] = 1;
     }
     // Rows with requested in [start, end], newest first.
     auto first = std::lower_bound(t->rows.begin(), t->rows.end(), start.micros,
@@ -373,7 +409,7 @@ Result<std::vector<ServiceRequest>> Open311Reports::Find(const RequestContext& c
     std::size_t skip = (f.page - 1) * page_size;
     for (auto it = last; it != first && numbers.size() < page_size;) {
       --it;
-      if (!service_ok[it->service] || !StatusMatches(it->status, f.statuses)) continue;
+      if (!service_ok[it->service] || !StatusMatches(*t, *it, f.statuses)) continue;
       if (skip > 0) {
         --skip;
         continue;
@@ -421,6 +457,270 @@ Result<Reporter> Open311Reports::ReporterOf(const RequestContext& ctx, std::uint
     if (it != t->privates.end()) return it->second.reporter;
   }
   return Status::NotFound("service_request_id not found", std::to_string(number));
+}
+
+Status Open311Reports::Write(const RequestContext& ctx, const ServiceRequest& r) {
+  DOTHI_RETURN_IF_ERROR(entities_.Replace(ctx, r.ToEntity()));
+  std::unique_lock lock(mu_);
+  IndexPut(TenantFor(ctx.tenant), r);
+  return Status::OK();
+}
+
+Result<domain::open311::RequestUpdate> Open311Reports::Update(const RequestContext& ctx, StaffUpdate u,
+                                                             Timestamp now) {
+  DOTHI_RETURN_IF_ERROR(CheckText("description", u.description, options_.max_description_bytes));
+  DOTHI_RETURN_IF_ERROR(CheckText("by", u.by, options_.max_field_bytes));
+  DOTHI_RETURN_IF_ERROR(CheckUrl(u.media_url, options_.max_url_bytes));
+  if (!u.status && u.description.empty() && u.media_url.empty()) {
+    return Status::BadRequestData("an update needs a status, a description or a media_url");
+  }
+  if (u.duplicate_of && u.status != RequestStatus::kDuplicate) {
+    return Status::BadRequestData("duplicate_of goes with status duplicate");
+  }
+  if (u.status == RequestStatus::kDuplicate && !u.duplicate_of) {
+    return Status::BadRequestData("status duplicate needs duplicate_of (the original report)");
+  }
+  std::lock_guard write(write_mu_);
+  Result<ServiceRequest> r = Get(ctx, u.number);
+  if (!r.ok()) return r.status();
+  if (u.duplicate_of) {
+    if (*u.duplicate_of == u.number) return Status::Conflict("a report cannot duplicate itself");
+    Result<ServiceRequest> original = Get(ctx, *u.duplicate_of);
+    if (!original.ok()) return Status::Conflict("duplicate_of names no report", std::to_string(*u.duplicate_of));
+    if (original->duplicate_of) {
+      return Status::Conflict("duplicate_of names a duplicate; merge into its original",
+                              std::to_string(*original->duplicate_of));
+    }
+  }
+  const std::string by = u.by.empty() ? std::string("staff") : u.by;
+  if (u.status) {
+    DOTHI_RETURN_IF_ERROR(domain::open311::ApplyTransition(*r, *u.status, now, by, u.description));
+    if (u.duplicate_of) r->duplicate_of = u.duplicate_of;
+  }
+  domain::open311::RequestUpdate update;
+  {
+    std::unique_lock lock(mu_);
+    update.id = TenantFor(ctx.tenant).next_update++;
+  }
+  update.at = now;
+  update.by = by;
+  update.status = r->status;
+  update.description = u.description;
+  update.media_url = u.media_url;
+  r->updates.push_back(update);
+  r->updated = now;
+  if (!u.description.empty()) r->status_notes = u.description;
+  DOTHI_RETURN_IF_ERROR(Write(ctx, *r));
+  std::unique_lock lock(mu_);
+  Tenant& t = TenantFor(ctx.tenant);
+  t.updates.emplace_back(now.micros, u.number);
+  if (t.updates.size() > 1 && t.updates[t.updates.size() - 2] > t.updates.back()) {
+    std::sort(t.updates.begin(), t.updates.end());
+  }
+  return update;
+}
+
+Result<ServiceRequest> Open311Reports::GiveFeedback(const RequestContext& ctx, Feedback f, Timestamp now) {
+  if (!f.rating && !f.reopen) return Status::BadRequestData("feedback needs a rating or reopen");
+  if (f.rating && (*f.rating < 1 || *f.rating > 5)) return Status::BadRequestData("rating is 1 to 5");
+  DOTHI_RETURN_IF_ERROR(CheckText("comment", f.comment, options_.max_description_bytes));
+  {
+    Result<std::uint64_t> owner = ByToken(ctx, f.token);
+    if (!owner.ok() || *owner != f.number) return Status::NotFound("token not found for this report");
+  }
+  std::lock_guard write(write_mu_);
+  Result<ServiceRequest> r = Get(ctx, f.number);
+  if (!r.ok()) return r.status();
+  if (r->status != RequestStatus::kResolved && r->status != RequestStatus::kClosed) {
+    return Status::Conflict("only a resolved report can be rated or reopened");
+  }
+  const Timestamp resolved = r->resolved_at.value_or(r->updated);
+  if (now.micros - resolved.micros > options_.feedback_days * kMicrosPerDay) {
+    return Status::Conflict("the " + std::to_string(options_.feedback_days) + " days to rate or reopen have passed");
+  }
+  if (f.rating) r->rating = f.rating;
+  if (f.reopen) {
+    DOTHI_RETURN_IF_ERROR(domain::open311::ApplyTransition(*r, RequestStatus::kReopened, now, "citizen", f.comment));
+    Result<domain::open311::ServiceDefinition> service = catalogues_.Service(ctx, r->service_code);
+    const int days = service.ok() ? service->resolve_days : 5;
+    r->expected = catalogues_.Calendar(ctx.tenant)->AddWorkingDays(now, days);
+  }
+  r->updated = now;
+  DOTHI_RETURN_IF_ERROR(Write(ctx, *r));
+  return r;
+}
+
+Status Open311Reports::ErasePersonalData(const RequestContext& ctx, std::uint64_t number, std::string_view token) {
+  std::lock_guard write(write_mu_);
+  std::string kept_token;
+  {
+    std::shared_lock lock(mu_);
+    const Tenant* t = FindTenant(ctx.tenant);
+    auto it = t != nullptr ? t->privates.find(number) : decltype(t->privates.end()){};
+    if (t == nullptr || it == t->privates.end() || (!token.empty() && it->second.token != token)) {
+      return Status::NotFound("service_request_id or token not found");
+    }
+    kept_token = it->second.token;
+  }
+  Private erased;
+  erased.token = kept_token;  // the reporter can still follow and rate the report
+  DOTHI_RETURN_IF_ERROR(store_.PutDocument(kPrivateKind, PrivateKey(ctx.tenant, number), EncodePrivate(erased)));
+  std::unique_lock lock(mu_);
+  TenantFor(ctx.tenant).privates[number] = std::move(erased);
+  return Status::OK();
+}
+
+Result<std::vector<ReportUpdateRow>> Open311Reports::Updates(const RequestContext& ctx, std::optional<Timestamp> start,
+                                                             std::optional<Timestamp> end,
+                                                             const std::vector<std::uint64_t>& numbers,
+                                                             Timestamp now) const {
+  auto catalogue = catalogues_.For(ctx);
+  if (!catalogue.ok()) return catalogue.status();
+  const std::int64_t span = options_.default_days * kMicrosPerDay;
+  const Timestamp to = end ? *end : (start ? Timestamp{start->micros + span} : now);
+  const Timestamp from = start ? *start : Timestamp{to.micros - span};
+  if (to < from) return Status::BadRequestData("end_date is before start_date");
+  std::vector<std::uint64_t> reports;
+  if (!numbers.empty()) {
+    if (numbers.size() > options_.max_results) return Status::BadRequestData("too many service_request_id");
+    reports = numbers;
+  } else {
+    if (to.micros - from.micros > span) {
+      return Status::BadRequestData("start_date and end_date span more than " + std::to_string(options_.default_days) +
+                                    " days");
+    }
+    std::shared_lock lock(mu_);
+    const Tenant* t = FindTenant(ctx.tenant);
+    if (t == nullptr) return std::vector<ReportUpdateRow>{};
+    auto first = std::lower_bound(t->updates.begin(), t->updates.end(), std::pair{from.micros, std::uint64_t{0}});
+    for (auto it = first; it != t->updates.end() && it->first <= to.micros; ++it) {
+      if (reports.empty() || reports.back() != it->second) reports.push_back(it->second);
+    }
+    std::sort(reports.begin(), reports.end());
+    reports.erase(std::unique(reports.begin(), reports.end()), reports.end());
+  }
+  std::vector<ReportUpdateRow> out;
+  for (std::uint64_t n : reports) {
+    Result<ServiceRequest> r = Get(ctx, n);
+    if (!r.ok()) continue;
+    for (const auto& u : r->updates) {
+      if (numbers.empty() && (u.at < from || u.at > to)) continue;
+      out.push_back({n, u});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ReportUpdateRow& a, const ReportUpdateRow& b) {
+    return a.update.at != b.update.at ? a.update.at < b.update.at : a.update.id < b.update.id;
+  });
+  if (out.size() > options_.max_results) out.resize(options_.max_results);
+  return out;
+}
+
+namespace {
+
+// The p-quantile (0..1) of sorted values, by nearest rank.
+double Quantile(const std::vector<double>& sorted, double p) {
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+}  // namespace
+
+Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext& ctx, std::optional<Timestamp> start,
+                                                            std::optional<Timestamp> end,
+                                                            const std::vector<std::string>& services,
+                                                            StatsGroup group, Timestamp now) const {
+  auto catalogue = catalogues_.For(ctx);
+  if (!catalogue.ok()) return catalogue.status();
+  const std::int64_t span = options_.default_days * kMicrosPerDay;
+  const Timestamp to = end ? *end : now;
+  const Timestamp from = start ? *start : Timestamp{to.micros - span};
+  if (to < from) return Status::BadRequestData("end_date is before start_date");
+
+  struct Acc {
+    ReportStats stats;
+    std::vector<double> ack_hours, resolve_hours;
+    double rating_sum = 0;
+  };
+  std::map<std::string, Acc> groups;
+  Acc all;
+  std::shared_lock lock(mu_);
+  const Tenant* t = FindTenant(ctx.tenant);
+  if (t != nullptr) {
+    std::vector<char> service_ok(t->names.size(), services.empty());
+    for (const std::string& code : services) {
+      auto it = t->name_ids.find(code);
+      if (it != t->name_ids.end()) service_ok[it->second] = 1;
+    }
+    auto department = [&](const std::string& code) -> std::string {
+      for (const auto& d : **catalogue) {
+        if (d.code == code) return d.department;
+      }
+      return {};
+    };
+    std::unordered_map<std::uint32_t, std::string> departments;
+    auto first = std::lower_bound(t->rows.begin(), t->rows.end(), from.micros,
+                                  [](const Row& r, std::int64_t v) { return r.requested < v; });
+    for (auto it = first; it != t->rows.end() && it->requested <= to.micros; ++it) {
+      const Row& row = *it;
+      if (!service_ok[row.service]) continue;
+      auto add = [&](Acc& a) {
+        ReportStats& s = a.stats;
+        ++s.total;
+        ++s.by_status[std::string(domain::open311::StatusName(row.status))];
+        if (row.acknowledged != 0) {
+          ++s.acknowledged;
+          if (row.acknowledged <= row.acknowledge_by) ++s.acknowledged_on_time;
+          a.ack_hours.push_back(static_cast<double>(row.acknowledged - row.requested) / 3.6e9);
+        }
+        if (row.resolved != 0) {
+          ++s.resolved;
+          if (row.resolved <= row.expected) ++s.resolved_on_time;
+          a.resolve_hours.push_back(static_cast<double>(row.resolved - row.requested) / 3.6e9);
+        }
+        if (row.duplicate_of == 0 && t->Open(row) &&
+            now.micros > (row.status == RequestStatus::kReceived ? row.acknowledge_by : row.expected)) {
+          ++s.overdue;
+        }
+        if (row.rating != 0) {
+          ++s.ratings;
+          a.rating_sum += row.rating;
+        }
+      };
+      add(all);
+      if (group == StatsGroup::kNone) continue;
+      std::string key;
+      if (group == StatsGroup::kService) {
+        key = t->names[row.service];
+      } else if (group == StatsGroup::kWard) {
+        key = t->names[row.ward];
+      } else {
+        auto d = departments.find(row.service);
+        if (d == departments.end()) d = departments.emplace(row.service, department(t->names[row.service])).first;
+        key = d->second;
+      }
+      add(groups[key]);
+    }
+  }
+  std::vector<ReportStats> out;
+  auto finish = [&](Acc& a, std::string key) {
+    std::sort(a.ack_hours.begin(), a.ack_hours.end());
+    std::sort(a.resolve_hours.begin(), a.resolve_hours.end());
+    ReportStats s = std::move(a.stats);
+    s.key = std::move(key);
+    if (!a.ack_hours.empty()) {
+      s.acknowledge_hours_median = Quantile(a.ack_hours, 0.5);
+      s.acknowledge_hours_p90 = Quantile(a.ack_hours, 0.9);
+    }
+    if (!a.resolve_hours.empty()) {
+      s.resolve_hours_median = Quantile(a.resolve_hours, 0.5);
+      s.resolve_hours_p90 = Quantile(a.resolve_hours, 0.9);
+    }
+    if (s.ratings > 0) s.satisfaction_mean = a.rating_sum / static_cast<double>(s.ratings);
+    out.push_back(std::move(s));
+  };
+  finish(all, "");
+  for (auto& [key, acc] : groups) finish(acc, key);
+  return out;
 }
 
 }  // namespace dothi::service

@@ -41,6 +41,7 @@ namespace dothi::service {
 struct Open311ReportOptions {
   double duplicate_radius_m = 50;    // a new report this close to an open one ...
   int duplicate_days = 7;            // ... of the same service, this recent, is a possible duplicate
+  int feedback_days = 14;            // days after resolution the reporter may rate or reopen
   std::size_t max_description_bytes = 4000;
   std::size_t max_field_bytes = 200;  // names, email, phone, address, attribute values
   std::size_t max_url_bytes = 1024;
@@ -83,6 +84,47 @@ struct ReportFilter {
   std::size_t page_size = 0;  // 0: max_results
 };
 
+// A staff action on a report: a move to another state and/or a public comment.
+struct StaffUpdate {
+  std::uint64_t number = 0;
+  std::optional<domain::open311::RequestStatus> status;  // nullopt: a comment only
+  std::string by;           // the staff member or unit, shown publicly
+  std::string description;  // the comment, or why (shown publicly)
+  std::string media_url;
+  std::optional<std::uint64_t> duplicate_of;  // with status duplicate: the original
+};
+
+// The reporter's word after a resolution, proven by the token they were given.
+struct Feedback {
+  std::uint64_t number = 0;
+  std::string token;
+  std::optional<int> rating;  // 1-5
+  bool reopen = false;
+  std::string comment;
+};
+
+// One service request update (FixMyStreet's GET servicerequestupdates).
+struct ReportUpdateRow {
+  std::uint64_t number = 0;
+  domain::open311::RequestUpdate update;
+};
+
+// Figures of one group of reports (a service, department or ward; key "" for all).
+struct ReportStats {
+  std::string key;
+  std::size_t total = 0;
+  std::map<std::string, std::size_t> by_status;  // detailed states
+  std::size_t acknowledged = 0, acknowledged_on_time = 0;
+  std::size_t resolved = 0, resolved_on_time = 0;
+  std::optional<double> acknowledge_hours_median, acknowledge_hours_p90;  // wall-clock hours
+  std::optional<double> resolve_hours_median, resolve_hours_p90;
+  std::size_t overdue = 0;  // open and past a deadline now
+  std::size_t ratings = 0;
+  std::optional<double> satisfaction_mean;  // 1-5
+};
+
+enum class StatsGroup { kNone, kService, kDepartment, kWard };
+
 class Open311Reports {
  public:
   // planning may be null (no jurisdiction check beyond Vietnam, no ward routing).
@@ -109,15 +151,42 @@ class Open311Reports {
   // The reporter of a report (staff only). Errors: NotFound.
   Result<Reporter> ReporterOf(const RequestContext& ctx, std::uint64_t number) const;
 
+  // A staff action. Errors: NotFound (report), Conflict (transition not allowed; a
+  // duplicate of itself, of a duplicate or of an unknown report), BadRequestData (fields).
+  Result<domain::open311::RequestUpdate> Update(const RequestContext& ctx, StaffUpdate u, Timestamp now);
+  // The reporter rates and/or reopens a resolved report within feedback_days. Errors:
+  // NotFound (report, or a token that is not this report's), Conflict (not resolved, or the
+  // window has passed), BadRequestData (rating outside 1-5, nothing asked).
+  Result<domain::open311::ServiceRequest> GiveFeedback(const RequestContext& ctx, Feedback f, Timestamp now);
+  // Removes the reporter's personal data (the report stays). token: the report's token, or
+  // empty when staff ask. Errors: NotFound (report or token).
+  Status ErasePersonalData(const RequestContext& ctx, std::uint64_t number, std::string_view token);
+  // Updates made in [start, end] (default: the last default_days), oldest first, or those of
+  // the given reports. Errors: NotFound (jurisdiction), BadRequestData (dates).
+  Result<std::vector<ReportUpdateRow>> Updates(const RequestContext& ctx, std::optional<Timestamp> start,
+                                               std::optional<Timestamp> end, const std::vector<std::uint64_t>& numbers,
+                                               Timestamp now) const;
+  // Figures over the reports requested in [start, end] (default: the last default_days; no
+  // span limit), one entry for all and one per group. Errors: NotFound (jurisdiction),
+  // BadRequestData (dates).
+  Result<std::vector<ReportStats>> Statistics(const RequestContext& ctx, std::optional<Timestamp> start,
+                                              std::optional<Timestamp> end, const std::vector<std::string>& services,
+                                              StatsGroup group, Timestamp now) const;
+
   const Open311ReportOptions& options() const { return options_; }
 
  private:
   struct Row {
     std::int64_t requested = 0;  // micros
     std::uint64_t number = 0;
-    std::uint32_t service = 0;   // index into Tenant::services
-    domain::open311::RequestStatus status = domain::open311::RequestStatus::kReceived;
+    std::int64_t acknowledge_by = 0, expected = 0;
+    std::int64_t acknowledged = 0, resolved = 0;  // 0: not yet
+    std::uint64_t duplicate_of = 0;               // 0: none
+    std::uint32_t service = 0;                    // index into Tenant::names
+    std::uint32_t ward = 0;                       // index into Tenant::names ("" for none)
     float lon = 0, lat = 0;
+    domain::open311::RequestStatus status = domain::open311::RequestStatus::kReceived;
+    std::int8_t rating = 0;  // 0: none
     bool placed = false;
   };
   struct Private {
@@ -126,12 +195,18 @@ class Open311Reports {
   };
   struct Tenant {
     std::vector<Row> rows;  // by (requested, number)
-    std::vector<std::string> services;
-    std::unordered_map<std::string, std::uint32_t> service_ids;
+    std::unordered_map<std::uint64_t, std::int64_t> requested_of;  // number -> requested
+    std::vector<std::string> names;  // services and wards, interned
+    std::unordered_map<std::string, std::uint32_t> name_ids;
+    std::vector<std::pair<std::int64_t, std::uint64_t>> updates;  // (time, number), by time
     std::unordered_map<std::uint64_t, Private> privates;
     std::unordered_map<std::string, std::uint64_t> tokens;
     std::uint64_t next_number = 1;
-    std::uint32_t ServiceId(const std::string& code);
+    std::uint64_t next_update = 1;
+    std::uint32_t Intern(const std::string& name);
+    const Row* Find(std::uint64_t number) const;
+    // Open311's open/closed of a row; a merged duplicate follows its original.
+    bool Open(const Row& row) const;
   };
 
   Tenant& TenantFor(const std::string& tenant);  // caller holds mu_ exclusive
@@ -140,6 +215,8 @@ class Open311Reports {
   std::vector<std::uint64_t> NearbyOpen(const Tenant& t, const std::string& code, double lon, double lat,
                                         Timestamp now) const;
   static std::string PrivateKey(std::string_view tenant, std::uint64_t number);
+  // Writes r (its entity) and updates the index; caller holds write_mu_.
+  Status Write(const RequestContext& ctx, const domain::open311::ServiceRequest& r);
   static std::string EncodePrivate(const Private& p);
 
   EntityService& entities_;
@@ -147,6 +224,7 @@ class Open311Reports {
   const Open311Catalogues& catalogues_;
   const PlanningService* planning_;
   Open311ReportOptions options_;
+  std::mutex write_mu_;  // serialises read-modify-write of reports (staff and reporters)
   mutable std::shared_mutex mu_;
   std::map<std::string, Tenant, std::less<>> tenants_;
 };

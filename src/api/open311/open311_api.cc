@@ -177,13 +177,15 @@ std::string Notice(const ServiceRequest& r, bool en, int offset) {
 
 // One report as Open311's GET requests gives it, with dothi's extensions after the
 // standard fields (docs/open311.md). No personal data.
-Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool en, Timestamp now, int offset) {
-  const bool open = domain::open311::Open311Status(r.status) == "open";
-  const bool overdue = open && (now > r.expected || (r.status == RequestStatus::kReceived && now > r.acknowledge_by));
+// original_open: for a merged duplicate, whether its original is open (it follows it).
+Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool en, Timestamp now, int offset,
+                   std::optional<bool> original_open = std::nullopt) {
+  const bool open = original_open.value_or(domain::open311::Open311Status(r.status) == "open");
+  const int escalation = domain::open311::EscalationLevel(r, now);
   std::string name = def != nullptr ? (en ? def->name_en : def->name_vi) : r.service_name;
   Json o = Json::MakeObject({
       {"service_request_id", std::to_string(r.number)},
-      {"status", std::string(domain::open311::Open311Status(r.status))},
+      {"status", open ? "open" : "closed"},
       {"status_notes", r.status_notes},
       {"service_name", std::move(name)},
       {"service_code", r.service_code},
@@ -204,13 +206,58 @@ Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool e
        std::string(en ? domain::open311::StatusLabelEn(r.status) : domain::open311::StatusLabelVi(r.status))},
       {"ward", r.ward},
       {"acknowledge_by", LocalTime(r.acknowledge_by, offset)},
-      {"overdue", overdue},
+      {"overdue", escalation > 0},
+      {"escalation_level", escalation},
   });
   if (r.acknowledged_at) o.Set("acknowledged_datetime", LocalTime(*r.acknowledged_at, offset));
   if (r.resolved_at) o.Set("resolved_datetime", LocalTime(*r.resolved_at, offset));
   if (r.duplicate_of) o.Set("duplicate_of", std::to_string(*r.duplicate_of));
   if (r.rating) o.Set("rating", *r.rating);
   return o;
+}
+
+// Query parameters and, for a form body, its fields. Errors: UnsupportedMediaType for a
+// body of another type.
+Result<std::vector<std::pair<std::string, std::string>>> FormParams(const http::Request& req) {
+  std::vector<std::pair<std::string, std::string>> params = req.query;
+  if (req.method != http::Method::kPost) return params;
+  const std::string* type = req.Header("Content-Type");
+  if (type != nullptr && type->rfind("application/x-www-form-urlencoded", 0) != 0) {
+    return Status::UnsupportedMediaType("this takes application/x-www-form-urlencoded", *type);
+  }
+  for (auto& p : http::ParseQueryString(req.body)) params.push_back(std::move(p));
+  return params;
+}
+
+const std::string* Param(const std::vector<std::pair<std::string, std::string>>& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+Json StatsRecord(const service::ReportStats& s, std::string_view group) {
+  auto opt = [](const std::optional<double>& v) { return v ? Json(std::round(*v * 100) / 100) : Json(); };
+  Json by_status = Json::MakeObject();
+  for (const auto& [k, n] : s.by_status) by_status.Set(k, static_cast<std::int64_t>(n));
+  auto share = [](std::size_t part, std::size_t whole) {
+    return whole == 0 ? Json() : Json(std::round(1000.0 * static_cast<double>(part) / static_cast<double>(whole)) / 1000);
+  };
+  return Json::MakeObject({{"group", std::string(group)},
+                           {"key", s.key},
+                           {"total", static_cast<std::int64_t>(s.total)},
+                           {"by_status", std::move(by_status)},
+                           {"acknowledged", static_cast<std::int64_t>(s.acknowledged)},
+                           {"acknowledged_on_time_share", share(s.acknowledged_on_time, s.acknowledged)},
+                           {"acknowledge_hours_median", opt(s.acknowledge_hours_median)},
+                           {"acknowledge_hours_p90", opt(s.acknowledge_hours_p90)},
+                           {"resolved", static_cast<std::int64_t>(s.resolved)},
+                           {"resolved_on_time_share", share(s.resolved_on_time, s.resolved)},
+                           {"resolve_hours_median", opt(s.resolve_hours_median)},
+                           {"resolve_hours_p90", opt(s.resolve_hours_p90)},
+                           {"overdue", static_cast<std::int64_t>(s.overdue)},
+                           {"ratings", static_cast<std::int64_t>(s.ratings)},
+                           {"satisfaction_mean", opt(s.satisfaction_mean)}});
 }
 
 // The format from the last path segment, which must name resource (e.g. "requests.xml").
@@ -234,12 +281,17 @@ void Open311Api::RegisterRoutes(http::Router& router) {
   };
   router.Add(M::kGet, "/open311/v2/{services}", "open311.list", [this](const RequestContext& ctx, http::Request& req) {
     const std::string_view segment = req.PathParam("services");
-    return segment.rfind("requests.", 0) == 0 ? Requests(ctx, req) : Services(ctx, req);
+    if (segment.rfind("requests.", 0) == 0) return Requests(ctx, req);
+    if (segment.rfind("servicerequestupdates.", 0) == 0) return UpdatesList(ctx, req);
+    if (segment.rfind("statistics.", 0) == 0) return Statistics(ctx, req);
+    return Services(ctx, req);
   });
   router.Add(M::kPost, "/open311/v2/{services}", "open311.post_request", bind(&Open311Api::PostRequest));
   router.Add(M::kGet, "/open311/v2/services/{service}", "open311.service", bind(&Open311Api::Definition));
   router.Add(M::kGet, "/open311/v2/requests/{id}", "open311.request", bind(&Open311Api::OneRequest));
   router.Add(M::kGet, "/open311/v2/tokens/{token}", "open311.token", bind(&Open311Api::Token));
+  router.Add(M::kPost, "/open311/v2/requests/{id}/{action}", "open311.request_action", bind(&Open311Api::RequestAction));
+  router.Add(M::kGet, "/open311/v2/requests/{id}/{action}", "open311.reporter", bind(&Open311Api::Reporter));
   router.SetErrorRenderer("/open311", [](const RequestContext&, const http::Request& req, const Status& s) {
     return Error(req.path.size() >= 4 && req.path.compare(req.path.size() - 4, 4, ".xml") == 0 ? Format::kXml
                                                                                                 : Format::kJson,
@@ -346,6 +398,7 @@ http::Response Open311Api::Definition(const RequestContext& ctx, http::Request& 
 }
 
 http::Response Open311Api::PostRequest(const RequestContext& ctx, http::Request& req) const {
+  if (req.PathParam("services").rfind("servicerequestupdates.", 0) == 0) return PostUpdate(ctx, req);
   Result<Format> f = ResourceFormat(req, "services", "requests");
   if (!f.ok()) {
     std::string segment(req.PathParam("services"));
@@ -467,7 +520,7 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
     if (catalogue.ok()) {
       for (const ServiceDefinition& d : **catalogue) def = d.code == r.service_code ? &d : def;
     }
-    records.push_back(RequestRecord(r, def, en, now, offset));
+    records.push_back(RequestRecord(r, def, en, now, offset, OriginalOpen(tctx, r)));
   }
   return Records(*f, "service_requests", "request", records);
 }
@@ -485,7 +538,8 @@ http::Response Open311Api::OneRequest(const RequestContext& ctx, http::Request& 
   Result<ServiceDefinition> d = catalogues_.Service(tctx, r->service_code);
   if (d.ok()) def = &*d;
   const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
-  return Records(*f, "service_requests", "request", {RequestRecord(*r, def, English(req), Now(), offset)});
+  return Records(*f, "service_requests", "request",
+                 {RequestRecord(*r, def, English(req), Now(), offset, OriginalOpen(tctx, *r))});
 }
 
 http::Response Open311Api::Token(const RequestContext& ctx, http::Request& req) const {
@@ -496,6 +550,183 @@ http::Response Open311Api::Token(const RequestContext& ctx, http::Request& req) 
   if (!n.ok()) return Error(*f, n.status());
   return Records(*f, "service_requests", "request",
                  {Json::MakeObject({{"service_request_id", std::to_string(*n)}, {"token", token}})});
+}
+
+std::optional<bool> Open311Api::OriginalOpen(const RequestContext& ctx, const ServiceRequest& r) const {
+  if (!r.duplicate_of) return std::nullopt;
+  Result<ServiceRequest> original = reports_.Get(ctx, *r.duplicate_of);
+  if (!original.ok()) return std::nullopt;
+  return domain::open311::Open311Status(original->status) == "open";
+}
+
+Status Open311Api::CheckAdmin(const std::vector<std::pair<std::string, std::string>>& params) const {
+  const std::string* key = Param(params, "api_key");
+  if (options_.admin_api_keys.empty()) return Status::Forbidden("staff actions are off: no administrator key is configured");
+  if (key == nullptr || key->empty()) return Status::Unauthorized("staff actions need the administrator api_key");
+  for (const std::string& k : options_.admin_api_keys) {
+    if (k == *key) return Status::OK();
+  }
+  return Status::Forbidden("api_key is not an administrator key");
+}
+
+http::Response Open311Api::PostUpdate(const RequestContext& ctx, http::Request& req) const {
+  Result<Format> f = ResourceFormat(req, "services", "servicerequestupdates");
+  if (!f.ok()) return Error(Format::kJson, f.status());
+  auto params = FormParams(req);
+  if (!params.ok()) return Error(*f, params.status());
+  if (Status s = CheckAdmin(*params); !s.ok()) return Error(*f, s);
+  service::StaffUpdate u;
+  const std::string* id = Param(*params, "service_request_id");
+  std::optional<std::uint64_t> n = id ? ParseNumber(*id) : std::nullopt;
+  if (!n) return Error(*f, Status::BadRequestData("service_request_id is required (a number)"));
+  u.number = *n;
+  if (const std::string* st = Param(*params, "status"); st != nullptr && !st->empty()) {
+    u.status = domain::open311::ParseStatus(*st);
+    if (!u.status) return Error(*f, Status::BadRequestData("unknown status", *st));
+  }
+  if (const std::string* d = Param(*params, "duplicate_of"); d != nullptr && !d->empty()) {
+    u.duplicate_of = ParseNumber(*d);
+    if (!u.duplicate_of) return Error(*f, Status::BadRequestData("duplicate_of is not a number", *d));
+  }
+  if (const std::string* v = Param(*params, "by")) u.by = *v;
+  if (const std::string* v = Param(*params, "description")) u.description = *v;
+  if (const std::string* v = Param(*params, "media_url")) u.media_url = *v;
+  const RequestContext tctx = TenantContext(ctx, req);
+  Result<domain::open311::RequestUpdate> done = reports_.Update(tctx, std::move(u), Now());
+  if (!done.ok()) return Error(*f, done.status());
+  const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
+  return Records(*f, "service_request_updates", "request_update",
+                 {Json::MakeObject({{"update_id", std::to_string(done->id)},
+                                    {"service_request_id", std::to_string(*n)},
+                                    {"detailed_status", std::string(domain::open311::StatusName(done->status))},
+                                    {"updated_datetime", LocalTime(done->at, offset)}})},
+                 201);
+}
+
+http::Response Open311Api::UpdatesList(const RequestContext& ctx, http::Request& req) const {
+  Result<Format> f = ResourceFormat(req, "services", "servicerequestupdates");
+  if (!f.ok()) return Error(Format::kJson, f.status());
+  std::optional<Timestamp> start, end;
+  for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
+    if (const std::string* text = req.Query(name)) {
+      *slot = ParseIso8601(*text);
+      if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
+    }
+  }
+  std::vector<std::uint64_t> numbers;
+  if (const std::string* ids = req.Query("service_request_id")) {
+    for (const std::string& id : SplitList(*ids)) {
+      std::optional<std::uint64_t> n = ParseNumber(id);
+      if (!n) return Error(*f, Status::BadRequestData("service_request_id is not a number", id));
+      numbers.push_back(*n);
+    }
+  }
+  const RequestContext tctx = TenantContext(ctx, req);
+  auto found = reports_.Updates(tctx, start, end, numbers, Now());
+  if (!found.ok()) return Error(*f, found.status());
+  const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
+  std::vector<Json> records;
+  for (const service::ReportUpdateRow& row : *found) {
+    const auto& u = row.update;
+    records.push_back(Json::MakeObject({{"update_id", std::to_string(u.id)},
+                                        {"service_request_id", std::to_string(row.number)},
+                                        {"status", std::string(domain::open311::Open311Status(u.status))},
+                                        {"detailed_status", std::string(domain::open311::StatusName(u.status))},
+                                        {"updated_datetime", LocalTime(u.at, offset)},
+                                        {"description", u.description},
+                                        {"media_url", u.media_url},
+                                        {"by", u.by}}));
+  }
+  return Records(*f, "service_request_updates", "request_update", records);
+}
+
+http::Response Open311Api::RequestAction(const RequestContext& ctx, http::Request& req) const {
+  std::string action(req.PathParam("action"));
+  Result<Format> f = SplitFormat(action);
+  if (!f.ok()) return Error(Format::kJson, f.status());
+  std::optional<std::uint64_t> n = ParseNumber(req.PathParam("id"));
+  if (!n) return Error(*f, Status::NotFound("service_request_id not found", req.PathParam("id")));
+  auto params = FormParams(req);
+  if (!params.ok()) return Error(*f, params.status());
+  const RequestContext tctx = TenantContext(ctx, req);
+  const std::string* token = Param(*params, "token");
+  if (action == "feedback") {
+    service::Feedback fb;
+    fb.number = *n;
+    fb.token = token != nullptr ? *token : std::string();
+    if (const std::string* rating = Param(*params, "rating"); rating != nullptr && !rating->empty()) {
+      std::optional<std::uint64_t> v = ParseNumber(*rating);
+      if (!v || *v < 1 || *v > 5) return Error(*f, Status::BadRequestData("rating is 1 to 5", *rating));
+      fb.rating = static_cast<int>(*v);
+    }
+    if (const std::string* reopen = Param(*params, "reopen")) fb.reopen = *reopen == "true" || *reopen == "1";
+    if (const std::string* comment = Param(*params, "comment")) fb.comment = *comment;
+    Result<ServiceRequest> r = reports_.GiveFeedback(tctx, std::move(fb), Now());
+    if (!r.ok()) return Error(*f, r.status());
+    const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
+    Result<ServiceDefinition> d = catalogues_.Service(tctx, r->service_code);
+    return Records(*f, "service_requests", "request",
+                   {RequestRecord(*r, d.ok() ? &*d : nullptr, English(req), Now(), offset)});
+  }
+  if (action == "erase") {
+    std::string proof;
+    if (token == nullptr || token->empty()) {
+      if (Status s = CheckAdmin(*params); !s.ok()) return Error(*f, s);
+    } else {
+      proof = *token;
+    }
+    if (Status s = reports_.ErasePersonalData(tctx, *n, proof); !s.ok()) return Error(*f, s);
+    return Records(*f, "service_requests", "request",
+                   {Json::MakeObject({{"service_request_id", std::to_string(*n)}, {"personal_data", "erased"}})});
+  }
+  return Error(*f, Status::NotFound("no such action", action));
+}
+
+http::Response Open311Api::Reporter(const RequestContext& ctx, http::Request& req) const {
+  std::string action(req.PathParam("action"));
+  Result<Format> f = SplitFormat(action);
+  if (!f.ok() || action != "reporter") return Error(f.ok() ? *f : Format::kJson, Status::NotFound("no such resource", req.path));
+  if (Status s = CheckAdmin(req.query); !s.ok()) return Error(*f, s);
+  std::optional<std::uint64_t> n = ParseNumber(req.PathParam("id"));
+  if (!n) return Error(*f, Status::NotFound("service_request_id not found", req.PathParam("id")));
+  Result<service::Reporter> r = reports_.ReporterOf(TenantContext(ctx, req), *n);
+  if (!r.ok()) return Error(*f, r.status());
+  return Records(*f, "reporters", "reporter",
+                 {Json::MakeObject({{"service_request_id", std::to_string(*n)},
+                                    {"email", r->email},
+                                    {"phone", r->phone},
+                                    {"first_name", r->first_name},
+                                    {"last_name", r->last_name},
+                                    {"device_id", r->device_id},
+                                    {"account_id", r->account_id}})});
+}
+
+http::Response Open311Api::Statistics(const RequestContext& ctx, http::Request& req) const {
+  Result<Format> f = ResourceFormat(req, "services", "statistics");
+  if (!f.ok()) return Error(Format::kJson, f.status());
+  std::optional<Timestamp> start, end;
+  for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
+    if (const std::string* text = req.Query(name)) {
+      *slot = ParseIso8601(*text);
+      if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
+    }
+  }
+  std::vector<std::string> services;
+  if (const std::string* codes = req.Query("service_code")) services = SplitList(*codes);
+  service::StatsGroup group = service::StatsGroup::kNone;
+  std::string group_name = "all";
+  if (const std::string* g = req.Query("group_by")) {
+    if (*g == "service") group = service::StatsGroup::kService;
+    else if (*g == "department") group = service::StatsGroup::kDepartment;
+    else if (*g == "ward") group = service::StatsGroup::kWard;
+    else return Error(*f, Status::BadRequestData("group_by is service, department or ward", *g));
+    group_name = *g;
+  }
+  auto stats = reports_.Statistics(TenantContext(ctx, req), start, end, services, group, Now());
+  if (!stats.ok()) return Error(*f, stats.status());
+  std::vector<Json> records;
+  for (std::size_t i = 0; i < stats->size(); ++i) records.push_back(StatsRecord((*stats)[i], i == 0 ? "all" : group_name));
+  return Records(*f, "statistics", "group", records);
 }
 
 }  // namespace dothi::api::open311

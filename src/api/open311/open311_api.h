@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/router.h"
@@ -15,6 +17,14 @@
 //                                                   start_date, end_date, status; page, page_size
 //   GET /open311/v2/requests/{id}.{json,xml}        one report
 //   GET /open311/v2/tokens/{token}.{json,xml}       the report a token was given for
+//   POST /open311/v2/servicerequestupdates.{json,xml}   staff: a state change and/or comment
+//   GET /open311/v2/servicerequestupdates.{json,xml}    the updates (FixMyStreet's extension)
+//   POST /open311/v2/requests/{id}/feedback.{json,xml}  the reporter (token): rating, reopen
+//   POST /open311/v2/requests/{id}/erase.{json,xml}     the reporter (token) or staff: erase
+//                                                       the personal data
+//   GET /open311/v2/requests/{id}/reporter.{json,xml}   staff: who reported it
+//   GET /open311/v2/statistics.{json,xml}           counts, times, on-time shares, satisfaction
+// Staff actions take an administrator api_key (Open311Options::admin_api_keys).
 // jurisdiction_id names the tenant (a province or city), else Open311Options::default_tenant.
 // Names and descriptions are Vietnamese, or English with lang=en (or an Accept-Language
 // preferring English). Errors are Open311's: [{"code": 404, "description": "..."}] or
@@ -26,6 +36,9 @@ struct Open311Options {
   std::string default_tenant;
   // Keys a client must send as api_key to POST requests; empty: no key needed.
   std::vector<std::string> client_api_keys;
+  // Keys for staff actions (updates, erasing personal data, reading the reporter); empty:
+  // staff actions are off.
+  std::vector<std::string> admin_api_keys;
 };
 
 class Open311Api {
@@ -39,9 +52,18 @@ class Open311Api {
   http::Response Requests(const RequestContext& ctx, http::Request& req) const;
   http::Response OneRequest(const RequestContext& ctx, http::Request& req) const;
   http::Response Token(const RequestContext& ctx, http::Request& req) const;
+  http::Response PostUpdate(const RequestContext& ctx, http::Request& req) const;
+  http::Response UpdatesList(const RequestContext& ctx, http::Request& req) const;
+  http::Response RequestAction(const RequestContext& ctx, http::Request& req) const;
+  http::Response Reporter(const RequestContext& ctx, http::Request& req) const;
+  http::Response Statistics(const RequestContext& ctx, http::Request& req) const;
 
  private:
   RequestContext TenantContext(const RequestContext& ctx, const http::Request& req) const;
+  // Errors: Forbidden (no administrator key configured, or a wrong one), Unauthorized (none).
+  Status CheckAdmin(const std::vector<std::pair<std::string, std::string>>& params) const;
+  // For a merged duplicate: whether its original is open.
+  std::optional<bool> OriginalOpen(const RequestContext& ctx, const domain::open311::ServiceRequest& r) const;
 
   service::Open311Catalogues& catalogues_;
   service::Open311Reports& reports_;

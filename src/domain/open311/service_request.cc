@@ -126,6 +126,26 @@ const std::string* StringMember(const Json& o, std::string_view key) {
 
 }  // namespace
 
+Status ApplyTransition(ServiceRequest& r, RequestStatus to, Timestamp at, std::string by, std::string reason) {
+  DOTHI_RETURN_IF_ERROR(CheckTransition(r.status, to));
+  r.transitions.push_back({r.status, to, at, std::move(by), std::move(reason)});
+  if (!r.acknowledged_at && to != RequestStatus::kReopened) r.acknowledged_at = at;
+  if (to == RequestStatus::kResolved || (to == RequestStatus::kClosed && !r.resolved_at)) r.resolved_at = at;
+  if (to == RequestStatus::kReopened) r.resolved_at.reset();
+  r.status = to;
+  r.updated = at;
+  return Status::OK();
+}
+
+int EscalationLevel(const ServiceRequest& r, Timestamp now) {
+  if (Open311Status(r.status) != "open") return 0;
+  const bool waiting = r.status == RequestStatus::kReceived;
+  const Timestamp deadline = waiting ? r.acknowledge_by : r.expected;
+  if (now <= deadline) return 0;
+  const std::int64_t given = deadline.micros - r.requested.micros;
+  return now.micros - deadline.micros > given ? 2 : 1;
+}
+
 std::string ServiceRequest::EntityId() const { return std::string(sr::kIdPrefix) + std::to_string(number); }
 
 std::optional<std::uint64_t> NumberFromEntityId(std::string_view id) {

@@ -82,6 +82,17 @@ struct ServiceRequest {
   static Result<ServiceRequest> FromEntity(const Entity& e);
 };
 
+// Moves r to state `to` at `at`: checks the transition (CheckTransition), records it with
+// who and why, and keeps the milestones: acknowledged_at is set by the first staff answer
+// (any move out of received), resolved_at by a move to resolved (or to closed without one), and cleared by
+// reopened. Errors: Conflict (the transition is not allowed); r is unchanged then.
+Status ApplyTransition(ServiceRequest& r, RequestStatus to, Timestamp at, std::string by, std::string reason);
+
+// The escalation of an open report at `now` (0 when closed or on time): 1 when past a
+// deadline (acknowledge_by while received or reopened, else expected_datetime); 2 when
+// late by more than the time it was given (the report goes one level up each time).
+int EscalationLevel(const ServiceRequest& r, Timestamp now);
+
 // The service_request_id in "urn:ngsi-ld:ServiceRequest:<n>", or nullopt.
 std::optional<std::uint64_t> NumberFromEntityId(std::string_view id);
 
