@@ -65,3 +65,22 @@ TEST(TextFoldTest, InvalidUtf8DoesNotCrashAndKeepsTheValidParts) {
 
 }  // namespace
 }  // namespace dothi::domain
+
+namespace dothi::domain {
+namespace {
+
+TEST(CleanUtf8TextTest, AcceptsTextAndRefusesMalformedOrControlBytes) {
+  EXPECT_TRUE(IsCleanUtf8Text(""));
+  EXPECT_TRUE(IsCleanUtf8Text("Đèn đường không sáng\nở ngõ 5\t(Hà Nội) 🚦"));
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("\xc3\x28", 2)));          // bad continuation
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("\xc0\xaf", 2)));          // overlong
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("\xed\xa0\x80", 3)));      // surrogate
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("\xf4\x90\x80\x80", 4)));  // above U+10FFFF
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("\xe1\xba", 2)));          // truncated
+  EXPECT_FALSE(IsCleanUtf8Text(std::string("a\0b", 3)));
+  EXPECT_FALSE(IsCleanUtf8Text("bell\a"));
+  EXPECT_FALSE(IsCleanUtf8Text("\xc2\x85"));  // C1 control
+}
+
+}  // namespace
+}  // namespace dothi::domain

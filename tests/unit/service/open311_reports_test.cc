@@ -1,0 +1,239 @@
+#include "service/open311_reports.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "fakes/memory_entity_store.h"
+
+namespace dothi::service {
+namespace {
+
+using domain::open311::RequestStatus;
+
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+constexpr std::int64_t kDay = 86'400'000'000;
+const Timestamp kNow = *ParseIso8601("2026-11-24T03:00:00Z");
+
+std::vector<domain::open311::ServiceDefinition> Catalogue() {
+  std::vector<domain::open311::ServiceDefinition> out;
+  for (const char* code : {"a", "b", "c"}) {
+    domain::open311::ServiceDefinition s;
+    s.code = code;
+    s.name_vi = s.name_en = code;
+    s.department = std::string("dept-") + (code[0] == 'c' ? "2" : "1");
+    out.push_back(s);
+  }
+  return out;
+}
+
+Submission At(std::string code, double lon, double lat) {
+  Submission s;
+  s.service_code = std::move(code);
+  s.lon = lon;
+  s.lat = lat;
+  return s;
+}
+
+class Open311ReportsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(store_.Open().ok());
+    ASSERT_TRUE(catalogues_.Put("hanoi", Catalogue()).ok());
+    ASSERT_TRUE(catalogues_.Put("danang", Catalogue()).ok());
+    Start();
+  }
+  // A fresh service over the same store, as after a restart.
+  void Start() {
+    reports_.reset();
+    entities_ = std::make_unique<EntityService>(store_, EntityServiceOptions{});
+    ASSERT_TRUE(entities_->Load().ok());
+    reports_ = std::make_unique<Open311Reports>(*entities_, store_, catalogues_, nullptr, Open311ReportOptions{});
+    ASSERT_TRUE(reports_->Load().ok());
+  }
+
+  testing::MemoryEntityStore store_;
+  Open311Catalogues catalogues_;
+  std::unique_ptr<EntityService> entities_;
+  std::unique_ptr<Open311Reports> reports_;
+};
+
+struct Made {
+  std::uint64_t number;
+  std::string code;
+  Timestamp requested;
+  RequestStatus status;
+};
+
+// Listings and statistics equal a brute-force evaluation over what was submitted, before
+// and after a restart.
+TEST_F(Open311ReportsTest, FindAndStatisticsMatchABruteForceEvaluation) {
+  std::mt19937 rng(5);
+  std::vector<Made> made;
+  const char* codes[] = {"a", "b", "c"};
+  for (int i = 0; i < 600; ++i) {
+    const Timestamp when{kNow.micros - static_cast<std::int64_t>(rng() % (80 * kDay / 1000)) * 1000};
+    Result<SubmitResult> r = reports_->Submit(Ctx("hanoi"), At(codes[rng() % 3], 105.8 + (rng() % 1000) * 1e-4, 21.0), when);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    Made m{r->request.number, r->request.service_code, r->request.requested, RequestStatus::kReceived};
+    const unsigned fate = rng() % 4;
+    if (fate >= 1) {
+      StaffUpdate u;
+      u.number = m.number;
+      u.status = fate == 3 ? RequestStatus::kRejected : RequestStatus::kAcknowledged;
+      ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, Timestamp{when.micros + 3'600'000'000}).ok());
+      m.status = *u.status;
+    }
+    if (fate == 2) {
+      StaffUpdate u;
+      u.number = m.number;
+      u.status = RequestStatus::kResolved;
+      ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, Timestamp{when.micros + 2 * kDay}).ok());
+      m.status = RequestStatus::kResolved;
+    }
+    made.push_back(m);
+  }
+  auto brute = [&](const ReportFilter& f) {
+    std::vector<Made> out;
+    const Timestamp end = f.end.value_or(kNow);
+    const Timestamp start = f.start.value_or(Timestamp{end.micros - 90 * kDay});
+    for (const Made& m : made) {
+      if (m.requested < start || m.requested > end) continue;
+      if (!f.service_codes.empty() &&
+          std::find(f.service_codes.begin(), f.service_codes.end(), m.code) == f.service_codes.end()) {
+        continue;
+      }
+      if (!f.statuses.empty()) {
+        const std::string open(domain::open311::Open311Status(m.status));
+        const std::string name(domain::open311::StatusName(m.status));
+        if (std::find(f.statuses.begin(), f.statuses.end(), open) == f.statuses.end() &&
+            std::find(f.statuses.begin(), f.statuses.end(), name) == f.statuses.end()) {
+          continue;
+        }
+      }
+      out.push_back(m);
+    }
+    std::sort(out.begin(), out.end(), [](const Made& a, const Made& b) {
+      return a.requested != b.requested ? a.requested > b.requested : a.number > b.number;
+    });
+    std::vector<std::uint64_t> ids;
+    for (const Made& m : out) ids.push_back(m.number);
+    return ids;
+  };
+  std::vector<ReportFilter> filters(6);
+  filters[1].service_codes = {"a", "c"};
+  filters[2].statuses = {"open"};
+  filters[3].statuses = {"closed"};
+  filters[3].service_codes = {"b"};
+  filters[4].start = Timestamp{kNow.micros - 30 * kDay};
+  filters[4].end = Timestamp{kNow.micros - 10 * kDay};
+  filters[5].statuses = {"acknowledged", "rejected"};
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < filters.size(); ++i) {
+      Result<std::vector<domain::open311::ServiceRequest>> got = reports_->Find(Ctx("hanoi"), filters[i], kNow);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      std::vector<std::uint64_t> ids;
+      for (const auto& r : *got) ids.push_back(r.number);
+      EXPECT_EQ(ids, brute(filters[i])) << "filter " << i << ", round " << round;
+    }
+    // Paging walks the same list.
+    ReportFilter paged;
+    paged.page_size = 7;
+    std::vector<std::uint64_t> walked;
+    for (paged.page = 1;; ++paged.page) {
+      auto page = reports_->Find(Ctx("hanoi"), paged, kNow);
+      ASSERT_TRUE(page.ok());
+      if (page->empty()) break;
+      for (const auto& r : *page) walked.push_back(r.number);
+    }
+    EXPECT_EQ(walked, brute(ReportFilter{}));
+
+    auto stats = reports_->Statistics(Ctx("hanoi"), std::nullopt, std::nullopt, {}, StatsGroup::kDepartment, kNow);
+    ASSERT_TRUE(stats.ok());
+    ASSERT_EQ(stats->size(), 3u);  // all, dept-1, dept-2
+    std::size_t resolved = 0, acknowledged = 0, dept2 = 0;
+    for (const Made& m : made) {
+      resolved += m.status == RequestStatus::kResolved;
+      acknowledged += m.status != RequestStatus::kReceived;
+      dept2 += m.code == "c";
+    }
+    EXPECT_EQ((*stats)[0].total, made.size());
+    EXPECT_EQ((*stats)[0].resolved, resolved);
+    EXPECT_EQ((*stats)[0].acknowledged, acknowledged);
+    EXPECT_EQ((*stats)[2].key, "dept-2");
+    EXPECT_EQ((*stats)[2].total, dept2);
+    ASSERT_TRUE((*stats)[0].resolve_hours_median);
+    EXPECT_DOUBLE_EQ(*(*stats)[0].resolve_hours_median, 48.0);
+    EXPECT_DOUBLE_EQ(*(*stats)[0].acknowledge_hours_p90, 1.0);
+    Start();  // the same after a restart
+  }
+}
+
+TEST_F(Open311ReportsTest, JurisdictionsSeeOnlyTheirOwnReports) {
+  Submission s = At("a", 105.85, 21.03);
+  s.reporter.email = "a@example.vn";
+  Result<SubmitResult> r = reports_->Submit(Ctx("hanoi"), s, kNow);
+  ASSERT_TRUE(r.ok());
+  const std::uint64_t n = r->request.number;
+  EXPECT_TRUE(reports_->Get(Ctx("hanoi"), n).ok());
+  EXPECT_EQ(reports_->Get(Ctx("danang"), n).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(reports_->ByToken(Ctx("danang"), r->token).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(reports_->ReporterOf(Ctx("danang"), n).status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(reports_->ErasePersonalData(Ctx("danang"), n, r->token).ok());
+  StaffUpdate u;
+  u.number = n;
+  u.status = RequestStatus::kAcknowledged;
+  EXPECT_EQ(reports_->Update(Ctx("danang"), u, kNow).status().code(), ErrorCode::kNotFound);
+  auto danang = reports_->Find(Ctx("danang"), ReportFilter{}, kNow);
+  ASSERT_TRUE(danang.ok());
+  EXPECT_TRUE(danang->empty());
+  EXPECT_EQ(reports_->Find(Ctx("nowhere"), ReportFilter{}, kNow).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(reports_->Submit(Ctx("nowhere"), At("a", 105.85, 21.03), kNow).status().code(), ErrorCode::kNotFound);
+  // Each jurisdiction numbers its own reports.
+  Result<SubmitResult> d = reports_->Submit(Ctx("danang"), At("a", 108.2, 16.05), kNow);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->request.number, 1u);
+  EXPECT_EQ(reports_->ReporterOf(Ctx("hanoi"), n)->email, "a@example.vn");
+}
+
+TEST_F(Open311ReportsTest, PossibleDuplicatesAreOpenReportsOfTheServiceNearbyAndRecent) {
+  auto submit = [&](const char* code, double lon, double lat, Timestamp when) {
+    Result<SubmitResult> r = reports_->Submit(Ctx("hanoi"), At(code, lon, lat), when);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : SubmitResult{};
+  };
+  const SubmitResult first = submit("a", 105.85, 21.03, Timestamp{kNow.micros - 2 * kDay});
+  const SubmitResult old = submit("a", 105.85, 21.03, Timestamp{kNow.micros - 8 * kDay});
+  const SubmitResult far = submit("a", 105.8506, 21.03, Timestamp{kNow.micros - kDay});  // ~62 m east
+  const SubmitResult other = submit("b", 105.85, 21.03, Timestamp{kNow.micros - kDay});
+  const SubmitResult fresh = submit("a", 105.8503, 21.0302, kNow);  // ~36 m from first, ~33 m from far
+  EXPECT_EQ(fresh.possible_duplicates, (std::vector<std::uint64_t>{far.request.number, first.request.number}));
+  (void)old;
+  (void)other;
+  StaffUpdate u;
+  u.number = far.request.number;
+  u.status = RequestStatus::kResolved;
+  ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, kNow).ok());
+  const SubmitResult again = submit("a", 105.8503, 21.0302, kNow);
+  EXPECT_EQ(again.possible_duplicates, (std::vector<std::uint64_t>{fresh.request.number, first.request.number}))
+      << "a resolved report is no longer offered";
+}
+
+TEST_F(Open311ReportsTest, RefusedSubmissionsStoreNothing) {
+  const std::size_t before = store_.Stats().transactions;
+  Submission s = At("zzz", 105.85, 21.03);
+  EXPECT_EQ(reports_->Submit(Ctx("hanoi"), s, kNow).status().code(), ErrorCode::kBadRequestData);
+  s = At("a", 2.35, 48.85);
+  EXPECT_EQ(reports_->Submit(Ctx("hanoi"), s, kNow).status().code(), ErrorCode::kBadRequestData);
+  s = At("a", 105.85, 21.03);
+  s.description = std::string("\xc3\x28", 2);
+  EXPECT_EQ(reports_->Submit(Ctx("hanoi"), s, kNow).status().code(), ErrorCode::kBadRequestData);
+  s.description = std::string(5000, 'x');
+  EXPECT_EQ(reports_->Submit(Ctx("hanoi"), s, kNow).status().code(), ErrorCode::kBadRequestData);
+  EXPECT_EQ(store_.Stats().transactions, before);
+  EXPECT_TRUE(reports_->Find(Ctx("hanoi"), ReportFilter{}, kNow)->empty());
+}
+
+}  // namespace
+}  // namespace dothi::service
