@@ -125,6 +125,9 @@ struct Config {
   // the last open311_duplicate_days days, is offered as a possible duplicate.
   double open311_duplicate_radius_m = 50;
   int open311_duplicate_days = 7;
+  // Largest photo in an Open311 report or staff update, in bytes (max_body_bytes applies
+  // to the whole request too).
+  std::size_t open311_max_media_bytes = std::size_t{6} << 20;
   // Longest description of an Open311 report, in bytes.
   std::size_t open311_max_description_bytes = 4000;
   // Load the generated demo city into tenant "demo" at start-up (when it is empty).

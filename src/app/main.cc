@@ -208,6 +208,9 @@ int main(int argc, char** argv) {
   Bind(*serve, "open311-duplicate-days", config.open311_duplicate_days,
        "Days back an open report is offered as a possible duplicate")
       ->check(CLI::NonNegativeNumber);
+  Bind(*serve, "open311-max-media-bytes", config.open311_max_media_bytes,
+       "Largest photo in an Open311 report or staff update, in bytes")
+      ->check(CLI::PositiveNumber);
   Bind(*serve, "open311-max-description-bytes", config.open311_max_description_bytes,
        "Longest description of an Open311 report, in bytes")
       ->check(CLI::PositiveNumber);

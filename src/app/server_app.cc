@@ -21,6 +21,7 @@
 #include "api/open311/open311_api.h"
 #include "service/open311_catalogue.h"
 #include "service/open311_reports.h"
+#include "storage/fs/file_media_store.h"
 #include "http/client.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -103,6 +104,7 @@ struct ServerApp::Parts {
   std::unique_ptr<service::PlanningService> planning;
   std::unique_ptr<api::planning::PlanningApi> planning_api;
   std::unique_ptr<service::Open311Catalogues> open311_catalogues;
+  std::unique_ptr<storage::fs::FileMediaStore> media;
   std::unique_ptr<service::Open311Reports> open311_reports;
   std::unique_ptr<api::open311::Open311Api> open311;
   http::Router router;
@@ -284,13 +286,18 @@ Status ServerApp::Start() {
   ro.duplicate_days = config_.open311_duplicate_days;
   ro.max_description_bytes = config_.open311_max_description_bytes;
   ro.feedback_days = config_.open311_feedback_days;
+  auto media = storage::fs::FileMediaStore::Open((std::filesystem::path(config_.data_dir) / "media").string());
+  if (!media.ok()) return media.status();
+  p.media = std::move(*media);
   p.open311_reports = std::make_unique<service::Open311Reports>(*p.entities, *p.store, *p.open311_catalogues,
-                                                                p.planning.get(), ro);
+                                                                p.planning.get(), p.media.get(), ro);
   DOTHI_RETURN_IF_ERROR(p.open311_reports->Load());
   api::open311::Open311Options o3;
   o3.default_tenant = oo.default_tenant;
   o3.client_api_keys = config_.open311_api_keys;
   o3.admin_api_keys = config_.open311_admin_keys;
+  o3.max_media_bytes = config_.open311_max_media_bytes;
+  o3.base_url = oo.base_url;
   p.open311 = std::make_unique<api::open311::Open311Api>(*p.open311_catalogues, *p.open311_reports, o3);
   storage::sqlite::SqliteEntityStore* sqlite = p.store.get();
   p.metrics.AddCounter("dothi_store_commits_total", "Durable commits acknowledged by the store", [sqlite] {

@@ -32,8 +32,11 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxRequestIdLength = 64;                   // characters
-constexpr auto kLingerTime = std::chrono::milliseconds(500);      // drain after an error reply
-constexpr std::size_t kMaxLingerBytes = std::size_t{1} << 20;     // bytes discarded at most
+// After an error reply to a request whose body is not read (413), the rest of the body is
+// drained before closing, so that a client still uploading (a 20 MB photo from a phone)
+// reads the reply instead of a reset: at most this long and this many bytes.
+constexpr auto kLingerTime = std::chrono::seconds(3);
+constexpr std::size_t kMaxLingerBytes = std::size_t{64} << 20;
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFILE and friends
 
 // One accepted connection; shared by its session coroutine and Stop(). Touched only on the

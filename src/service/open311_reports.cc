@@ -135,8 +135,25 @@ bool Open311Reports::Tenant::Open(const Row& row) const {
 
 Open311Reports::Open311Reports(EntityService& entities, storage::EntityStore& store,
                                const Open311Catalogues& catalogues, const PlanningService* planning,
-                               Open311ReportOptions options)
-    : entities_(entities), store_(store), catalogues_(catalogues), planning_(planning), options_(options) {}
+                               storage::MediaStore* media, Open311ReportOptions options)
+    : entities_(entities),
+      store_(store),
+      catalogues_(catalogues),
+      planning_(planning),
+      media_(media),
+      options_(options) {}
+
+Result<std::optional<std::string>> Open311Reports::Media(std::string_view name) const {
+  if (media_ == nullptr) return std::optional<std::string>();
+  return media_->Get(name);
+}
+
+Result<std::string> Open311Reports::StorePhoto(const domain::media::CleanImage& photo) {
+  if (media_ == nullptr) return Status::BadRequestData("photo uploads are off");
+  std::string name = NewToken() + "." + std::string(domain::media::ImageExtension(photo.type));
+  DOTHI_RETURN_IF_ERROR(media_->Put(name, photo.bytes));
+  return std::string(kMediaPath) + name;
+}
 
 std::string Open311Reports::PrivateKey(std::string_view tenant, std::uint64_t number) {
   std::string key(tenant);
@@ -286,6 +303,7 @@ Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submissio
   DOTHI_RETURN_IF_ERROR(CheckText("address_string", s.address_string, options_.max_field_bytes));
   DOTHI_RETURN_IF_ERROR(CheckText("address_id", s.address_id, options_.max_field_bytes));
   DOTHI_RETURN_IF_ERROR(CheckUrl(s.media_url, options_.max_url_bytes));
+  if (s.photo && media_ == nullptr) return Status::BadRequestData("photo uploads are off");
   DOTHI_RETURN_IF_ERROR(CheckReporter(s.reporter, options_.max_field_bytes));
   if (!service->anonymous_allowed && (s.reporter.Anonymous() || (s.reporter.email.empty() && s.reporter.phone.empty()))) {
     return Status::BadRequestData("this service needs the reporter's name and an email or phone number",
@@ -343,12 +361,24 @@ Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submissio
     r.number = t.next_number++;
     if (r.lon) out.possible_duplicates = NearbyOpen(t, r.service_code, *r.lon, *r.lat, now);
   }
-  // The private part first: a crash between the two leaves a document without a report
-  // (its number is skipped), never a report whose reporter is lost.
-  DOTHI_RETURN_IF_ERROR(store_.PutDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number), EncodePrivate(priv)));
+  // The photo and the private part first: a crash in between leaves a file or a document
+  // without a report (its number is skipped), never a report whose photo or reporter is lost.
+  if (s.photo) {
+    Result<std::string> url = StorePhoto(*s.photo);
+    if (!url.ok()) return url.status();
+    r.media_url = *url;
+  }
+  auto undo_photo = [&] {
+    if (s.photo && media_ != nullptr) (void)media_->Delete(r.media_url.substr(kMediaPath.size()));
+  };
+  if (Status put = store_.PutDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number), EncodePrivate(priv)); !put.ok()) {
+    undo_photo();
+    return put;
+  }
   Status created = entities_.Create(ctx, r.ToEntity());
   if (!created.ok()) {
     (void)store_.DeleteDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number));
+    undo_photo();
     return created;
   }
   {
@@ -471,7 +501,8 @@ Result<domain::open311::RequestUpdate> Open311Reports::Update(const RequestConte
   DOTHI_RETURN_IF_ERROR(CheckText("description", u.description, options_.max_description_bytes));
   DOTHI_RETURN_IF_ERROR(CheckText("by", u.by, options_.max_field_bytes));
   DOTHI_RETURN_IF_ERROR(CheckUrl(u.media_url, options_.max_url_bytes));
-  if (!u.status && u.description.empty() && u.media_url.empty()) {
+  if (u.photo && media_ == nullptr) return Status::BadRequestData("photo uploads are off");
+  if (!u.status && u.description.empty() && u.media_url.empty() && !u.photo) {
     return Status::BadRequestData("an update needs a status, a description or a media_url");
   }
   if (u.duplicate_of && u.status != RequestStatus::kDuplicate) {
@@ -507,6 +538,11 @@ Result<domain::open311::RequestUpdate> Open311Reports::Update(const RequestConte
   update.status = r->status;
   update.description = u.description;
   update.media_url = u.media_url;
+  if (u.photo) {
+    Result<std::string> url = StorePhoto(*u.photo);
+    if (!url.ok()) return url.status();
+    update.media_url = *url;
+  }
   r->updates.push_back(update);
   r->updated = now;
   if (!u.description.empty()) r->status_notes = u.description;

@@ -15,11 +15,13 @@
 #include "core/request_context.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "domain/media/image_sanitizer.h"
 #include "domain/open311/service_request.h"
 #include "service/entity_service.h"
 #include "service/open311_catalogue.h"
 #include "service/planning_service.h"
 #include "storage/entity_store.h"
+#include "storage/media_store.h"
 
 // Open311Reports takes citizens' reports (Open311 service requests) and answers the public
 // queries over them, per jurisdiction (tenant):
@@ -64,6 +66,7 @@ struct Submission {
   std::vector<std::pair<std::string, std::string>> attributes;  // attribute[code] answers
   std::string description;
   std::string media_url;
+  std::optional<domain::media::CleanImage> photo;  // uploaded: stored, and media_url set to it
   Reporter reporter;
 };
 
@@ -91,6 +94,7 @@ struct StaffUpdate {
   std::string by;           // the staff member or unit, shown publicly
   std::string description;  // the comment, or why (shown publicly)
   std::string media_url;
+  std::optional<domain::media::CleanImage> photo;  // uploaded: stored, and media_url set to it
   std::optional<std::uint64_t> duplicate_of;  // with status duplicate: the original
 };
 
@@ -127,9 +131,15 @@ enum class StatsGroup { kNone, kService, kDepartment, kWard };
 
 class Open311Reports {
  public:
-  // planning may be null (no jurisdiction check beyond Vietnam, no ward routing).
+  // planning may be null (no jurisdiction check beyond Vietnam, no ward routing); media may
+  // be null (photo uploads refused).
   Open311Reports(EntityService& entities, storage::EntityStore& store, const Open311Catalogues& catalogues,
-                 const PlanningService* planning, Open311ReportOptions options);
+                 const PlanningService* planning, storage::MediaStore* media, Open311ReportOptions options);
+
+  // Where an uploaded photo is served: kMediaPath + its name.
+  static constexpr std::string_view kMediaPath = "/open311/v2/media/";
+  // An uploaded photo's bytes, or nullopt. Photos are public (their names are random).
+  Result<std::optional<std::string>> Media(std::string_view name) const;
 
   // Rebuilds the index and the token map from the store. Call once before serving.
   Status Load();
@@ -218,11 +228,14 @@ class Open311Reports {
   // Writes r (its entity) and updates the index; caller holds write_mu_.
   Status Write(const RequestContext& ctx, const domain::open311::ServiceRequest& r);
   static std::string EncodePrivate(const Private& p);
+  // Stores a photo durably; its public path. Errors: BadRequestData (uploads off), the store's.
+  Result<std::string> StorePhoto(const domain::media::CleanImage& photo);
 
   EntityService& entities_;
   storage::EntityStore& store_;
   const Open311Catalogues& catalogues_;
   const PlanningService* planning_;
+  storage::MediaStore* media_;
   Open311ReportOptions options_;
   std::mutex write_mu_;  // serialises read-modify-write of reports (staff and reporters)
   mutable std::shared_mutex mu_;

@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "api/common/markup.h"
+#include "api/common/ogc_base_url.h"
+#include "http/multipart.h"
 #include "core/json.h"
 #include "http/status_mapping.h"
 
@@ -178,8 +180,13 @@ std::string Notice(const ServiceRequest& r, bool en, int offset) {
 // One report as Open311's GET requests gives it, with dothi's extensions after the
 // standard fields (docs/open311.md). No personal data.
 // original_open: for a merged duplicate, whether its original is open (it follows it).
+// A stored media_url: uploaded photos have a path, made absolute with base.
+std::string MediaUrl(const std::string& url, std::string_view base) {
+  return !url.empty() && url.front() == '/' ? std::string(base) + url : url;
+}
+
 Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool en, Timestamp now, int offset,
-                   std::optional<bool> original_open = std::nullopt) {
+                   std::string_view base, std::optional<bool> original_open = std::nullopt) {
   const bool open = original_open.value_or(domain::open311::Open311Status(r.status) == "open");
   const int escalation = domain::open311::EscalationLevel(r, now);
   std::string name = def != nullptr ? (en ? def->name_en : def->name_vi) : r.service_name;
@@ -200,7 +207,7 @@ Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool e
       {"zipcode", ""},
       {"lat", r.lat ? Json(*r.lat) : Json()},
       {"long", r.lon ? Json(*r.lon) : Json()},
-      {"media_url", r.media_url},
+      {"media_url", MediaUrl(r.media_url, base)},
       {"detailed_status", std::string(domain::open311::StatusName(r.status))},
       {"detailed_status_label",
        std::string(en ? domain::open311::StatusLabelEn(r.status) : domain::open311::StatusLabelVi(r.status))},
@@ -216,17 +223,49 @@ Json RequestRecord(const ServiceRequest& r, const ServiceDefinition* def, bool e
   return o;
 }
 
-// Query parameters and, for a form body, its fields. Errors: UnsupportedMediaType for a
-// body of another type.
-Result<std::vector<std::pair<std::string, std::string>>> FormParams(const http::Request& req) {
-  std::vector<std::pair<std::string, std::string>> params = req.query;
-  if (req.method != http::Method::kPost) return params;
+struct Form {
+  std::vector<std::pair<std::string, std::string>> params;
+  std::optional<domain::media::CleanImage> photo;
+};
+
+// Query parameters and the body's fields: application/x-www-form-urlencoded, or
+// multipart/form-data with at most one file (a photo: JPEG, PNG or WebP by its bytes, at
+// most max_media_bytes, its metadata removed). Errors: UnsupportedMediaType (another body
+// type, a file that is not such an image), InvalidRequest (malformed multipart),
+// PayloadTooLarge (photo), BadRequestData (two files, a malformed image).
+Result<Form> ReadForm(const http::Request& req, std::size_t max_media_bytes) {
+  Form form;
+  form.params = req.query;
+  if (req.method != http::Method::kPost) return form;
   const std::string* type = req.Header("Content-Type");
-  if (type != nullptr && type->rfind("application/x-www-form-urlencoded", 0) != 0) {
-    return Status::UnsupportedMediaType("this takes application/x-www-form-urlencoded", *type);
+  if (type == nullptr || type->rfind("application/x-www-form-urlencoded", 0) == 0) {
+    for (auto& p : http::ParseQueryString(req.body)) form.params.push_back(std::move(p));
+    return form;
   }
-  for (auto& p : http::ParseQueryString(req.body)) params.push_back(std::move(p));
-  return params;
+  Result<std::string> boundary = http::MultipartBoundary(*type);
+  if (!boundary.ok()) {
+    if (boundary.status().code() == ErrorCode::kUnsupportedMediaType) {
+      return Status::UnsupportedMediaType("this takes application/x-www-form-urlencoded or multipart/form-data", *type);
+    }
+    return boundary.status();
+  }
+  auto parts = http::ParseMultipart(req.body, *boundary);
+  if (!parts.ok()) return parts.status();
+  for (const http::MultipartPart& part : *parts) {
+    if (!part.filename) {
+      form.params.emplace_back(part.name, std::string(part.data));
+      continue;
+    }
+    if (part.data.empty()) continue;  // an empty file input
+    if (form.photo) return Status::BadRequestData("one photo per request");
+    if (part.data.size() > max_media_bytes) {
+      return Status::PayloadTooLarge("photo too large", "limit " + std::to_string(max_media_bytes) + " bytes");
+    }
+    Result<domain::media::CleanImage> photo = domain::media::SanitizeImage(part.data);
+    if (!photo.ok()) return photo.status();
+    form.photo = std::move(*photo);
+  }
+  return form;
 }
 
 const std::string* Param(const std::vector<std::pair<std::string, std::string>>& params, std::string_view name) {
@@ -290,6 +329,7 @@ void Open311Api::RegisterRoutes(http::Router& router) {
   router.Add(M::kGet, "/open311/v2/services/{service}", "open311.service", bind(&Open311Api::Definition));
   router.Add(M::kGet, "/open311/v2/requests/{id}", "open311.request", bind(&Open311Api::OneRequest));
   router.Add(M::kGet, "/open311/v2/tokens/{token}", "open311.token", bind(&Open311Api::Token));
+  router.Add(M::kGet, "/open311/v2/media/{name}", "open311.media", bind(&Open311Api::Media));
   router.Add(M::kPost, "/open311/v2/requests/{id}/{action}", "open311.request_action", bind(&Open311Api::RequestAction));
   router.Add(M::kGet, "/open311/v2/requests/{id}/{action}", "open311.reporter", bind(&Open311Api::Reporter));
   router.SetErrorRenderer("/open311", [](const RequestContext&, const http::Request& req, const Status& s) {
@@ -299,17 +339,10 @@ void Open311Api::RegisterRoutes(http::Router& router) {
   });
 }
 
-RequestContext Open311Api::TenantContext(const RequestContext& ctx, const http::Request& req) const {
+RequestContext Open311Api::TenantContext(const RequestContext& ctx, const http::Request& req,
+                                         const std::vector<std::pair<std::string, std::string>>* params) const {
   RequestContext out = ctx;
-  const std::string* j = req.Query("jurisdiction_id");
-  if (j == nullptr && req.method == http::Method::kPost) {
-    for (const auto& [k, v] : http::ParseQueryString(req.body)) {
-      if (k == "jurisdiction_id") {
-        out.tenant = v;
-        return out;
-      }
-    }
-  }
+  const std::string* j = params != nullptr ? Param(*params, "jurisdiction_id") : req.Query("jurisdiction_id");
   out.tenant = j != nullptr ? *j : options_.default_tenant;
   return out;
 }
@@ -410,14 +443,10 @@ http::Response Open311Api::PostRequest(const RequestContext& ctx, http::Request&
     }
     return Error(Format::kJson, f.status());
   }
-  const std::string* type = req.Header("Content-Type");
-  if (type != nullptr && type->rfind("application/x-www-form-urlencoded", 0) != 0) {
-    return Error(*f, Status::UnsupportedMediaType("POST requests takes application/x-www-form-urlencoded", *type));
-  }
-  std::vector<std::pair<std::string, std::string>> params = req.query;
-  for (auto& p : http::ParseQueryString(req.body)) params.push_back(std::move(p));
-
-  const RequestContext tctx = TenantContext(ctx, req);
+  Result<Form> form = ReadForm(req, options_.max_media_bytes);
+  if (!form.ok()) return Error(*f, form.status());
+  std::vector<std::pair<std::string, std::string>>& params = form->params;
+  const RequestContext tctx = TenantContext(ctx, req, &params);
   if (!options_.client_api_keys.empty()) {
     bool known = false;
     for (const auto& [k, v] : params) {
@@ -459,6 +488,7 @@ http::Response Open311Api::PostRequest(const RequestContext& ctx, http::Request&
       s.attributes.emplace_back(std::move(code), std::move(v));
     }
   }
+  s.photo = std::move(form->photo);
   if (lat || lon) {
     std::optional<double> la = lat ? ParseDouble(*lat) : std::nullopt;
     std::optional<double> lo = lon ? ParseDouble(*lon) : std::nullopt;
@@ -520,7 +550,7 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
     if (catalogue.ok()) {
       for (const ServiceDefinition& d : **catalogue) def = d.code == r.service_code ? &d : def;
     }
-    records.push_back(RequestRecord(r, def, en, now, offset, OriginalOpen(tctx, r)));
+    records.push_back(RequestRecord(r, def, en, now, offset, BaseUrl(options_.base_url, req), OriginalOpen(tctx, r)));
   }
   return Records(*f, "service_requests", "request", records);
 }
@@ -539,7 +569,8 @@ http::Response Open311Api::OneRequest(const RequestContext& ctx, http::Request& 
   if (d.ok()) def = &*d;
   const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
   return Records(*f, "service_requests", "request",
-                 {RequestRecord(*r, def, English(req), Now(), offset, OriginalOpen(tctx, *r))});
+                 {RequestRecord(*r, def, English(req), Now(), offset, BaseUrl(options_.base_url, req),
+                                OriginalOpen(tctx, *r))});
 }
 
 http::Response Open311Api::Token(const RequestContext& ctx, http::Request& req) const {
@@ -572,10 +603,12 @@ Status Open311Api::CheckAdmin(const std::vector<std::pair<std::string, std::stri
 http::Response Open311Api::PostUpdate(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = ResourceFormat(req, "services", "servicerequestupdates");
   if (!f.ok()) return Error(Format::kJson, f.status());
-  auto params = FormParams(req);
-  if (!params.ok()) return Error(*f, params.status());
+  Result<Form> form = ReadForm(req, options_.max_media_bytes);
+  if (!form.ok()) return Error(*f, form.status());
+  const auto* params = &form->params;
   if (Status s = CheckAdmin(*params); !s.ok()) return Error(*f, s);
   service::StaffUpdate u;
+  u.photo = std::move(form->photo);
   const std::string* id = Param(*params, "service_request_id");
   std::optional<std::uint64_t> n = id ? ParseNumber(*id) : std::nullopt;
   if (!n) return Error(*f, Status::BadRequestData("service_request_id is required (a number)"));
@@ -591,7 +624,7 @@ http::Response Open311Api::PostUpdate(const RequestContext& ctx, http::Request& 
   if (const std::string* v = Param(*params, "by")) u.by = *v;
   if (const std::string* v = Param(*params, "description")) u.description = *v;
   if (const std::string* v = Param(*params, "media_url")) u.media_url = *v;
-  const RequestContext tctx = TenantContext(ctx, req);
+  const RequestContext tctx = TenantContext(ctx, req, params);
   Result<domain::open311::RequestUpdate> done = reports_.Update(tctx, std::move(u), Now());
   if (!done.ok()) return Error(*f, done.status());
   const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
@@ -634,7 +667,7 @@ http::Response Open311Api::UpdatesList(const RequestContext& ctx, http::Request&
                                         {"detailed_status", std::string(domain::open311::StatusName(u.status))},
                                         {"updated_datetime", LocalTime(u.at, offset)},
                                         {"description", u.description},
-                                        {"media_url", u.media_url},
+                                        {"media_url", MediaUrl(u.media_url, BaseUrl(options_.base_url, req))},
                                         {"by", u.by}}));
   }
   return Records(*f, "service_request_updates", "request_update", records);
@@ -646,9 +679,10 @@ http::Response Open311Api::RequestAction(const RequestContext& ctx, http::Reques
   if (!f.ok()) return Error(Format::kJson, f.status());
   std::optional<std::uint64_t> n = ParseNumber(req.PathParam("id"));
   if (!n) return Error(*f, Status::NotFound("service_request_id not found", req.PathParam("id")));
-  auto params = FormParams(req);
-  if (!params.ok()) return Error(*f, params.status());
-  const RequestContext tctx = TenantContext(ctx, req);
+  Result<Form> form = ReadForm(req, 0);
+  if (!form.ok()) return Error(*f, form.status());
+  const auto* params = &form->params;
+  const RequestContext tctx = TenantContext(ctx, req, params);
   const std::string* token = Param(*params, "token");
   if (action == "feedback") {
     service::Feedback fb;
@@ -666,7 +700,8 @@ http::Response Open311Api::RequestAction(const RequestContext& ctx, http::Reques
     const int offset = catalogues_.Calendar(tctx.tenant)->options().utc_offset_minutes;
     Result<ServiceDefinition> d = catalogues_.Service(tctx, r->service_code);
     return Records(*f, "service_requests", "request",
-                   {RequestRecord(*r, d.ok() ? &*d : nullptr, English(req), Now(), offset)});
+                   {RequestRecord(*r, d.ok() ? &*d : nullptr, English(req), Now(), offset,
+                                  BaseUrl(options_.base_url, req))});
   }
   if (action == "erase") {
     std::string proof;
@@ -727,6 +762,26 @@ http::Response Open311Api::Statistics(const RequestContext& ctx, http::Request& 
   std::vector<Json> records;
   for (std::size_t i = 0; i < stats->size(); ++i) records.push_back(StatsRecord((*stats)[i], i == 0 ? "all" : group_name));
   return Records(*f, "statistics", "group", records);
+}
+
+http::Response Open311Api::Media(const RequestContext&, http::Request& req) const {
+  const std::string name(req.PathParam("name"));
+  const std::size_t dot = name.rfind('.');
+  const std::string ext = dot == std::string::npos ? std::string() : name.substr(dot + 1);
+  std::string_view mime;
+  for (auto t : {domain::media::ImageType::kJpeg, domain::media::ImageType::kPng, domain::media::ImageType::kWebp}) {
+    if (ext == domain::media::ImageExtension(t)) mime = domain::media::ImageMime(t);
+  }
+  Result<std::optional<std::string>> bytes =
+      mime.empty() ? Result<std::optional<std::string>>(std::optional<std::string>()) : reports_.Media(name);
+  if (!bytes.ok()) return Error(Format::kJson, bytes.status());
+  if (!*bytes) return Error(Format::kJson, Status::NotFound("no such photo", name));
+  http::Response r;
+  r.SetHeader("Content-Type", std::string(mime));
+  r.SetHeader("Cache-Control", "public, max-age=31536000, immutable");
+  r.SetHeader("X-Content-Type-Options", "nosniff");
+  r.body = std::move(**bytes);
+  return r;
 }
 
 }  // namespace dothi::api::open311

@@ -24,6 +24,9 @@
 //                                                       the personal data
 //   GET /open311/v2/requests/{id}/reporter.{json,xml}   staff: who reported it
 //   GET /open311/v2/statistics.{json,xml}           counts, times, on-time shares, satisfaction
+//   GET /open311/v2/media/{name}                    an uploaded photo (POST requests and
+//                                                   servicerequestupdates take multipart/form-data
+//                                                   with one file: JPEG, PNG or WebP, metadata removed)
 // Staff actions take an administrator api_key (Open311Options::admin_api_keys).
 // jurisdiction_id names the tenant (a province or city), else Open311Options::default_tenant.
 // Names and descriptions are Vietnamese, or English with lang=en (or an Accept-Language
@@ -39,6 +42,10 @@ struct Open311Options {
   // Keys for staff actions (updates, erasing personal data, reading the reporter); empty:
   // staff actions are off.
   std::vector<std::string> admin_api_keys;
+  // Largest photo accepted in a multipart POST (the server's body limit applies too).
+  std::size_t max_media_bytes = std::size_t{6} << 20;
+  // Public base URL (scheme://host[:port]) for photo links; empty: from the Host header.
+  std::string base_url;
 };
 
 class Open311Api {
@@ -57,9 +64,12 @@ class Open311Api {
   http::Response RequestAction(const RequestContext& ctx, http::Request& req) const;
   http::Response Reporter(const RequestContext& ctx, http::Request& req) const;
   http::Response Statistics(const RequestContext& ctx, http::Request& req) const;
+  http::Response Media(const RequestContext& ctx, http::Request& req) const;
 
  private:
-  RequestContext TenantContext(const RequestContext& ctx, const http::Request& req) const;
+  // jurisdiction_id from params (query and form fields) when given, else from the query.
+  RequestContext TenantContext(const RequestContext& ctx, const http::Request& req,
+                               const std::vector<std::pair<std::string, std::string>>* params = nullptr) const;
   // Errors: Forbidden (no administrator key configured, or a wrong one), Unauthorized (none).
   Status CheckAdmin(const std::vector<std::pair<std::string, std::string>>& params) const;
   // For a merged duplicate: whether its original is open.

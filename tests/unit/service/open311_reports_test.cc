@@ -49,7 +49,8 @@ class Open311ReportsTest : public ::testing::Test {
     reports_.reset();
     entities_ = std::make_unique<EntityService>(store_, EntityServiceOptions{});
     ASSERT_TRUE(entities_->Load().ok());
-    reports_ = std::make_unique<Open311Reports>(*entities_, store_, catalogues_, nullptr, Open311ReportOptions{});
+    reports_ = std::make_unique<Open311Reports>(*entities_, store_, catalogues_, nullptr, nullptr,
+                                                Open311ReportOptions{});
     ASSERT_TRUE(reports_->Load().ok());
   }
 
