@@ -98,6 +98,11 @@ std::string WardOf(const PointLookup& at) {
   return best->feature().id;
 }
 
+// The duplicate search's cell (0.001 degrees) of a longitude (offset 180) or latitude (90).
+std::int64_t CellOf(double degrees, double offset) {
+  return static_cast<std::int64_t>(std::floor((degrees + offset) * 1000));
+}
+
 }  // namespace
 
 template <typename T, typename R>
@@ -199,8 +204,8 @@ void Open311Reports::IndexPut(Tenant& t, const ServiceRequest& r) {
   row.status = r.status;
   row.rating = static_cast<std::int8_t>(r.rating.value_or(0));
   if (r.lon && r.lat) {
-    row.lon = static_cast<float>(*r.lon);
-    row.lat = static_cast<float>(*r.lat);
+    row.lon = *r.lon;
+    row.lat = *r.lat;
     row.placed = true;
   }
   auto before = [](const Row& a, const Row& b) {
@@ -217,6 +222,12 @@ void Open311Reports::IndexPut(Tenant& t, const ServiceRequest& r) {
   }
   t.requested_of[r.number] = row.requested;
   t.next_number = std::max(t.next_number, r.number + 1);
+  if (row.placed) {
+    auto& cell = t.cells[CellKey(row.service, CellOf(*r.lon, 180), CellOf(*r.lat, 90))];
+    const std::pair<std::int64_t, std::uint64_t> entry{row.requested, row.number};
+    auto at = std::lower_bound(cell.begin(), cell.end(), entry);
+    if (at == cell.end() || *at != entry) cell.insert(at, entry);
+  }
   for (const auto& u : r.updates) t.next_update = std::max(t.next_update, u.id + 1);
 }
 
@@ -270,19 +281,37 @@ Status Open311Reports::Load() {
   });
 }
 
+std::uint64_t Open311Reports::CellKey(std::uint32_t service, std::int64_t cx, std::int64_t cy) {
+  return (std::uint64_t{service} << 40) | (static_cast<std::uint64_t>(cx) << 20) | static_cast<std::uint64_t>(cy);
+}
+
 std::vector<std::uint64_t> Open311Reports::NearbyOpen(const Tenant& t, const std::string& code, double lon,
                                                       double lat, Timestamp now) const {
-  std::vector<std::uint64_t> out;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> found;
   auto it = t.name_ids.find(code);
-  if (it == t.name_ids.end()) return out;
+  if (it == t.name_ids.end() || options_.duplicate_radius_m <= 0) return {};
   const std::int64_t since = now.micros - options_.duplicate_days * kMicrosPerDay;
-  for (auto row = t.rows.rbegin(); row != t.rows.rend() && row->requested >= since; ++row) {
-    if (row->service != it->second || !row->placed) continue;
-    if (row->duplicate_of != 0 || !t.Open(*row)) continue;
-    if (geo::HaversineMeters(lon, lat, row->lon, row->lat) <= options_.duplicate_radius_m) {
-      out.push_back(row->number);
+  const double dlat = options_.duplicate_radius_m / 111'000.0;
+  const double dlon = dlat / std::max(0.01, std::cos(lat * M_PI / 180));
+  for (std::int64_t cx = CellOf(lon - dlon, 180); cx <= CellOf(lon + dlon, 180); ++cx) {
+    for (std::int64_t cy = CellOf(lat - dlat, 90); cy <= CellOf(lat + dlat, 90); ++cy) {
+      auto cell = t.cells.find(CellKey(it->second, cx, cy));
+      if (cell == t.cells.end()) continue;
+      auto first = std::lower_bound(cell->second.begin(), cell->second.end(), std::pair{since, std::uint64_t{0}});
+      for (auto e = first; e != cell->second.end(); ++e) {
+        const Row* row = t.Find(e->second);
+        if (row == nullptr || row->requested < since || row->service != it->second || !row->placed) continue;
+        if (row->duplicate_of != 0 || !t.Open(*row)) continue;
+        if (geo::HaversineMeters(lon, lat, row->lon, row->lat) <= options_.duplicate_radius_m) {
+          found.emplace_back(row->requested, row->number);
+        }
+      }
     }
   }
+  std::sort(found.rbegin(), found.rend());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  std::vector<std::uint64_t> out;
+  for (const auto& f : found) out.push_back(f.second);
   return out;
 }
 

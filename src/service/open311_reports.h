@@ -194,7 +194,7 @@ class Open311Reports {
     std::uint64_t duplicate_of = 0;               // 0: none
     std::uint32_t service = 0;                    // index into Tenant::names
     std::uint32_t ward = 0;                       // index into Tenant::names ("" for none)
-    float lon = 0, lat = 0;
+    double lon = 0, lat = 0;
     domain::open311::RequestStatus status = domain::open311::RequestStatus::kReceived;
     std::int8_t rating = 0;  // 0: none
     bool placed = false;
@@ -209,6 +209,9 @@ class Open311Reports {
     std::vector<std::string> names;  // services and wards, interned
     std::unordered_map<std::string, std::uint32_t> name_ids;
     std::vector<std::pair<std::int64_t, std::uint64_t>> updates;  // (time, number), by time
+    // Placed reports by service and cell of 0.001 degrees (about 100 m): (requested,
+    // number) by time, for the duplicate search. Entries may be stale; rows decide.
+    std::unordered_map<std::uint64_t, std::vector<std::pair<std::int64_t, std::uint64_t>>> cells;
     std::unordered_map<std::uint64_t, Private> privates;
     std::unordered_map<std::string, std::uint64_t> tokens;
     std::uint64_t next_number = 1;
@@ -224,6 +227,7 @@ class Open311Reports {
   void IndexPut(Tenant& t, const domain::open311::ServiceRequest& r);
   std::vector<std::uint64_t> NearbyOpen(const Tenant& t, const std::string& code, double lon, double lat,
                                         Timestamp now) const;
+  static std::uint64_t CellKey(std::uint32_t service, std::int64_t cx, std::int64_t cy);
   static std::string PrivateKey(std::string_view tenant, std::uint64_t number);
   // Writes r (its entity) and updates the index; caller holds write_mu_.
   Status Write(const RequestContext& ctx, const domain::open311::ServiceRequest& r);

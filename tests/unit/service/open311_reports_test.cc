@@ -6,6 +6,7 @@
 #include <random>
 
 #include "fakes/memory_entity_store.h"
+#include "geo/geometry.h"
 
 namespace dothi::service {
 namespace {
@@ -219,6 +220,44 @@ TEST_F(Open311ReportsTest, PossibleDuplicatesAreOpenReportsOfTheServiceNearbyAnd
   const SubmitResult again = submit("a", 105.8503, 21.0302, kNow);
   EXPECT_EQ(again.possible_duplicates, (std::vector<std::uint64_t>{fresh.request.number, first.request.number}))
       << "a resolved report is no longer offered";
+}
+
+// The offered duplicates equal a brute-force search over everything submitted before.
+TEST_F(Open311ReportsTest, PossibleDuplicatesMatchABruteForceSearch) {
+  struct Placed {
+    std::uint64_t number;
+    std::string code;
+    double lon, lat;
+    Timestamp at;
+    bool open;
+  };
+  std::vector<Placed> placed;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> dlon(-0.0012, 0.0012), dlat(-0.0012, 0.0012);
+  const char* codes[] = {"a", "b"};
+  for (int i = 0; i < 500; ++i) {
+    const Timestamp at{kNow.micros - (500 - i) * (kDay / 25)};  // 20 days, in order
+    Placed p{0, codes[rng() % 2], 105.85 + dlon(rng), 21.03 + dlat(rng), at, true};
+    Result<SubmitResult> r = reports_->Submit(Ctx("hanoi"), At(p.code, p.lon, p.lat), at);
+    ASSERT_TRUE(r.ok());
+    p.number = r->request.number;
+    std::vector<std::uint64_t> expected;
+    for (auto it = placed.rbegin(); it != placed.rend(); ++it) {
+      if (it->open && it->code == p.code && it->at.micros >= at.micros - 7 * kDay &&
+          geo::HaversineMeters(p.lon, p.lat, it->lon, it->lat) <= 50) {
+        expected.push_back(it->number);
+      }
+    }
+    EXPECT_EQ(r->possible_duplicates, expected) << "report " << i;
+    if (rng() % 3 == 0) {
+      StaffUpdate u;
+      u.number = p.number;
+      u.status = RequestStatus::kRejected;
+      ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, at).ok());
+      p.open = false;
+    }
+    placed.push_back(p);
+  }
 }
 
 TEST_F(Open311ReportsTest, RefusedSubmissionsStoreNothing) {
