@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <random>
 
 #include "core/json.h"
@@ -400,15 +401,22 @@ Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submissio
   auto undo_photo = [&] {
     if (s.photo && media_ != nullptr) (void)media_->Delete(r.media_url.substr(kMediaPath.size()));
   };
-  if (Status put = store_.PutDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number), EncodePrivate(priv)); !put.ok()) {
+  // Both writes are queued at once, the document first (the store keeps their order), so
+  // they usually share one group commit.
+  auto put_done = std::make_shared<std::promise<Status>>();
+  std::future<Status> put = put_done->get_future();
+  store_.PutDocumentAsync(kPrivateKind, PrivateKey(ctx.tenant, r.number), EncodePrivate(priv),
+                          [put_done](Status st) { put_done->set_value(std::move(st)); });
+  auto create_done = std::make_shared<std::promise<Status>>();
+  std::future<Status> created = create_done->get_future();
+  entities_.CreateAsync(ctx, r.ToEntity(), [create_done](Status st) { create_done->set_value(std::move(st)); });
+  const Status put_status = put.get();
+  const Status create_status = created.get();
+  if (!put_status.ok() || !create_status.ok()) {
+    if (create_status.ok()) (void)entities_.Delete(ctx, r.EntityId());
+    if (put_status.ok()) (void)store_.DeleteDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number));
     undo_photo();
-    return put;
-  }
-  Status created = entities_.Create(ctx, r.ToEntity());
-  if (!created.ok()) {
-    (void)store_.DeleteDocument(kPrivateKind, PrivateKey(ctx.tenant, r.number));
-    undo_photo();
-    return created;
+    return put_status.ok() ? create_status : put_status;
   }
   {
     std::unique_lock lock(mu_);

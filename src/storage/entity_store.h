@@ -81,6 +81,12 @@ class EntityStore {
   virtual Status ScanAll(const ScanFn& fn) = 0;
   // Named small documents (JSON-LD contexts, settings) kept beside the entities.
   virtual Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) = 0;
+  // PutDocument reporting through done (as CommitAsync does), ordered with CommitAsync: a
+  // later CommitAsync never lands before it. The default waits for PutDocument.
+  virtual void PutDocumentAsync(std::string_view kind, std::string_view key, std::string_view bytes,
+                                CommitCallback done) {
+    done(PutDocument(kind, key, bytes));
+  }
   virtual Status DeleteDocument(std::string_view kind, std::string_view key) = 0;
   using DocFn = std::function<void(std::string_view key, std::string_view bytes)>;
   virtual Status ScanDocuments(std::string_view kind, const DocFn& fn) = 0;

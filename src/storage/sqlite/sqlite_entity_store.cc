@@ -327,6 +327,14 @@ Status SqliteEntityStore::PutDocument(std::string_view kind, std::string_view ke
   return SubmitAndWait(std::move(request));
 }
 
+void SqliteEntityStore::PutDocumentAsync(std::string_view kind, std::string_view key, std::string_view bytes,
+                                         CommitCallback done) {
+  auto request = std::make_unique<Request>();
+  request->document = DocumentWrite{false, std::string(kind), std::string(key), std::string(bytes)};
+  request->done = std::move(done);
+  Submit(std::move(request));
+}
+
 Status SqliteEntityStore::DeleteDocument(std::string_view kind, std::string_view key) {
   auto request = std::make_unique<Request>();
   request->document = DocumentWrite{true, std::string(kind), std::string(key), {}};

@@ -72,6 +72,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) override;
   Status ScanAll(const ScanFn& fn) override;
   Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) override;
+  void PutDocumentAsync(std::string_view kind, std::string_view key, std::string_view bytes,
+                        CommitCallback done) override;
   Status DeleteDocument(std::string_view kind, std::string_view key) override;
   Status ScanDocuments(std::string_view kind, const DocFn& fn) override;
   StoreStats Stats() const override;

@@ -225,6 +225,31 @@ TEST_P(EntityStoreContractTest, DocumentsPutScanOverwriteDelete) {
   EXPECT_TRUE(ScanToMap(*store_).empty());
 }
 
+// An asynchronous document write lands before the commits queued after it: when a commit
+// queued after it reports OK, the document is there.
+TEST_P(EntityStoreContractTest, AsyncDocumentWritesKeepTheirOrderWithCommits) {
+  constexpr int kRounds = 200;
+  std::vector<std::promise<Status>> docs(kRounds), commits(kRounds);
+  std::atomic<int> docs_missing_at_commit{0};
+  for (int i = 0; i < kRounds; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    store_->PutDocumentAsync("report", key, "v" + std::to_string(i),
+                             [&docs, i](Status s) { docs[i].set_value(std::move(s)); });
+    store_->CommitAsync({Put("t", "e" + std::to_string(i), "x")}, [&, i, key](Status s) {
+      commits[i].set_value(std::move(s));
+    });
+  }
+  for (int i = 0; i < kRounds; ++i) {
+    ASSERT_TRUE(commits[i].get_future().get().ok());
+    // The document queued before this commit is durable by now.
+    const auto all = ScanDocsToMap(*store_, "report");
+    if (all.count("k" + std::to_string(i)) == 0) docs_missing_at_commit.fetch_add(1);
+    ASSERT_TRUE(docs[i].get_future().get().ok());
+  }
+  EXPECT_EQ(docs_missing_at_commit.load(), 0);
+  EXPECT_EQ(ScanDocsToMap(*store_, "report").size(), std::size_t{kRounds});
+}
+
 TEST_P(EntityStoreContractTest, ReopenKeepsEntitiesAndDocuments) {
   if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " keeps nothing across opens";
   ASSERT_TRUE(store_->Commit({Put("t1", "e", "one"), Put("t2", "e", "two")}).ok());
