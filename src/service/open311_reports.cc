@@ -548,7 +548,7 @@ Result<domain::open311::RequestUpdate> Open311Reports::Update(const RequestConte
   if (u.status == RequestStatus::kDuplicate && !u.duplicate_of) {
     return Status::BadRequestData("status duplicate needs duplicate_of (the original report)");
   }
-  std::lock_guard write(write_mu_);
+  std::lock_guard write(WriteLock(u.number));
   Result<ServiceRequest> r = Get(ctx, u.number);
   if (!r.ok()) return r.status();
   if (u.duplicate_of) {
@@ -601,7 +601,7 @@ Result<ServiceRequest> Open311Reports::GiveFeedback(const RequestContext& ctx, F
     Result<std::uint64_t> owner = ByToken(ctx, f.token);
     if (!owner.ok() || *owner != f.number) return Status::NotFound("token not found for this report");
   }
-  std::lock_guard write(write_mu_);
+  std::lock_guard write(WriteLock(f.number));
   Result<ServiceRequest> r = Get(ctx, f.number);
   if (!r.ok()) return r.status();
   if (r->status != RequestStatus::kResolved && r->status != RequestStatus::kClosed) {
@@ -624,7 +624,7 @@ Result<ServiceRequest> Open311Reports::GiveFeedback(const RequestContext& ctx, F
 }
 
 Status Open311Reports::ErasePersonalData(const RequestContext& ctx, std::uint64_t number, std::string_view token) {
-  std::lock_guard write(write_mu_);
+  std::lock_guard write(WriteLock(number));
   std::string kept_token;
   {
     std::shared_lock lock(mu_);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -229,7 +230,7 @@ class Open311Reports {
                                         Timestamp now) const;
   static std::uint64_t CellKey(std::uint32_t service, std::int64_t cx, std::int64_t cy);
   static std::string PrivateKey(std::string_view tenant, std::uint64_t number);
-  // Writes r (its entity) and updates the index; caller holds write_mu_.
+  // Writes r (its entity) and updates the index; caller holds WriteLock(r.number).
   Status Write(const RequestContext& ctx, const domain::open311::ServiceRequest& r);
   static std::string EncodePrivate(const Private& p);
   // Stores a photo durably; its public path. Errors: BadRequestData (uploads off), the store's.
@@ -241,7 +242,9 @@ class Open311Reports {
   const PlanningService* planning_;
   storage::MediaStore* media_;
   Open311ReportOptions options_;
-  std::mutex write_mu_;  // serialises read-modify-write of reports (staff and reporters)
+  // Serialise read-modify-write of one report (staff and reporters), by number.
+  std::mutex& WriteLock(std::uint64_t number) { return write_mu_[number % write_mu_.size()]; }
+  std::array<std::mutex, 64> write_mu_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Tenant, std::less<>> tenants_;
 };
