@@ -113,6 +113,9 @@ struct Config {
   std::size_t tile_cache_bytes = std::size_t{64} << 20;
   // Cache-Control max-age of layer tiles, in seconds (entity-type tiles: no-cache).
   int tile_max_age_s = 60;
+  // Open311 jurisdictions (services, departments, deadlines, working calendar) from a JSON
+  // file (docs/open311.md); empty: none besides the demo's.
+  std::string open311_catalogue;
   // Keys an Open311 client must send as api_key to POST requests (empty: none needed).
   // Secrets: never logged.
   std::vector<std::string> open311_api_keys;

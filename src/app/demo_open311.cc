@@ -99,4 +99,13 @@ std::vector<ServiceDefinition> DemoOpen311Services() {
   return out;
 }
 
+domain::open311::WorkingCalendar DemoOpen311Calendar() {
+  domain::open311::WorkingCalendar::Options o;
+  for (const char* d : {"2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
+                        "2026-04-27", "2026-04-30", "2026-05-01", "2026-09-02"}) {
+    o.holidays.insert(*domain::open311::LocalDate::Parse(d));
+  }
+  return *domain::open311::WorkingCalendar::Make(std::move(o));
+}
+
 }  // namespace dothi::app

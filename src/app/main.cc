@@ -193,6 +193,8 @@ int main(int argc, char** argv) {
   Bind(*serve, "tile-cache-bytes", config.tile_cache_bytes,
        "Bytes of gzip vector tiles of imported layers kept in memory (0: no cache)");
   Bind(*serve, "tile-max-age-s", config.tile_max_age_s, "Cache-Control max-age of layer tiles, in seconds");
+  Bind(*serve, "open311-catalogue", config.open311_catalogue,
+       "JSON file of Open311 jurisdictions: services, departments, deadlines, holidays (docs/open311.md)");
   Bind(*serve, "open311-api-keys", config.open311_api_keys,
        "Keys an Open311 client must send as api_key to POST requests, comma-separated (none: no key needed)")
       ->delimiter(',');

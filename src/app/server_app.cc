@@ -18,6 +18,7 @@
 #include "app/demo_loader.h"
 #include "app/demo_planning.h"
 #include "app/demo_open311.h"
+#include "app/open311_config.h"
 #include "api/open311/open311_api.h"
 #include "service/open311_catalogue.h"
 #include "service/open311_reports.h"
@@ -280,7 +281,13 @@ Status ServerApp::Start() {
   po.default_tenant = oo.default_tenant;
   p.planning_api = std::make_unique<api::planning::PlanningApi>(*p.planning, po);
   p.open311_catalogues = std::make_unique<service::Open311Catalogues>();
-  if (config_.demo) DOTHI_RETURN_IF_ERROR(p.open311_catalogues->Put(kDemoTenant, DemoOpen311Services()));
+  if (config_.demo) {
+    DOTHI_RETURN_IF_ERROR(p.open311_catalogues->Put(kDemoTenant, DemoOpen311Services()));
+    p.open311_catalogues->PutCalendar(kDemoTenant, DemoOpen311Calendar());
+  }
+  if (!config_.open311_catalogue.empty()) {
+    DOTHI_RETURN_IF_ERROR(LoadOpen311Config(config_.open311_catalogue, *p.open311_catalogues));
+  }
   service::Open311ReportOptions ro;
   ro.duplicate_radius_m = config_.open311_duplicate_radius_m;
   ro.duplicate_days = config_.open311_duplicate_days;

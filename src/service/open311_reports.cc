@@ -373,7 +373,8 @@ Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submissio
   r.requested = now;
   r.updated = now;
   r.acknowledge_by = calendar->AddWorkingMinutes(now, std::int64_t{service->acknowledge_hours} * 60);
-  r.expected = calendar->AddWorkingDays(now, service->resolve_days);
+  // Never due to be resolved before it is due to be acknowledged (a short working day).
+  r.expected = std::max(calendar->AddWorkingDays(now, service->resolve_days), r.acknowledge_by);
   r.address = std::move(s.address_string);
   r.address_id = std::move(s.address_id);
   r.media_url = std::move(s.media_url);
