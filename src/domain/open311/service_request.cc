@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <string>
+#include <unordered_map>
+
+#include "core/check.h"
 
 namespace dothi::domain::open311 {
 namespace {
@@ -10,11 +13,29 @@ constexpr std::string_view kVocab = "https://uri.etsi.org/ngsi-ld/default-contex
 constexpr std::string_view kStatusIri = "https://uri.etsi.org/ngsi-ld/status";
 constexpr std::string_view kDescriptionIri = "http://purl.org/dc/terms/description";
 
-std::string Iri(std::string_view name) {
+std::string MakeIri(std::string_view name) {
   if (name == "status") return std::string(kStatusIri);
   if (name == "description") return std::string(kDescriptionIri);
   if (name == "location") return std::string(kLocationIri);
   return std::string(kVocab) + std::string(name);
+}
+
+// The attributes' IRIs, made once (reading a report looks up two dozen of them).
+const std::string& Iri(std::string_view name) {
+  static const auto* const kIris = [] {
+    auto* m = new std::unordered_map<std::string_view, std::string>;
+    for (std::string_view n :
+         {"acknowledge_by", "acknowledged_datetime", "address", "address_id", "agency_responsible", "attribute",
+          "description", "duplicate_of", "expected_datetime", "location", "media_url", "rating", "requested_datetime",
+          "resolved_datetime", "service_code", "service_name", "service_request_id", "status", "status_detail",
+          "status_notes", "transitions", "updated_datetime", "updates", "ward"}) {
+      m->emplace(n, MakeIri(n));
+    }
+    return m;
+  }();
+  auto it = kIris->find(name);
+  DOTHI_CHECK(it != kIris->end());  // every name is listed above
+  return it->second;
 }
 
 void Put(Entity& e, std::string_view name, Json instance) {
