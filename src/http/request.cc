@@ -102,6 +102,40 @@ Response& Response::SetHeader(std::string name, std::string value) {
   return *this;
 }
 
+std::string RedactedTarget(std::string_view target) {
+  std::size_t q = target.find('?');
+  std::string path(target.substr(0, q));
+  if (const std::size_t t = path.find("/tokens/"); t != std::string::npos) {
+    const std::size_t from = t + 8;
+    std::size_t to = path.find_first_of("/.", from);
+    if (to == std::string::npos) to = path.size();
+    if (to > from) path.replace(from, to - from, "REDACTED");
+  }
+  if (q == std::string_view::npos) return path;
+  std::string out = path + "?";
+  std::string_view rest = target.substr(q + 1);
+  bool first = true;
+  while (true) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view part = rest.substr(0, amp);
+    const std::size_t eq = part.find('=');
+    std::string name = LenientDecode(part.substr(0, eq), true);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!first) out += '&';
+    first = false;
+    const bool secret = name == "api_key" || name == "apikey" || name == "token" || name == "key" ||
+                        name == "password" || name == "secret" || name == "access_token";
+    if (secret && eq != std::string_view::npos) {
+      out.append(part.substr(0, eq + 1)).append("REDACTED");
+    } else {
+      out.append(part);
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!qs.empty()) {

@@ -64,6 +64,11 @@ struct Response {
 std::string QueryStringWith(const Request& req,
                             std::initializer_list<std::pair<std::string_view, std::string>> set);
 
+// target (path and query) for logs: the values of query parameters that carry secrets
+// (api_key, apikey, token, key, password, secret, access_token; any case) and the segment
+// after "/tokens/" (Open311's GET tokens/{token}, its extension kept) replaced by "REDACTED".
+std::string RedactedTarget(std::string_view target);
+
 // Splits "a=1&b=x%20y" into decoded pairs ('+' is a space). Invalid escapes are kept as is.
 std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view qs);
 // ASCII case-insensitive equality (header names, tokens such as "close").

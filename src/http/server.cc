@@ -510,7 +510,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     if (opts.access_log) {
       spdlog::info("http method={} target={} status={} bytes={} duration_ms={:.3f} "
                    "request_id={} route={} tenant={}",
-                   MethodName(req.method), req.target, status, head_only ? 0 : body_bytes,
+                   MethodName(req.method), RedactedTarget(req.target), status, head_only ? 0 : body_bytes,
                    seconds * 1e3, ctx.request_id, route, ctx.tenant);
     }
     if (ec) co_return;

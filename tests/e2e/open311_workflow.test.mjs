@@ -12,7 +12,7 @@ const ADMIN = 'admin-secret-7f3a';
 let server;
 let http;
 before(async () => {
-  server = await startServer({ args: ['--demo', '--demo-sensors', '100', '--open311-admin-keys', ADMIN] });
+  server = await startServer({ accessLog: true, args: ['--demo', '--demo-sensors', '100', '--open311-admin-keys', ADMIN] });
   http = client(server.url);
 });
 after(async () => server?.stop());
@@ -101,8 +101,25 @@ test('staff actions need the administrator key, and the key never reaches the lo
     assert.match(r.body[0].description, message);
   }
   assert.equal((await staff({ service_request_id: '999999', status: 'acknowledged' })).status, 404);
+  // The key in a query string and a token in a path: the access log shows neither.
+  const mine = await report();
+  assert.equal((await http.get(`/open311/v2/requests/${mine.service_request_id}/reporter.json?api_key=${ADMIN}`)).status, 200);
+  assert.equal((await http.get(`/open311/v2/tokens/${mine.token}.json`)).status, 200);
+  // The access line is written after the answer: wait for it on the server's output.
+  await new Promise((resolve, reject) => {
+    const seen = () => /target=\/open311\/v2\/tokens\/REDACTED\.json/.test(server.output().stdout);
+    if (seen()) return resolve();
+    const timer = setTimeout(() => reject(new Error('no access log line for the token request')), 20000);
+    const onData = () => {
+      if (!seen()) return;
+      server.proc.stdout.off('data', onData);
+      clearTimeout(timer);
+      resolve();
+    };
+    server.proc.stdout.on('data', onData);
+  });
   const { stdout, stderr } = server.output();
-  assert.ok(!stdout.includes(ADMIN) && !stderr.includes(ADMIN));
+  for (const secret of [ADMIN, mine.token]) assert.ok(!stdout.includes(secret) && !stderr.includes(secret), `${secret} logged`);
 });
 
 test('a merged duplicate follows its original', async () => {

@@ -21,7 +21,7 @@ export async function startServer(options = {}) {
   const dataDir = options.dataDir ?? freshDataDir();
   const ownsDir = options.dataDir === undefined && !options.keepDataDir;
   const args = ['serve', '--port', '0', '--address', '127.0.0.1', '--data-dir', dataDir,
-    '--access-log', 'false', ...(options.args ?? [])];
+    '--access-log', options.accessLog ? 'true' : 'false', ...(options.args ?? [])];
   const proc = spawn(DOTHI_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...(options.env ?? {}) },

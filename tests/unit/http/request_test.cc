@@ -73,3 +73,22 @@ TEST(RequestTest, PercentEncodeRoundTrips) {
 
 }  // namespace
 }  // namespace dothi::http
+
+namespace dothi::http {
+namespace {
+
+TEST(RedactedTargetTest, SecretsInTheQueryAndTokenPathsAreHidden) {
+  EXPECT_EQ(RedactedTarget("/open311/v2/requests.json?service_code=a&page=2"),
+            "/open311/v2/requests.json?service_code=a&page=2");
+  EXPECT_EQ(RedactedTarget("/open311/v2/requests/5/reporter.json?api_key=s3cr3t&jurisdiction_id=demo"),
+            "/open311/v2/requests/5/reporter.json?api_key=REDACTED&jurisdiction_id=demo");
+  EXPECT_EQ(RedactedTarget("/x?API%5FKEY=a&Token=b&keyword=c&password=d&flag&secret="),
+            "/x?API%5FKEY=REDACTED&Token=REDACTED&keyword=c&password=REDACTED&flag&secret=REDACTED");
+  EXPECT_EQ(RedactedTarget("/open311/v2/tokens/0123456789abcdef.json?jurisdiction_id=demo"),
+            "/open311/v2/tokens/REDACTED.json?jurisdiction_id=demo");
+  EXPECT_EQ(RedactedTarget("/open311/v2/tokens/abc"), "/open311/v2/tokens/REDACTED");
+  EXPECT_EQ(RedactedTarget("/ngsi-ld/v1/entities"), "/ngsi-ld/v1/entities");
+}
+
+}  // namespace
+}  // namespace dothi::http
