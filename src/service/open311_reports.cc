@@ -474,10 +474,21 @@ Result<std::vector<ServiceRequest>> Open311Reports::Find(const RequestContext& c
                                   [](const Row& r, std::int64_t v) { return r.requested < v; });
     auto last = std::upper_bound(t->rows.begin(), t->rows.end(), end.micros,
                                  [](std::int64_t v, const Row& r) { return v < r.requested; });
+    std::optional<std::uint32_t> ward;
+    if (f.ward) {
+      auto w = t->name_ids.find(*f.ward);
+      if (w == t->name_ids.end()) return std::vector<ServiceRequest>{};
+      ward = w->second;
+    }
     std::size_t skip = (f.page - 1) * page_size;
     for (auto it = last; it != first && numbers.size() < page_size;) {
       --it;
       if (!service_ok[it->service] || !StatusMatches(*t, *it, f.statuses)) continue;
+      if (ward && it->ward != *ward) continue;
+      if (f.overdue_only && (it->duplicate_of != 0 || !t->Open(*it) ||
+                             now.micros <= (it->status == RequestStatus::kReceived ? it->acknowledge_by : it->expected))) {
+        continue;
+      }
       if (skip > 0) {
         --skip;
         continue;

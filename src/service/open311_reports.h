@@ -84,6 +84,8 @@ struct ReportFilter {
   std::optional<Timestamp> start, end;     // requested_datetime range
   // Open311 "open"/"closed" and the detailed states; any of; empty: all.
   std::vector<std::string> statuses;
+  std::optional<std::string> ward;  // routed to this ward
+  bool overdue_only = false;        // open and past a deadline at `now`
   std::size_t page = 1;       // 1-based
   std::size_t page_size = 0;  // 0: max_results
 };

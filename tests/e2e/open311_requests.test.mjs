@@ -122,6 +122,17 @@ test('deadlines follow the working calendar and the report goes to the ward cont
   const wardNames = lookup.body.administrative.map((a) => a.fields.find((f) => f.field === 'name')?.value);
   assert.ok(r.ward.length > 0);
   assert.ok(wardNames.includes(r.ward), `${r.ward} among ${wardNames}`);
+
+  // A ward's and a department's lists; nothing is overdue yet.
+  const inWard = await http.get(`/open311/v2/requests.json?ward=${encodeURIComponent(r.ward)}`);
+  assert.ok(inWard.body.length >= 1 && inWard.body.every((x) => x.ward === r.ward));
+  assert.ok(inWard.body.some((x) => x.service_request_id === r.service_request_id));
+  assert.deepEqual((await http.get('/open311/v2/requests.json?ward=Nowhere')).body, []);
+  const lighting = await http.get(`/open311/v2/requests.json?agency_responsible=${encodeURIComponent('Công ty Chiếu sáng đô thị')}`);
+  assert.ok(lighting.body.length >= 1 && lighting.body.every((x) => x.service_code === 'den-duong'));
+  assert.deepEqual((await http.get('/open311/v2/requests.json?agency_responsible=Nobody')).body, []);
+  assert.deepEqual((await http.get('/open311/v2/requests.json?overdue=true')).body, []);
+  assert.equal((await http.get('/open311/v2/requests.json?overdue=maybe')).status, 400);
 });
 
 test('an open report of the same service nearby is offered as a possible duplicate', async () => {

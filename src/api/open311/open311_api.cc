@@ -1,5 +1,6 @@
 #include "api/open311/open311_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -524,6 +525,24 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
   }
   if (const std::string* codes = req.Query("service_code")) filter.service_codes = SplitList(*codes);
   if (const std::string* st = req.Query("status")) filter.statuses = SplitList(*st);
+  if (const std::string* w = req.Query("ward")) filter.ward = *w;
+  if (const std::string* o = req.Query("overdue")) {
+    if (*o != "true" && *o != "false") return Error(*f, Status::BadRequestData("overdue is true or false", *o));
+    filter.overdue_only = *o == "true";
+  }
+  if (const std::string* agency = req.Query("agency_responsible")) {
+    // The department's services (within any service_code given).
+    auto catalogue = catalogues_.For(TenantContext(ctx, req));
+    if (!catalogue.ok()) return Error(*f, catalogue.status());
+    std::vector<std::string> codes;
+    for (const ServiceDefinition& d : **catalogue) {
+      const bool asked = filter.service_codes.empty() ||
+                         std::find(filter.service_codes.begin(), filter.service_codes.end(), d.code) != filter.service_codes.end();
+      if (d.department == *agency && asked) codes.push_back(d.code);
+    }
+    if (codes.empty()) codes.push_back(std::string(1, '\0'));  // no service: nothing matches
+    filter.service_codes = std::move(codes);
+  }
   for (auto [name, slot] : {std::pair{"start_date", &filter.start}, {"end_date", &filter.end}}) {
     if (const std::string* text = req.Query(name)) {
       *slot = ParseIso8601(*text);

@@ -260,6 +260,38 @@ TEST_F(Open311ReportsTest, PossibleDuplicatesMatchABruteForceSearch) {
   }
 }
 
+TEST_F(Open311ReportsTest, OverdueReportsAreListedOnceTheirDeadlinePasses) {
+  // Service "a": acknowledge within 8 working hours, resolve within 5 working days.
+  Result<SubmitResult> waiting = reports_->Submit(Ctx("hanoi"), At("a", 105.85, 21.03), kNow);
+  Result<SubmitResult> answered = reports_->Submit(Ctx("hanoi"), At("a", 105.86, 21.03), kNow);
+  Result<SubmitResult> done = reports_->Submit(Ctx("hanoi"), At("a", 105.87, 21.03), kNow);
+  ASSERT_TRUE(waiting.ok() && answered.ok() && done.ok());
+  StaffUpdate u;
+  u.number = answered->request.number;
+  u.status = RequestStatus::kAcknowledged;
+  ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, kNow).ok());
+  u.number = done->request.number;
+  u.status = RequestStatus::kResolved;
+  ASSERT_TRUE(reports_->Update(Ctx("hanoi"), u, kNow).ok());
+  ReportFilter overdue;
+  overdue.overdue_only = true;
+  overdue.start = Timestamp{kNow.micros - kDay};
+  overdue.end = Timestamp{kNow.micros + kDay};
+  auto numbers = [&](Timestamp now) {
+    std::vector<std::uint64_t> out;
+    auto found = reports_->Find(Ctx("hanoi"), overdue, now);
+    EXPECT_TRUE(found.ok());
+    for (const auto& r : *found) out.push_back(r.number);
+    return out;
+  };
+  EXPECT_TRUE(numbers(kNow).empty());
+  // Two days on: past the acknowledge deadline, not the resolve one.
+  EXPECT_EQ(numbers(Timestamp{kNow.micros + 2 * kDay}), (std::vector<std::uint64_t>{waiting->request.number}));
+  // Three weeks on: both open reports.
+  EXPECT_EQ(numbers(Timestamp{kNow.micros + 21 * kDay}),
+            (std::vector<std::uint64_t>{answered->request.number, waiting->request.number}));
+}
+
 TEST_F(Open311ReportsTest, RefusedSubmissionsStoreNothing) {
   const std::size_t before = store_.Stats().transactions;
   Submission s = At("zzz", 105.85, 21.03);
