@@ -178,6 +178,11 @@ test('GET requests filters by id, service, status and dates, newest first, with 
   const old = await http.get('/open311/v2/requests.json?start_date=2025-01-01T00:00:00Z&end_date=2025-02-01T00:00:00%2B07:00');
   assert.equal(old.status, 200);
   assert.deepEqual(old.body, []);
+  // An offset whose '+' was not percent-encoded is read as meant.
+  const local = new Date(Date.now() + 7 * 3600e3 - 3600e3).toISOString().slice(0, 19);
+  const plus = await http.get(`/open311/v2/requests.json?start_date=${local}+07:00`);
+  assert.equal(plus.status, 200, plus.text);
+  assert.equal(plus.body.length, open.body.length);
   // Paging.
   const page1 = await http.get('/open311/v2/requests.json?page_size=2');
   const page2 = await http.get('/open311/v2/requests.json?page_size=2&page=2');

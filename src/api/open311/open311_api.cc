@@ -147,6 +147,16 @@ std::optional<double> ParseDouble(const std::string& text) {
   return v;
 }
 
+// An ISO 8601 date-time parameter. A "+hh:mm" offset sent without percent-encoding arrives
+// as " hh:mm" (a form's '+' is a space): read it as the client meant.
+std::optional<Timestamp> ParseDate(const std::string& text) {
+  std::optional<Timestamp> t = ParseIso8601(text);
+  if (t || text.find(' ') == std::string::npos) return t;
+  std::string fixed = text;
+  std::replace(fixed.begin(), fixed.end(), ' ', '+');
+  return ParseIso8601(fixed);
+}
+
 std::optional<std::uint64_t> ParseNumber(std::string_view text) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -545,7 +555,7 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
   }
   for (auto [name, slot] : {std::pair{"start_date", &filter.start}, {"end_date", &filter.end}}) {
     if (const std::string* text = req.Query(name)) {
-      *slot = ParseIso8601(*text);
+      *slot = ParseDate(*text);
       if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
     }
   }
@@ -661,7 +671,7 @@ http::Response Open311Api::UpdatesList(const RequestContext& ctx, http::Request&
   std::optional<Timestamp> start, end;
   for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
     if (const std::string* text = req.Query(name)) {
-      *slot = ParseIso8601(*text);
+      *slot = ParseDate(*text);
       if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
     }
   }
@@ -761,7 +771,7 @@ http::Response Open311Api::Statistics(const RequestContext& ctx, http::Request& 
   std::optional<Timestamp> start, end;
   for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
     if (const std::string* text = req.Query(name)) {
-      *slot = ParseIso8601(*text);
+      *slot = ParseDate(*text);
       if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
     }
   }
