@@ -598,10 +598,8 @@ Result<domain::open311::RequestUpdate> Open311Reports::Update(const RequestConte
   DOTHI_RETURN_IF_ERROR(Write(ctx, *r));
   std::unique_lock lock(mu_);
   Tenant& t = TenantFor(ctx.tenant);
-  t.updates.emplace_back(now.micros, u.number);
-  if (t.updates.size() > 1 && t.updates[t.updates.size() - 2] > t.updates.back()) {
-    std::sort(t.updates.begin(), t.updates.end());
-  }
+  const std::pair<std::int64_t, std::uint64_t> entry{now.micros, u.number};
+  t.updates.insert(std::upper_bound(t.updates.begin(), t.updates.end(), entry), entry);  // near the end
   return update;
 }
 
