@@ -453,14 +453,9 @@ Result<std::vector<ServiceRequest>> Open311Reports::Find(const RequestContext& c
     }
     numbers = f.numbers;
   } else {
-    const std::int64_t span = options_.default_days * kMicrosPerDay;
-    Timestamp end = f.end ? *f.end : (f.start ? Timestamp{f.start->micros + span} : now);
-    Timestamp start = f.start ? *f.start : Timestamp{end.micros - span};
-    if (end < start) return Status::BadRequestData("end_date is before start_date");
-    if (end.micros - start.micros > span) {
-      return Status::BadRequestData("start_date and end_date span more than " + std::to_string(options_.default_days) +
-                                    " days");
-    }
+    auto window = Window(f.start, f.end, now, true);
+    if (!window.ok()) return window.status();
+    const auto [start, end] = *window;
     std::shared_lock lock(mu_);
     const Tenant* t = FindTenant(ctx.tenant);
     if (t == nullptr) return std::vector<ServiceRequest>{};
@@ -503,6 +498,20 @@ Result<std::vector<ServiceRequest>> Open311Reports::Find(const RequestContext& c
     if (r.ok()) out.push_back(std::move(*r));
   }
   return out;
+}
+
+Result<std::pair<Timestamp, Timestamp>> Open311Reports::Window(std::optional<Timestamp> start,
+                                                              std::optional<Timestamp> end, Timestamp now,
+                                                              bool limit_span) const {
+  const std::int64_t span = options_.default_days * kMicrosPerDay;
+  const Timestamp to = end ? *end : (start ? Timestamp{start->micros + span} : now);
+  const Timestamp from = start ? *start : Timestamp{to.micros - span};
+  if (to < from) return Status::BadRequestData("end_date is before start_date");
+  if (limit_span && to.micros - from.micros > span) {
+    return Status::BadRequestData("start_date and end_date span more than " + std::to_string(options_.default_days) +
+                                  " days");
+  }
+  return std::pair{from, to};
 }
 
 Result<ServiceRequest> Open311Reports::Get(const RequestContext& ctx, std::uint64_t number) const {
@@ -659,19 +668,14 @@ Result<std::vector<ReportUpdateRow>> Open311Reports::Updates(const RequestContex
                                                              Timestamp now) const {
   auto catalogue = catalogues_.For(ctx);
   if (!catalogue.ok()) return catalogue.status();
-  const std::int64_t span = options_.default_days * kMicrosPerDay;
-  const Timestamp to = end ? *end : (start ? Timestamp{start->micros + span} : now);
-  const Timestamp from = start ? *start : Timestamp{to.micros - span};
-  if (to < from) return Status::BadRequestData("end_date is before start_date");
+  auto window = Window(start, end, now, numbers.empty());
+  if (!window.ok()) return window.status();
+  const auto [from, to] = *window;
   std::vector<std::uint64_t> reports;
   if (!numbers.empty()) {
     if (numbers.size() > options_.max_results) return Status::BadRequestData("too many service_request_id");
     reports = numbers;
   } else {
-    if (to.micros - from.micros > span) {
-      return Status::BadRequestData("start_date and end_date span more than " + std::to_string(options_.default_days) +
-                                    " days");
-    }
     std::shared_lock lock(mu_);
     const Tenant* t = FindTenant(ctx.tenant);
     if (t == nullptr) return std::vector<ReportUpdateRow>{};

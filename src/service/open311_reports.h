@@ -230,6 +230,11 @@ class Open311Reports {
   void IndexPut(Tenant& t, const domain::open311::ServiceRequest& r);
   std::vector<std::uint64_t> NearbyOpen(const Tenant& t, const std::string& code, double lon, double lat,
                                         Timestamp now) const;
+  // The requested-time window of a listing: [start, end] with the defaults of Open311 (the
+  // last default_days; start + default_days). Errors: BadRequestData (end before start; a
+  // span over default_days when limit_span).
+  Result<std::pair<Timestamp, Timestamp>> Window(std::optional<Timestamp> start, std::optional<Timestamp> end,
+                                                 Timestamp now, bool limit_span) const;
   static std::uint64_t CellKey(std::uint32_t service, std::int64_t cx, std::int64_t cy);
   static std::string PrivateKey(std::string_view tenant, std::uint64_t number);
   // Writes r (its entity) and updates the index; caller holds WriteLock(r.number).

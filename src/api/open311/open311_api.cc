@@ -157,6 +157,17 @@ std::optional<Timestamp> ParseDate(const std::string& text) {
   return ParseIso8601(fixed);
 }
 
+// start_date and end_date of a query. Errors: BadRequestData naming the bad one.
+Status ReadDates(const http::Request& req, std::optional<Timestamp>* start, std::optional<Timestamp>* end) {
+  for (auto [name, slot] : {std::pair{"start_date", start}, {"end_date", end}}) {
+    if (const std::string* text = req.Query(name)) {
+      *slot = ParseDate(*text);
+      if (!*slot) return Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text);
+    }
+  }
+  return Status::OK();
+}
+
 std::optional<std::uint64_t> ParseNumber(std::string_view text) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -553,12 +564,7 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
     if (codes.empty()) codes.push_back(std::string(1, '\0'));  // no service: nothing matches
     filter.service_codes = std::move(codes);
   }
-  for (auto [name, slot] : {std::pair{"start_date", &filter.start}, {"end_date", &filter.end}}) {
-    if (const std::string* text = req.Query(name)) {
-      *slot = ParseDate(*text);
-      if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
-    }
-  }
+  if (Status dates = ReadDates(req, &filter.start, &filter.end); !dates.ok()) return Error(*f, dates);
   for (auto [name, slot] : {std::pair{"page", &filter.page}, {"page_size", &filter.page_size}}) {
     if (const std::string* text = req.Query(name)) {
       std::optional<std::uint64_t> n = ParseNumber(*text);
@@ -669,12 +675,7 @@ http::Response Open311Api::UpdatesList(const RequestContext& ctx, http::Request&
   Result<Format> f = ResourceFormat(req, "services", "servicerequestupdates");
   if (!f.ok()) return Error(Format::kJson, f.status());
   std::optional<Timestamp> start, end;
-  for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
-    if (const std::string* text = req.Query(name)) {
-      *slot = ParseDate(*text);
-      if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
-    }
-  }
+  if (Status dates = ReadDates(req, &start, &end); !dates.ok()) return Error(*f, dates);
   std::vector<std::uint64_t> numbers;
   if (const std::string* ids = req.Query("service_request_id")) {
     for (const std::string& id : SplitList(*ids)) {
@@ -769,12 +770,7 @@ http::Response Open311Api::Statistics(const RequestContext& ctx, http::Request& 
   Result<Format> f = ResourceFormat(req, "services", "statistics");
   if (!f.ok()) return Error(Format::kJson, f.status());
   std::optional<Timestamp> start, end;
-  for (auto [name, slot] : {std::pair{"start_date", &start}, {"end_date", &end}}) {
-    if (const std::string* text = req.Query(name)) {
-      *slot = ParseDate(*text);
-      if (!*slot) return Error(*f, Status::BadRequestData(std::string(name) + " is not an ISO 8601 date-time", *text));
-    }
-  }
+  if (Status dates = ReadDates(req, &start, &end); !dates.ok()) return Error(*f, dates);
   std::vector<std::string> services;
   if (const std::string* codes = req.Query("service_code")) services = SplitList(*codes);
   service::StatsGroup group = service::StatsGroup::kNone;
