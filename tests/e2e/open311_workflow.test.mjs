@@ -65,6 +65,17 @@ test('staff move a report through the workflow; each step is recorded; Open311 s
   assert.equal(steps[1].reason, 'Đã chuyển Đội duy tu');
   assert.ok(steps.every((t) => !Number.isNaN(Date.parse(t.at))));
 
+  // The rest of the platform sees the same report: its state history in the NGSI-LD
+  // temporal API, and a feature of the OGC API collection ServiceRequest.
+  const history = await http.get(`${LD}/temporal/entities/urn:ngsi-ld:ServiceRequest:${id}?attrs=status_detail&options=temporalValues`,
+    { headers: { 'NGSILD-Tenant': 'demo' } });
+  assert.equal(history.status, 200, history.text);
+  assert.deepEqual(history.body.status_detail.values.map((v) => v[0]), ['received', 'acknowledged', 'in_progress', 'resolved']);
+  const feature = await http.get(`/ogc/collections/ServiceRequest/items/urn:ngsi-ld:ServiceRequest:${id}`);
+  assert.equal(feature.status, 200, feature.text);
+  assert.deepEqual(feature.body.geometry, { type: 'Point', coordinates: [105.8530, 21.0290] });
+  assert.equal(feature.body.properties.status, 'closed');
+
   // The updates, public, in JSON and XML.
   const updates = await http.get(`/open311/v2/servicerequestupdates.json?service_request_id=${id}`);
   assert.equal(updates.status, 200, updates.text);
