@@ -704,10 +704,12 @@ Result<std::vector<ReportUpdateRow>> Open311Reports::Updates(const RequestContex
 
 namespace {
 
-// The p-quantile (0..1) of sorted values, by nearest rank.
-double Quantile(const std::vector<double>& sorted, double p) {
-  const std::size_t rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+// The p-quantile (0..1) of values, by nearest rank; reorders them (nth_element).
+double Quantile(std::vector<double>& values, double p) {
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size())));
+  auto nth = values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size() - 1, rank == 0 ? 0 : rank - 1));
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
 }
 
 }  // namespace
@@ -725,10 +727,12 @@ Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext
 
   struct Acc {
     ReportStats stats;
+    std::array<std::size_t, 8> by_status{};  // by RequestStatus
     std::vector<double> ack_hours, resolve_hours;
     double rating_sum = 0;
   };
-  std::map<std::string, Acc> groups;
+  std::vector<std::string> group_names;             // by group id
+  std::unordered_map<std::uint32_t, Acc> groups;    // by group id
   Acc all;
   std::shared_lock lock(mu_);
   const Tenant* t = FindTenant(ctx.tenant);
@@ -738,13 +742,20 @@ Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext
       auto it = t->name_ids.find(code);
       if (it != t->name_ids.end()) service_ok[it->second] = 1;
     }
-    auto department = [&](const std::string& code) -> std::string {
-      for (const auto& d : **catalogue) {
-        if (d.code == code) return d.department;
+    // The group of each name id: the service or ward itself, or the service's department.
+    std::vector<std::uint32_t> group_of(t->names.size());
+    std::unordered_map<std::string, std::uint32_t> group_ids;
+    for (std::uint32_t id = 0; id < t->names.size(); ++id) {
+      std::string name = t->names[id];
+      if (group == StatsGroup::kDepartment) {
+        std::string department;
+        for (const auto& d : **catalogue) department = d.code == name ? d.department : department;
+        name = std::move(department);
       }
-      return {};
-    };
-    std::unordered_map<std::uint32_t, std::string> departments;
+      auto [it, inserted] = group_ids.emplace(name, static_cast<std::uint32_t>(group_names.size()));
+      if (inserted) group_names.push_back(name);
+      group_of[id] = it->second;
+    }
     auto first = std::lower_bound(t->rows.begin(), t->rows.end(), from.micros,
                                   [](const Row& r, std::int64_t v) { return r.requested < v; });
     for (auto it = first; it != t->rows.end() && it->requested <= to.micros; ++it) {
@@ -753,7 +764,7 @@ Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext
       auto add = [&](Acc& a) {
         ReportStats& s = a.stats;
         ++s.total;
-        ++s.by_status[std::string(domain::open311::StatusName(row.status))];
+        ++a.by_status[static_cast<std::size_t>(row.status)];
         if (row.acknowledged != 0) {
           ++s.acknowledged;
           if (row.acknowledged <= row.acknowledge_by) ++s.acknowledged_on_time;
@@ -775,25 +786,18 @@ Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext
       };
       add(all);
       if (group == StatsGroup::kNone) continue;
-      std::string key;
-      if (group == StatsGroup::kService) {
-        key = t->names[row.service];
-      } else if (group == StatsGroup::kWard) {
-        key = t->names[row.ward];
-      } else {
-        auto d = departments.find(row.service);
-        if (d == departments.end()) d = departments.emplace(row.service, department(t->names[row.service])).first;
-        key = d->second;
-      }
-      add(groups[key]);
+      add(groups[group_of[group == StatsGroup::kWard ? row.ward : row.service]]);
     }
   }
   std::vector<ReportStats> out;
   auto finish = [&](Acc& a, std::string key) {
-    std::sort(a.ack_hours.begin(), a.ack_hours.end());
-    std::sort(a.resolve_hours.begin(), a.resolve_hours.end());
     ReportStats s = std::move(a.stats);
     s.key = std::move(key);
+    for (std::size_t i = 0; i < a.by_status.size(); ++i) {
+      if (a.by_status[i] != 0) {
+        s.by_status[std::string(domain::open311::StatusName(static_cast<RequestStatus>(i)))] = a.by_status[i];
+      }
+    }
     if (!a.ack_hours.empty()) {
       s.acknowledge_hours_median = Quantile(a.ack_hours, 0.5);
       s.acknowledge_hours_p90 = Quantile(a.ack_hours, 0.9);
@@ -806,7 +810,10 @@ Result<std::vector<ReportStats>> Open311Reports::Statistics(const RequestContext
     out.push_back(std::move(s));
   };
   finish(all, "");
-  for (auto& [key, acc] : groups) finish(acc, key);
+  std::vector<std::pair<std::string, Acc*>> named;
+  for (auto& [id, acc] : groups) named.emplace_back(group_names[id], &acc);
+  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [name, acc] : named) finish(*acc, name);
   return out;
 }
 

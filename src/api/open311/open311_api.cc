@@ -131,12 +131,17 @@ std::string Keywords(const ServiceDefinition& s) {
 
 // "2026-11-24T15:30:00+07:00": an instant in the jurisdiction's local time.
 std::string LocalTime(Timestamp t, int offset_minutes) {
-  std::string s = FormatIso8601(Timestamp{t.micros + std::int64_t{offset_minutes} * 60'000'000});
-  s.resize(19);  // drop milliseconds and the Z
-  const int a = std::abs(offset_minutes);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', (a / 60) % 100, a % 60);
-  return s + buf;
+  char buf[kIso8601BufferSize];
+  FormatIso8601(Timestamp{t.micros + std::int64_t{offset_minutes} * 60'000'000}, buf);
+  std::string s(buf, 19);  // without milliseconds and the Z
+  const int a = std::abs(offset_minutes) % (100 * 60);
+  s += offset_minutes < 0 ? '-' : '+';
+  for (int v : {a / 60, a % 60}) {
+    s += static_cast<char>('0' + v / 10);
+    s += static_cast<char>('0' + v % 10);
+    if (s.size() == 22) s += ':';
+  }
+  return s;
 }
 
 std::optional<double> ParseDouble(const std::string& text) {
