@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_all.sh: every benchmark, one after another (~16-21 minutes on a 2-core machine):
 # updates.sh, query.sh (loads 1M entities), memory_startup.sh (reuses query.sh's store),
-# notifications.sh, temporal.sh (10M history instances), planning_lookup.sh and tiles.sh (with PostGIS,
+# notifications.sh, temporal.sh (10M history instances), open311.sh (1M reports), planning_lookup.sh and tiles.sh (with PostGIS,
 # installed when root), mqtt_ingest.sh (with mosquitto), instructions.sh (with valgrind).
 # Prints each script's report; BENCH_QUICK=1 runs the small versions (~2 minutes).
 #
@@ -17,6 +17,7 @@ bash "$BENCH_DIR/query.sh"
 REUSE_DATA=1 bash "$BENCH_DIR/memory_startup.sh"
 bash "$BENCH_DIR/notifications.sh"
 bash "$BENCH_DIR/temporal.sh"
+bash "$BENCH_DIR/open311.sh"
 if [[ -f /usr/share/postgresql/15/extension/postgis.control || $(id -u) == 0 ]]; then
   bash "$BENCH_DIR/planning_lookup.sh"
   bash "$BENCH_DIR/tiles.sh"
