@@ -128,6 +128,9 @@ struct Config {
   // the last open311_duplicate_days days, is offered as a possible duplicate.
   double open311_duplicate_radius_m = 50;
   int open311_duplicate_days = 7;
+  // Seconds between looks for Open311 reports that went past a deadline (their escalation
+  // is recorded so that subscriptions and the operations centre hear of it).
+  int open311_escalation_interval_s = 60;
   // Largest photo in an Open311 report or staff update, in bytes (max_body_bytes applies
   // to the whole request too).
   std::size_t open311_max_media_bytes = std::size_t{6} << 20;

@@ -210,6 +210,9 @@ int main(int argc, char** argv) {
   Bind(*serve, "open311-duplicate-days", config.open311_duplicate_days,
        "Days back an open report is offered as a possible duplicate")
       ->check(CLI::NonNegativeNumber);
+  Bind(*serve, "open311-escalation-interval-s", config.open311_escalation_interval_s,
+       "Seconds between looks for Open311 reports past a deadline, whose escalation is recorded")
+      ->check(CLI::PositiveNumber);
   Bind(*serve, "open311-max-media-bytes", config.open311_max_media_bytes,
        "Largest photo in an Open311 report or staff update, in bytes")
       ->check(CLI::PositiveNumber);

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <functional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -47,13 +48,13 @@ namespace {
 constexpr std::string_view kContextDocKind = "jsonld_context";  // store documents kind
 }  // namespace
 
-// Looks at the layer store once a second and reloads the layers another process (`dothi
-// import`) replaced.
-class LayerWatcher {
+// Runs a task every interval on a thread of its own until destroyed (the layer store
+// watcher, the Open311 escalations).
+class Ticker {
  public:
-  explicit LayerWatcher(service::LayerService& layers)
-      : layers_(layers), thread_([this] { Run(); }) {}
-  ~LayerWatcher() {
+  Ticker(std::chrono::milliseconds interval, std::function<void()> task)
+      : interval_(interval), task_(std::move(task)), thread_([this] { Run(); }) {}
+  ~Ticker() {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -65,16 +66,15 @@ class LayerWatcher {
  private:
   void Run() {
     std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
       lock.unlock();
-      if (Status s = layers_.RefreshIfChanged(); !s.ok()) {
-        spdlog::warn("cannot reload layers: {}", s.ToString());
-      }
+      task_();
       lock.lock();
     }
   }
 
-  service::LayerService& layers_;
+  std::chrono::milliseconds interval_;
+  std::function<void()> task_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -87,7 +87,8 @@ struct ServerApp::Parts {
   std::unique_ptr<service::LayerService> layers;
   // Before the watcher, whose thread calls the layers' change listener (the tile cache).
   std::unique_ptr<service::TileService> tiles;
-  std::unique_ptr<LayerWatcher> layer_watcher;
+  std::unique_ptr<Ticker> layer_watcher;  // reloads layers another process (`dothi import`) replaced
+  std::unique_ptr<Ticker> open311_escalations;
   std::unique_ptr<service::EntityService> entities;
   std::unique_ptr<api::ngsi_ld::ContextRegistry> contexts;
   std::unique_ptr<api::ngsi_ld::StoredSubscriptionCodec> subscription_codec;
@@ -241,7 +242,10 @@ Status ServerApp::Start() {
   p.layers = std::make_unique<service::LayerService>(*p.layer_store);
   DOTHI_RETURN_IF_ERROR(p.layers->Refresh());
   if (config_.demo) DOTHI_RETURN_IF_ERROR(LoadDemoPlanning(*p.layers));
-  p.layer_watcher = std::make_unique<LayerWatcher>(*p.layers);
+  service::LayerService* layers = p.layers.get();
+  p.layer_watcher = std::make_unique<Ticker>(std::chrono::seconds(1), [layers] {
+    if (Status s = layers->RefreshIfChanged(); !s.ok()) spdlog::warn("cannot reload layers: {}", s.ToString());
+  });
   p.features = std::make_unique<service::FeatureService>(*p.entities, *p.layers);
   api::ogc::OgcOptions oo;
   oo.default_tenant = config_.ogc_tenant == "_" ? std::string()
@@ -299,6 +303,13 @@ Status ServerApp::Start() {
   p.open311_reports = std::make_unique<service::Open311Reports>(*p.entities, *p.store, *p.open311_catalogues,
                                                                 p.planning.get(), p.media.get(), ro);
   DOTHI_RETURN_IF_ERROR(p.open311_reports->Load());
+  service::Open311Reports* reports = p.open311_reports.get();
+  p.open311_escalations = std::make_unique<Ticker>(
+      std::chrono::milliseconds(std::int64_t{std::max(1, config_.open311_escalation_interval_s)} * 1000), [reports] {
+        Result<std::size_t> raised = reports->RecordEscalations(Now());
+        if (!raised.ok()) spdlog::warn("cannot record Open311 escalations: {}", raised.status().ToString());
+        else if (*raised > 0) spdlog::info("Open311: {} overdue reports escalated", *raised);
+      });
   api::open311::Open311Options o3;
   o3.default_tenant = oo.default_tenant;
   o3.client_api_keys = config_.open311_api_keys;
@@ -408,6 +419,7 @@ void ServerApp::Stop() {
   if (parts_->subscriptions) parts_->subscriptions->Stop();  // queued notifications are dropped
   if (parts_->temporal) parts_->temporal->Stop();  // a sweep in progress ends after its step
   parts_->layer_watcher.reset();
+  parts_->open311_escalations.reset();  // before the store closes
   if (parts_->store) parts_->store->Close();  // drains pending commits, checkpoints
   parts_.reset();
 }

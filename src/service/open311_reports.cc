@@ -204,6 +204,7 @@ void Open311Reports::IndexPut(Tenant& t, const ServiceRequest& r) {
   row.ward = t.Intern(r.ward);
   row.status = r.status;
   row.rating = static_cast<std::int8_t>(r.rating.value_or(0));
+  row.escalation = static_cast<std::int8_t>(r.escalation);
   if (r.lon && r.lat) {
     row.lon = *r.lon;
     row.lat = *r.lat;
@@ -636,6 +637,7 @@ Result<ServiceRequest> Open311Reports::GiveFeedback(const RequestContext& ctx, F
     Result<domain::open311::ServiceDefinition> service = catalogues_.Service(ctx, r->service_code);
     const int days = service.ok() ? service->resolve_days : 5;
     r->expected = catalogues_.Calendar(ctx.tenant)->AddWorkingDays(now, days);
+    r->escalation = 0;  // late again only past the new deadline
   }
   r->updated = now;
   DOTHI_RETURN_IF_ERROR(Write(ctx, *r));
@@ -660,6 +662,58 @@ Status Open311Reports::ErasePersonalData(const RequestContext& ctx, std::uint64_
   std::unique_lock lock(mu_);
   TenantFor(ctx.tenant).privates[number] = std::move(erased);
   return Status::OK();
+}
+
+Result<std::size_t> Open311Reports::RecordEscalations(Timestamp now) {
+  // Which reports went up: rows only, under the read lock.
+  std::vector<std::pair<std::string, std::uint64_t>> due;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [tenant, t] : tenants_) {
+      for (const Row& row : t.rows) {
+        if (row.duplicate_of != 0 || !t.Open(row)) continue;
+        const bool waiting = row.status == RequestStatus::kReceived;
+        const std::int64_t deadline = waiting ? row.acknowledge_by : row.expected;
+        if (now.micros <= deadline) continue;
+        const int level = now.micros - deadline > deadline - row.requested ? 2 : 1;
+        if (level > row.escalation) due.emplace_back(tenant, row.number);
+      }
+    }
+  }
+  std::size_t raised = 0;
+  for (const auto& [tenant, number] : due) {
+    RequestContext ctx;
+    ctx.tenant = tenant;
+    std::lock_guard write(WriteLock(number));
+    Result<ServiceRequest> r = Get(ctx, number);
+    if (!r.ok()) continue;  // deleted meanwhile
+    const int level = domain::open311::EscalationLevel(*r, now);
+    if (level <= r->escalation) continue;  // answered meanwhile
+    const bool waiting = r->status == RequestStatus::kReceived;
+    domain::open311::RequestUpdate update;
+    {
+      std::unique_lock lock(mu_);
+      update.id = TenantFor(tenant).next_update++;
+    }
+    update.at = now;
+    update.by = "system";
+    update.status = r->status;
+    update.description =
+        std::string(waiting ? "Quá hạn xác nhận" : "Quá hạn xử lý") +
+        (level == 1 ? ", chuyển lãnh đạo " + r->department : ", chuyển Ủy ban nhân dân") + " / " +
+        (waiting ? "Not acknowledged in time" : "Not resolved in time") +
+        (level == 1 ? ", escalated to the head of " + r->department : ", escalated to the People's Committee");
+    r->escalation = level;
+    r->updates.push_back(update);
+    r->updated = now;
+    DOTHI_RETURN_IF_ERROR(Write(ctx, *r));
+    std::unique_lock lock(mu_);
+    Tenant& t = TenantFor(tenant);
+    const std::pair<std::int64_t, std::uint64_t> entry{now.micros, number};
+    t.updates.insert(std::upper_bound(t.updates.begin(), t.updates.end(), entry), entry);
+    ++raised;
+  }
+  return raised;
 }
 
 Result<std::vector<ReportUpdateRow>> Open311Reports::Updates(const RequestContext& ctx, std::optional<Timestamp> start,

@@ -174,6 +174,11 @@ class Open311Reports {
   // Removes the reporter's personal data (the report stays). token: the report's token, or
   // empty when staff ask. Errors: NotFound (report or token).
   Status ErasePersonalData(const RequestContext& ctx, std::uint64_t number, std::string_view token);
+  // Records the escalations that `now` brings (domain::open311::EscalationLevel above the
+  // level last recorded) in every tenant: the report's escalation_level and an update by
+  // "system" saying who now has it, so that subscriptions and the operations centre hear
+  // of it. Returns how many reports went up. Run periodically (ServerApp, every minute).
+  Result<std::size_t> RecordEscalations(Timestamp now);
   // Updates made in [start, end] (default: the last default_days), oldest first, or those of
   // the given reports. Errors: NotFound (jurisdiction), BadRequestData (dates).
   Result<std::vector<ReportUpdateRow>> Updates(const RequestContext& ctx, std::optional<Timestamp> start,
@@ -200,6 +205,7 @@ class Open311Reports {
     double lon = 0, lat = 0;
     domain::open311::RequestStatus status = domain::open311::RequestStatus::kReceived;
     std::int8_t rating = 0;  // 0: none
+    std::int8_t escalation = 0;  // the level last recorded
     bool placed = false;
   };
   struct Private {

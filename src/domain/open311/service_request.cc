@@ -26,7 +26,7 @@ const std::string& Iri(std::string_view name) {
     auto* m = new std::unordered_map<std::string_view, std::string>;
     for (std::string_view n :
          {"acknowledge_by", "acknowledged_datetime", "address", "address_id", "agency_responsible", "attribute",
-          "description", "duplicate_of", "expected_datetime", "location", "media_url", "rating", "requested_datetime",
+          "description", "duplicate_of", "escalation_level", "expected_datetime", "location", "media_url", "rating", "requested_datetime",
           "resolved_datetime", "service_code", "service_name", "service_request_id", "status", "status_detail",
           "status_notes", "transitions", "updated_datetime", "updates", "ward"}) {
       m->emplace(n, MakeIri(n));
@@ -213,6 +213,7 @@ Entity ServiceRequest::ToEntity() const {
                           {"object", std::string(sr::kIdPrefix) + std::to_string(*duplicate_of)}}));
   }
   if (rating) Put(e, "rating", Json::MakeObject({{"type", "Property"}, {"value", *rating}}));
+  if (escalation > 0) Put(e, "escalation_level", Json::MakeObject({{"type", "Property"}, {"value", escalation}}));
   PutJson(e, "transitions", TransitionsJson(transitions));
   if (!updates.empty()) PutJson(e, "updates", UpdatesJson(updates));
   return e;
@@ -273,6 +274,13 @@ Result<ServiceRequest> ServiceRequest::FromEntity(const Entity& e) {
       r.rating = static_cast<int>(v->AsInt());
     } else {
       in.Fail("rating");
+    }
+  }
+  if (const Json* v = in.Value("escalation_level"); v != nullptr) {
+    if (v->is_int() && v->AsInt() >= 1 && v->AsInt() <= 2) {
+      r.escalation = static_cast<int>(v->AsInt());
+    } else {
+      in.Fail("escalation_level");
     }
   }
   if (const Json* ts = in.JsonValue("transitions"); ts != nullptr && ts->is_array()) {

@@ -71,6 +71,7 @@ struct ServiceRequest {
   std::vector<std::pair<std::string, std::string>> attributes;  // attribute[code] answers
   std::optional<std::uint64_t> duplicate_of;
   std::optional<int> rating;  // 1-5, the reporter's satisfaction
+  int escalation = 0;         // the escalation level last recorded (EscalationLevel at that time)
   std::vector<Transition> transitions;
   std::vector<RequestUpdate> updates;
   friend bool operator==(const ServiceRequest&, const ServiceRequest&) = default;

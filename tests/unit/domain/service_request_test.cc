@@ -30,6 +30,7 @@ ServiceRequest Full() {
   r.attributes = {{"tinh-trang", "khong-sang"}, {"loai", "a"}, {"loai", "b"}};
   r.duplicate_of = 7;
   r.rating = 4;
+  r.escalation = 1;
   r.transitions = {{RequestStatus::kReceived, RequestStatus::kReceived, r.requested, "citizen", "submitted"},
                    {RequestStatus::kReceived, RequestStatus::kAcknowledged, *r.acknowledged_at, "Tổ 1", ""}};
   r.updates = {{3, *r.acknowledged_at, "Tổ 1", RequestStatus::kAcknowledged, "đã nhận", ""},

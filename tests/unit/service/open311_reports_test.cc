@@ -292,6 +292,37 @@ TEST_F(Open311ReportsTest, OverdueReportsAreListedOnceTheirDeadlinePasses) {
             (std::vector<std::uint64_t>{answered->request.number, waiting->request.number}));
 }
 
+// Escalations are recorded once per level as deadlines pass, as an update by "system" in
+// the entity, and survive a restart; an answered report is not escalated.
+TEST_F(Open311ReportsTest, EscalationsAreRecordedOncePerLevel) {
+  Result<SubmitResult> waiting = reports_->Submit(Ctx("hanoi"), At("a", 105.85, 21.03), kNow);
+  Result<SubmitResult> answered = reports_->Submit(Ctx("danang"), At("c", 108.2, 16.05), kNow);
+  ASSERT_TRUE(waiting.ok() && answered.ok());
+  StaffUpdate u;
+  u.number = answered->request.number;
+  u.status = RequestStatus::kAcknowledged;
+  ASSERT_TRUE(reports_->Update(Ctx("danang"), u, kNow).ok());
+
+  EXPECT_EQ(*reports_->RecordEscalations(kNow), 0u);
+  // Two days on: hanoi's report was not acknowledged in time (8 working hours).
+  const Timestamp later{kNow.micros + 2 * kDay};
+  EXPECT_EQ(*reports_->RecordEscalations(later), 1u);
+  EXPECT_EQ(*reports_->RecordEscalations(later), 0u) << "recorded once";
+  Result<domain::open311::ServiceRequest> r = reports_->Get(Ctx("hanoi"), waiting->request.number);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->escalation, 1);
+  ASSERT_EQ(r->updates.size(), 1u);
+  EXPECT_EQ(r->updates[0].by, "system");
+  EXPECT_NE(r->updates[0].description.find("escalated to the head of dept-1"), std::string::npos);
+  // A week on: level 2 for hanoi; danang's acknowledged report is past its 5 working days too.
+  const Timestamp week{kNow.micros + 8 * kDay};
+  EXPECT_EQ(*reports_->RecordEscalations(week), 2u);
+  Start();  // restart: nothing new to record
+  EXPECT_EQ(*reports_->RecordEscalations(week), 0u);
+  EXPECT_EQ(reports_->Get(Ctx("hanoi"), waiting->request.number)->escalation, 2);
+  EXPECT_EQ(reports_->Get(Ctx("danang"), answered->request.number)->escalation, 1);
+}
+
 TEST_F(Open311ReportsTest, RefusedSubmissionsStoreNothing) {
   const std::size_t before = store_.Stats().transactions;
   Submission s = At("zzz", 105.85, 21.03);
