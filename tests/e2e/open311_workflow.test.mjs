@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.mjs';
 import { client, LD } from './lib/http.mjs';
+import { receiver } from './lib/webhook.mjs';
 
 const ADMIN = 'admin-secret-7f3a';
 let server;
@@ -238,4 +239,28 @@ test('statistics count states, times, on-time shares and satisfaction, per servi
   assert.equal(none.body[0].satisfaction_mean, null);
   assert.equal((await http.get('/open311/v2/statistics.json?group_by=colour')).status, 400);
   assert.equal((await http.get('/open311/v2/statistics.json?jurisdiction_id=atlantis')).status, 404);
+});
+
+test('an NGSI-LD subscription on ServiceRequest hears of new reports and their changes', async () => {
+  const hook = await receiver().listen();
+  try {
+    const sub = await http.post(`${LD}/subscriptions`, {
+      id: 'urn:ngsi-ld:Subscription:reports', type: 'Subscription', entities: [{ type: 'ServiceRequest' }],
+      notification: { endpoint: { uri: hook.url, accept: 'application/json' }, format: 'keyValues' },
+    }, { headers: { 'NGSILD-Tenant': 'demo' } });
+    assert.equal(sub.status, 201, sub.text);
+    const r = await report({ service_code: 'ngap-ung', 'attribute[do-sau-cm]': '30', 'attribute[loai]': 'tac-cong', email: 'ban.doc@example.vn', phone: '0987654321' });
+    const id = `urn:ngsi-ld:ServiceRequest:${r.service_request_id}`;
+    const created = await hook.waitFor((n) => n.body.data?.some((e) => e.id === id));
+    const entity = created.body.data.find((e) => e.id === id);
+    assert.equal(entity.service_code, 'ngap-ung');
+    assert.equal(entity.status_detail, 'received');
+    assert.deepEqual(entity.location, { type: 'Point', coordinates: [105.8530, 21.0290] });
+    for (const secret of ['ban.doc@example.vn', '0987654321']) assert.ok(!JSON.stringify(created.body).includes(secret), 'no personal data');
+    await staff({ service_request_id: r.service_request_id, status: 'acknowledged', by: 'Tổ tiếp nhận' });
+    const changed = await hook.waitFor((n) => n.body.data?.some((e) => e.id === id && e.status_detail === 'acknowledged'));
+    assert.ok(changed);
+  } finally {
+    await hook.close();
+  }
 });
