@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "fakes/memory_entity_store.h"
 #include "geo/geometry.h"
@@ -321,6 +324,65 @@ TEST_F(Open311ReportsTest, EscalationsAreRecordedOncePerLevel) {
   EXPECT_EQ(*reports_->RecordEscalations(week), 0u);
   EXPECT_EQ(reports_->Get(Ctx("hanoi"), waiting->request.number)->escalation, 2);
   EXPECT_EQ(reports_->Get(Ctx("danang"), answered->request.number)->escalation, 1);
+}
+
+// Submissions, staff updates, feedback, listings, statistics and escalations from many
+// threads at once (run under ThreadSanitizer by scripts/tsan.sh): every report is taken
+// once, numbers are unique, and every acknowledged update is in the report afterwards.
+TEST_F(Open311ReportsTest, ConcurrentUseKeepsEveryReportAndUpdate) {
+  constexpr int kThreads = 6, kEach = 40;
+  std::vector<std::vector<std::uint64_t>> numbers(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string tenant = t % 2 == 0 ? "hanoi" : "danang";
+      for (int i = 0; i < kEach; ++i) {
+        const Timestamp at{kNow.micros - (kEach - i) * 60'000'000LL};
+        Result<SubmitResult> r = reports_->Submit(Ctx(tenant), At(i % 2 ? "a" : "b", 105.85 + t * 1e-4, 21.03), at);
+        if (!r.ok()) {
+          ++failures;
+          continue;
+        }
+        numbers[t].push_back(r->request.number);
+        StaffUpdate u;
+        u.number = r->request.number;
+        u.status = RequestStatus::kResolved;
+        u.description = "xong";
+        if (!reports_->Update(Ctx(tenant), u, at).ok()) ++failures;
+        Feedback f;
+        f.number = r->request.number;
+        f.token = r->token;
+        f.rating = 1 + i % 5;
+        if (!reports_->GiveFeedback(Ctx(tenant), f, at).ok()) ++failures;
+        if (!reports_->Find(Ctx(tenant), ReportFilter{}, kNow).ok()) ++failures;
+        if (!reports_->Statistics(Ctx(tenant), std::nullopt, std::nullopt, {}, StatsGroup::kService, kNow).ok()) {
+          ++failures;
+        }
+        if (!reports_->RecordEscalations(kNow).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (const char* tenant : {"hanoi", "danang"}) {
+    std::set<std::uint64_t> seen;
+    for (int t = tenant[0] == 'h' ? 0 : 1; t < kThreads; t += 2) {
+      for (std::uint64_t n : numbers[t]) {
+        EXPECT_TRUE(seen.insert(n).second) << "number " << n << " given twice in " << tenant;
+        Result<domain::open311::ServiceRequest> r = reports_->Get(Ctx(tenant), n);
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r->status, RequestStatus::kResolved);
+        EXPECT_TRUE(r->rating.has_value());
+        EXPECT_EQ(r->updates.size(), 1u);
+      }
+    }
+    EXPECT_EQ(seen.size(), std::size_t{kThreads / 2 * kEach});
+    auto stats = reports_->Statistics(Ctx(tenant), Timestamp{kNow.micros - kDay}, kNow, {}, StatsGroup::kNone, kNow);
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ((*stats)[0].total, seen.size());
+    EXPECT_EQ((*stats)[0].ratings, seen.size());
+  }
 }
 
 TEST_F(Open311ReportsTest, RefusedSubmissionsStoreNothing) {
