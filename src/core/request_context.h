@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/time.h"
@@ -12,6 +13,11 @@ struct RequestContext {
   std::string tenant;      // NGSILD-Tenant; empty is the default tenant
   std::string request_id;  // echoed in logs and error bodies
   Timestamp received_at;   // when the request arrived; the write time of its changes
+  // Runs a function later on the thread that serves this request (the HTTP server sets it
+  // to the connection's I/O thread for asynchronous routes). Asynchronous writes finish
+  // through it, so that what a request allocated is freed on the thread that allocated it
+  // and not on the store's reporter thread. Empty: finish on whatever thread reports.
+  std::function<void(std::function<void()>)> finish_on;
 };
 
 }  // namespace dothi

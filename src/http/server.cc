@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -45,8 +46,8 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFIL
 // fires at most a tick late and a request costs no timer operation (re-arming a timer for
 // every read and write, as beast::tcp_stream does, was a visible share of a request's CPU).
 struct Connection {
-  explicit Connection(tcp::socket s)
-      : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  Connection(tcp::socket s, asio::io_context& io)
+      : socket(std::move(s)), watchdog(socket.get_executor()), home(&io) {}
   tcp::socket socket;
   asio::steady_timer watchdog;
   Clock::time_point deadline = Clock::time_point::max();     // max: no operation is timed
@@ -54,6 +55,7 @@ struct Connection {
   std::uint64_t watchdog_generation = 0;  // a wait that is not the latest one is ignored
   beast::flat_buffer buffer;  // bytes read and not yet parsed (pipelined or partial request)
   bool busy = false;  // a request has been read and is not answered yet
+  asio::io_context* home;  // the I/O thread's context the connection lives on
 };
 
 void ArmWatchdog(const std::shared_ptr<Connection>& conn, Clock::duration tick) {
@@ -334,7 +336,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<Connection>(std::move(socket), home);
     {
       std::lock_guard lock(mu);
       if (connections.size() >= opts.max_connections) {
@@ -483,6 +485,11 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       req.body = std::move(msg.body());
       const Router::Execution where = router.ExecutionOf(req);
       if (where == Router::Execution::kAsync) {
+        // The handler's writes finish on this thread (see RequestContext::finish_on). The
+        // capture is one pointer, so the function allocates nothing.
+        ctx.finish_on = [io = conn->home](std::function<void()> fn) {
+          asio::post(*io, std::move(fn));
+        };
         res = co_await DispatchAsync(ctx, req, &route);
       } else if (where == Router::Execution::kInline) {
         res = SafeDispatch(ctx, req, &route);
