@@ -116,6 +116,30 @@ TEST_F(RouterTest, AsyncRouteAnswersThroughItsCall) {
   EXPECT_EQ(got->body, "get|id=urn:x:2");
 }
 
+TEST_F(RouterTest, ReusedRequestIsRoutedByItsNewPath) {
+  // The server resets one Request per connection; the second request must not see the
+  // first one's segments, route or parameters.
+  Request req = Make(Method::kPatch, "/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:1/attrs/speed");
+  std::string name;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "patch_attr|id=urn:ngsi-ld:Bus:1|attr=speed");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/ngsi-ld/v1/entities/b2";
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "get|id=b2");
+  EXPECT_EQ(name, "get");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/health";
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "health");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/ngsi-ld/v1/entities/a/";  // trailing slash, longer than the last path
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "get|id=a");
+}
+
 TEST_F(RouterTest, PrefersExactMatchOverParameter) {
   EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/special").body, "special");
   EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/other").body, "get|id=other");

@@ -212,6 +212,26 @@ TEST_F(ServerTest, PostBodyReachesHandler) {
   EXPECT_EQ(r.body(), "{\"a\":1}");
 }
 
+TEST_F(ServerTest, KeptAliveRequestsSeeOnlyTheirOwnBodyAndHeaders) {
+  // The session reuses one Request and RequestContext per connection.
+  StartServer();
+  TestConnection c(server_->port());
+  const std::string long_body(3000, 'x');
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3000\r\n\r\n" + long_body);
+  EXPECT_EQ(c.Read().body(), long_body);
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_EQ(c.Read().body(), "abc");
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.Read().body(), "");
+  EXPECT_EQ(c.Get("/ctx", "X-Request-Id: first-id\r\nNGSILD-Tenant: t1\r\n").body(),
+            "first-id|t1");
+  RawResponse plain = c.Get("/ctx");
+  EXPECT_NE(plain.body().substr(0, 9), "first-id|");
+  EXPECT_EQ(plain.body().back(), '|');  // no tenant: the last request's is gone
+  EXPECT_EQ(c.Get("/items/abc?q=1").body(), "abc|1");
+  EXPECT_EQ(c.Get("/items/d").body(), "d|");
+}
+
 TEST_F(ServerTest, AsynchronousRouteFinishesOnTheConnectionsThread) {
   AddFinishOnRoutes();
   StartServer();
