@@ -1,8 +1,8 @@
 #pragma once
 
-#include <functional>
 #include <string>
 
+#include "core/task_runner.h"
 #include "core/time.h"
 
 // RequestContext is the per-request state passed explicitly down every layer
@@ -17,7 +17,7 @@ struct RequestContext {
   // to the connection's I/O thread for asynchronous routes). Asynchronous writes finish
   // through it, so that what a request allocated is freed on the thread that allocated it
   // and not on the store's reporter thread. Empty: finish on whatever thread reports.
-  std::function<void(std::function<void()>)> finish_on;
+  TaskRunner finish_on;
 };
 
 }  // namespace dothi

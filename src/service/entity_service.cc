@@ -653,20 +653,19 @@ struct EntityService::ApplyOp {
   // States before the mutations, kept only when a change listener watches the tenant.
   std::map<std::string, std::optional<Entity>> before;
   // RequestContext::finish_on of the caller: where the commit's outcome is handled.
-  std::function<void(std::function<void()>)> finish_on;
+  TaskRunner finish_on;
 };
 
-namespace {
-
-// Runs fn through finish_on when the caller gave one (the thread that allocated most of
-// what fn frees), else here.
-void FinishOn(const std::function<void(std::function<void()>)>& finish_on,
-              std::function<void()> fn) {
-  if (finish_on) return finish_on(std::move(fn));
-  fn();
+void EntityService::Commit(const std::shared_ptr<ApplyOp>& op,
+                           std::vector<storage::EntityWrite> writes,
+                           storage::EntityStore::CommitCallback done) {
+  // With finish_on the outcome is handled on the caller's thread, which allocated most of
+  // what it frees; the store hands it there from its writer.
+  if (op->finish_on) {
+    return store_.CommitAsyncFinishingOn(std::move(writes), op->finish_on, std::move(done));
+  }
+  store_.CommitAsync(std::move(writes), std::move(done));
 }
-
-}  // namespace
 
 void EntityService::Publish(std::string_view tenant, const Entity* before, const Entity* after) {
   if (before == nullptr && after == nullptr) return;
@@ -706,14 +705,9 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
   if (options_.record_history) store_writes[0].history = std::move((*change)->history);
   std::optional<std::string> before;  // for the change listener
   if (Watched(op->tenant)) before = std::move(current);
-  store_.CommitAsync(std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
-                                               before = std::move(before)](Status s) mutable {
-    // The op moves on, so that its last reference drops where it finishes.
-    const auto finish_on = op->finish_on;
-    FinishOn(finish_on, [this, op = std::move(op), bytes = std::move(bytes), same_shape,
-                         before = std::move(before), s = std::move(s)]() mutable {
-      PatchCommitted(op, std::move(s), std::move(bytes), same_shape, std::move(before));
-    });
+  Commit(op, std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
+                                       before = std::move(before)](Status s) mutable {
+    PatchCommitted(op, std::move(s), std::move(bytes), same_shape, std::move(before));
   });
   return true;
 }
@@ -820,12 +814,7 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
     }
     store_writes.push_back(std::move(w));
   }
-  store_.CommitAsync(std::move(store_writes), [this, op](Status s) mutable {
-    const auto finish_on = op->finish_on;
-    FinishOn(finish_on, [this, op = std::move(op), s = std::move(s)]() mutable {
-      Committed(op, std::move(s));
-    });
-  });
+  Commit(op, std::move(store_writes), [this, op](Status s) { Committed(op, std::move(s)); });
 }
 
 void EntityService::Committed(const std::shared_ptr<ApplyOp>& op, Status s) {
