@@ -419,9 +419,12 @@ void SqliteEntityStore::WriterLoop() {
 void SqliteEntityStore::PostReport(std::vector<std::unique_ptr<Request>> batch, Status status) {
   std::size_t to_reporter = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Request& r = *batch[i];
-    if (r.finish_on) {
-      r.finish_on([done = std::move(r.done), status]() mutable { done(std::move(status)); });
+    if (batch[i]->finish_on) {
+      // The request goes along, so that its writes are freed on the runner's thread, which
+      // allocated them, and not here between two transactions.
+      std::shared_ptr<Request> r = std::move(batch[i]);
+      const TaskRunner& finish_on = r->finish_on;
+      finish_on([r, status]() { r->done(status); });
       continue;
     }
     if (i != to_reporter) batch[to_reporter] = std::move(batch[i]);
