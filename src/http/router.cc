@@ -102,6 +102,8 @@ void Router::Add(Method method, std::string pattern, std::string name, Handler h
   r.handler = std::move(handler);
   r.run_inline = options.run_inline;
   has_special_ = has_special_ || options.run_inline;
+  if (by_length_.size() <= r.segments.size()) by_length_.resize(r.segments.size() + 1);
+  by_length_[r.segments.size()].push_back(routes_.size());
   routes_.push_back(std::move(r));
 }
 
@@ -144,7 +146,9 @@ bool Router::Match(const Route& r, const std::vector<std::string>& segs, Request
 Router::Resolution Router::Resolve(Method method, const std::vector<std::string>& segs) const {
   Resolution res;
   const Route* get_route = nullptr;  // HEAD falls back to this
-  for (const Route& r : routes_) {
+  if (segs.size() >= by_length_.size()) return res;  // no pattern has that many segments
+  for (std::size_t i : by_length_[segs.size()]) {
+    const Route& r = routes_[i];
     if (!Match(r, segs, nullptr)) continue;
     res.allowed |= Bit(r.method);
     if (r.method == method) {

@@ -220,6 +220,27 @@ TEST_F(RouterTest, WorksFromPathWhenTargetIsEmpty) {
   EXPECT_EQ(req.PathParam("id"), "urn:ngsi-ld:Bus:7");
 }
 
+TEST(RouterLengthTest, MatchesOnlyPatternsOfThePathsLength) {
+  Router router;
+  router.Add(Method::kGet, "/", "root", Named("root"));
+  router.Add(Method::kGet, "/a/{x}", "a", Named("a"));
+  router.Add(Method::kPost, "/a/b/c", "abc", Named("abc"));
+  router.Add(Method::kGet, "/{x}/b", "xb", Named("xb"));
+  RequestContext ctx;
+  std::string name;
+  Request root = Make(Method::kGet, "/");
+  EXPECT_EQ(router.Dispatch(ctx, root, &name).body, "root");
+  Request a = Make(Method::kGet, "/a/b");
+  EXPECT_EQ(router.Dispatch(ctx, a, &name).body, "a|x=b") << "both two-segment patterns fit; literal first wins";
+  Request abc = Make(Method::kGet, "/a/b/c");
+  Response wrong_method = router.Dispatch(ctx, abc, &name);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(*wrong_method.Header("Allow"), "POST, OPTIONS");
+  Request longer = Make(Method::kGet, "/a/b/c/d/e/f/g/h");
+  EXPECT_EQ(router.Dispatch(ctx, longer, &name).status, 404);
+  EXPECT_EQ(name, "unmatched");
+}
+
 TEST(AllowHeaderTest, ListsMethodsInFixedOrder) {
   EXPECT_EQ(AllowHeaderValue(0), "OPTIONS");
 }
