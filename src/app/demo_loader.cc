@@ -21,7 +21,7 @@ Status LoadDemoCity(service::EntityService& entities, std::size_t sensors) {
   options.sensors = sensors;
   std::vector<Json> city = GenerateDemoCity(options);
   const auto& context = *api::ngsi_ld::LdContext::Core();
-  RequestContext ctx{kDemoTenant, "demo-load", Now()};
+  RequestContext ctx{kDemoTenant, "demo-load", Now(), /*finish_on=*/{}};
   std::vector<domain::Entity> batch;
   std::size_t loaded = 0;
   for (std::size_t i = 0; i < city.size(); ++i) {

@@ -215,7 +215,7 @@ DemoPlanning GenerateDemoPlanning(std::uint64_t seed) {
 }
 
 Status LoadDemoPlanning(service::LayerService& layers, std::uint64_t seed) {
-  RequestContext ctx{kDemoTenant, "demo-load", Now()};
+  RequestContext ctx{kDemoTenant, "demo-load", Now(), /*finish_on=*/{}};
   struct Spec {
     const char* name;
     const char* title;

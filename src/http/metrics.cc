@@ -23,17 +23,31 @@ struct Histogram {
   std::uint64_t count = 0;
 };
 
-// Counter key: route, method and status joined by '\x1f' (never in a route name).
-std::string CounterKey(std::string_view route, Method method, int status) {
-  std::string key;
-  key.reserve(route.size() + 16);
+// Counter key: route, method and status joined by '\x1f' (never in a route name), built
+// in key (cleared first) so that a caller can keep one buffer.
+void AppendCounterKey(std::string& key, std::string_view route, Method method, int status) {
+  key.clear();
   key.append(route);
   key.push_back('\x1f');
   key.append(MethodName(method));
   key.push_back('\x1f');
-  key.append(std::to_string(status));
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), status);
+  key.append(digits, end);
+}
+
+std::string CounterKey(std::string_view route, Method method, int status) {
+  std::string key;
+  AppendCounterKey(key, route, method, status);
   return key;
 }
+
+// Hash and equality that look std::string keys up by string_view, without a copy.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+};
+using KeyEqual = std::equal_to<>;
 
 std::tuple<std::string_view, std::string_view, std::string_view> SplitKey(std::string_view key) {
   std::size_t a = key.find('\x1f');
@@ -112,8 +126,9 @@ bool ValidMetricName(std::string_view name) {
 
 struct Metrics::Shard {
   std::mutex mu;
-  std::unordered_map<std::string, std::uint64_t> requests;
-  std::unordered_map<std::string, Histogram> durations;
+  std::unordered_map<std::string, std::uint64_t, KeyHash, KeyEqual> requests;
+  std::unordered_map<std::string, Histogram, KeyHash, KeyEqual> durations;
+  std::string key;  // RecordRequest's counter key, built here under mu (no allocation)
 };
 
 std::string EscapeLabelValue(std::string_view v) {
@@ -146,13 +161,20 @@ Metrics::Shard& Metrics::LocalShard() {
 }
 
 void Metrics::RecordRequest(std::string_view route, Method method, int status, double seconds) {
-  std::string key = CounterKey(route, method, status);
   std::size_t bucket = 0;
   while (bucket < kBucketCount && seconds > kDurationBuckets[bucket]) ++bucket;
   Shard& shard = LocalShard();
   std::lock_guard lock(shard.mu);
-  ++shard.requests[std::move(key)];
-  Histogram& h = shard.durations[std::string(route)];
+  // Found without allocating after a label set's first request.
+  AppendCounterKey(shard.key, route, method, status);
+  auto counter = shard.requests.find(std::string_view(shard.key));
+  if (counter == shard.requests.end()) counter = shard.requests.emplace(shard.key, 0).first;
+  ++counter->second;
+  auto histogram = shard.durations.find(route);
+  if (histogram == shard.durations.end()) {
+    histogram = shard.durations.emplace(std::string(route), Histogram{}).first;
+  }
+  Histogram& h = histogram->second;
   ++h.buckets[bucket];
   h.sum += seconds;
   ++h.count;

@@ -77,6 +77,18 @@ const std::string* FindHeader(const Headers& headers, std::string_view name) {
   return nullptr;
 }
 
+void Request::Reset() {
+  method = Method::kGet;
+  target.clear();
+  path.clear();
+  query.clear();
+  path_params.clear();
+  path_split = false;  // path_segments keeps its strings for the next split to reuse
+  route_lookup.reset();
+  headers.clear();
+  body.clear();
+}
+
 const std::string* Request::Query(std::string_view name) const {
   for (const auto& [k, v] : query) {
     if (k == name) return &v;

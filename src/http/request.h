@@ -28,9 +28,10 @@ struct Request {
   std::string path;    // percent-decoded path without the query
   std::vector<std::pair<std::string, std::string>> query;        // decoded, in order
   std::vector<std::pair<std::string, std::string>> path_params;  // filled by the Router
-  // The path split into percent-decoded segments; the Router splits a request once and
-  // keeps them here.
-  std::optional<std::vector<std::string>> path_segments;
+  // The path split into percent-decoded segments, valid once path_split is set; the Router
+  // splits a request once and keeps them here.
+  std::vector<std::string> path_segments;
+  bool path_split = false;
   // The Router's lookup of this request's route (opaque outside the Router), kept so that
   // asking where a route runs and then dispatching it scan the route table once.
   struct RouteLookup {
@@ -42,6 +43,10 @@ struct Request {
   std::string body;
 
   const std::string* Header(std::string_view name) const { return FindHeader(headers, name); }
+  // Back to a default Request, keeping the capacity of its strings and vectors: the server
+  // reuses one Request per connection, so a request on a kept-alive connection allocates
+  // little.
+  void Reset();
   // First value of a query parameter, or nullptr.
   const std::string* Query(std::string_view name) const;
   // Value of a {name} path parameter ("" when absent).

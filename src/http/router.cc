@@ -22,26 +22,23 @@ std::string_view RawPath(const Request& req) {
 }
 
 // Splits a path into percent-decoded segments; empty segments except inner ones are dropped,
-// so "/a/b/" and "/a/b" are the same path.
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> segs;
+// so "/a/b/" and "/a/b" are the same path. Reuses the strings segs already holds, so a
+// Request reused for the next request on its connection splits without allocating.
+void SplitPathInto(std::string_view path, std::vector<std::string>& segs) {
+  std::size_t n = 0;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   if (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  if (path.empty()) return segs;
-  std::string decoded;
-  while (true) {
+  for (bool more = !path.empty(); more;) {
     std::size_t slash = path.find('/');
     std::string_view seg = path.substr(0, slash);
+    if (n == segs.size()) segs.emplace_back();
     // A malformed escape is kept as literal text; it then matches nothing literal.
-    if (PercentDecode(seg, decoded, /*plus_is_space=*/false)) {
-      segs.push_back(decoded);
-    } else {
-      segs.emplace_back(seg);
-    }
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
+    if (!PercentDecode(seg, segs[n], /*plus_is_space=*/false)) segs[n].assign(seg);
+    ++n;
+    more = slash != std::string_view::npos;
+    if (more) path.remove_prefix(slash + 1);
   }
-  return segs;
+  segs.resize(n);
 }
 
 // True when a is more specific than b: at the first segment where they differ in kind,
@@ -105,6 +102,8 @@ void Router::Add(Method method, std::string pattern, std::string name, Handler h
   r.handler = std::move(handler);
   r.run_inline = options.run_inline;
   has_special_ = has_special_ || options.run_inline;
+  if (by_length_.size() <= r.segments.size()) by_length_.resize(r.segments.size() + 1);
+  by_length_[r.segments.size()].push_back(routes_.size());
   routes_.push_back(std::move(r));
 }
 
@@ -147,7 +146,9 @@ bool Router::Match(const Route& r, const std::vector<std::string>& segs, Request
 Router::Resolution Router::Resolve(Method method, const std::vector<std::string>& segs) const {
   Resolution res;
   const Route* get_route = nullptr;  // HEAD falls back to this
-  for (const Route& r : routes_) {
+  if (segs.size() >= by_length_.size()) return res;  // no pattern has that many segments
+  for (std::size_t i : by_length_[segs.size()]) {
+    const Route& r = routes_[i];
     if (!Match(r, segs, nullptr)) continue;
     res.allowed |= Bit(r.method);
     if (r.method == method) {
@@ -163,8 +164,11 @@ Router::Resolution Router::Resolve(Method method, const std::vector<std::string>
 namespace {
 
 const std::vector<std::string>& SegmentsOf(Request& req) {
-  if (!req.path_segments) req.path_segments = SplitPath(RawPath(req));
-  return *req.path_segments;
+  if (!req.path_split) {
+    SplitPathInto(RawPath(req), req.path_segments);
+    req.path_split = true;
+  }
+  return req.path_segments;
 }
 
 }  // namespace

@@ -93,6 +93,9 @@ class Router {
   Resolution Lookup(Request& req) const;
 
   std::vector<Route> routes_;
+  // Indexes into routes_ by number of segments, in the order added: a path is matched
+  // only against the patterns of its length.
+  std::vector<std::vector<std::size_t>> by_length_;
   std::vector<std::pair<std::string, ErrorRenderer>> renderers_;
   // Resolves req to its route and fills req.path_params; nullptr when no route handles it.
   const Route* Find(Request& req, Resolution* found) const;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -48,8 +49,8 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);    // after EMFIL
 // fires at most a tick late and a request costs no timer operation (re-arming a timer for
 // every read and write, as beast::tcp_stream does, was a visible share of a request's CPU).
 struct Connection {
-  explicit Connection(tcp::socket s)
-      : socket(std::move(s)), watchdog(socket.get_executor()) {}
+  Connection(tcp::socket s, asio::io_context& io)
+      : socket(std::move(s)), watchdog(socket.get_executor()), home(&io) {}
   tcp::socket socket;
   asio::steady_timer watchdog;
   Clock::time_point deadline = Clock::time_point::max();     // max: no operation is timed
@@ -57,6 +58,8 @@ struct Connection {
   std::uint64_t watchdog_generation = 0;  // a wait that is not the latest one is ignored
   beast::flat_buffer buffer;  // bytes read and not yet parsed (pipelined or partial request)
   bool busy = false;  // a request has been read and is not answered yet
+  asio::io_context* home;  // the I/O thread's context the connection lives on
+  std::string head;  // the status line and fields of the response being written (reused)
 };
 
 void ArmWatchdog(const std::shared_ptr<Connection>& conn, Clock::duration tick) {
@@ -126,11 +129,11 @@ Response PlainResponse(int status, std::string_view text) {
   return res;
 }
 
-// Builds a Request from a parsed header (and body, when read).
-Request ConvertRequest(bhttp::request<bhttp::string_body>& m, bool* path_ok) {
-  Request req;
+// Fills req (Reset first, so its buffers are reused) from a parsed header.
+void ConvertRequest(bhttp::request<bhttp::string_body>& m, Request& req, bool* path_ok) {
+  req.Reset();
   req.method = ParseMethod(std::string_view(m.method_string().data(), m.method_string().size()));
-  req.target = std::string(m.target());
+  req.target.assign(m.target().data(), m.target().size());
   std::string_view target = req.target;
   std::size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
@@ -141,7 +144,6 @@ Request ConvertRequest(bhttp::request<bhttp::string_body>& m, bool* path_ok) {
   for (const auto& field : m) {
     req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  return req;
 }
 
 }  // namespace
@@ -246,27 +248,38 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
   auto executor = co_await asio::this_coro::executor;
   auto initiate = [&, executor](auto handler) {
     using Handler = decltype(handler);
-    auto resume = std::make_shared<Handler>(std::move(handler));
-    auto responded = std::make_shared<std::atomic<bool>>(false);
-    AsyncCall call;
+    // Everything respond and offload need, in one allocation.
+    struct State {
+      State(Handler h, asio::any_io_executor e, std::string i, const std::string* n)
+          : resume(std::move(h)), executor(std::move(e)), id(std::move(i)), name(n) {}
+      Handler resume;
+      std::atomic<bool> responded{false};
+      asio::any_io_executor executor;
+      std::string id;
+      const std::string* name;
+    };
+    auto state = std::make_shared<State>(std::move(handler), executor, ctx.request_id, route);
     // From any thread: hands the response to this session's coroutine on its executor.
-    call.respond = [resume, responded, executor](Response res) {
-      if (responded->exchange(true)) return;  // a second answer would be a handler bug
-      asio::post(executor, [resume, res = std::move(res)]() mutable {
-        std::move (*resume)(std::move(res));
+    const auto deliver = [](const std::shared_ptr<State>& st, Response res) {
+      if (st->responded.exchange(true)) return;  // a second answer would be a handler bug
+      asio::post(st->executor, [st, res = std::move(res)]() mutable {
+        std::move(st->resume)(std::move(res));
       });
     };
-    call.offload = [this, respond = call.respond, id = ctx.request_id,
-                    name = route](std::function<void()> fn) {
-      asio::post(*pool, [fn = std::move(fn), respond, id, name] {
+    AsyncCall call;
+    call.respond = [state, deliver](Response res) { deliver(state, std::move(res)); };
+    call.offload = [this, state, deliver](std::function<void()> fn) {
+      asio::post(*pool, [fn = std::move(fn), state, deliver] {
         try {
           fn();
         } catch (const std::exception& e) {
-          spdlog::error("unhandled exception request_id={} route={} what={}", id, *name, e.what());
-          respond(InternalErrorResponse(id));
+          spdlog::error("unhandled exception request_id={} route={} what={}", state->id,
+                        *state->name, e.what());
+          deliver(state, InternalErrorResponse(state->id));
         } catch (...) {
-          spdlog::error("unhandled non-standard exception request_id={} route={}", id, *name);
-          respond(InternalErrorResponse(id));
+          spdlog::error("unhandled non-standard exception request_id={} route={}", state->id,
+                        *state->name);
+          deliver(state, InternalErrorResponse(state->id));
         }
       });
     };
@@ -337,7 +350,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<Connection>(std::move(socket), home);
     {
       std::lock_guard lock(mu);
       if (connections.size() >= opts.max_connections) {
@@ -356,8 +369,8 @@ asio::awaitable<void> Server::Impl::Write(const std::shared_ptr<Connection>& con
                                           bool head_only, boost::system::error_code& ec) {
   // The status line and header fields are written here rather than by Beast's serializer,
   // which cost more than the rest of sending a small response.
-  std::string head;
-  head.reserve(128);
+  std::string& head = conn->head;
+  head.clear();
   head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   head += std::to_string(res.status);
   head += ' ';
@@ -419,9 +432,16 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
 
   tcp::socket& socket = conn->socket;
   beast::flat_buffer& buffer = conn->buffer;
+  // One Request and RequestContext per connection, reset for each request: their strings
+  // and vectors (the body among them) keep their capacity, so a request allocates less.
+  Request req;
+  RequestContext ctx;
   bool first = true;
   while (!stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
+    // The body is read into the previous request's body buffer.
+    parser.get().body() = std::move(req.body);
+    parser.get().body().clear();
     parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
     parser.body_limit(opts.max_body_bytes);
     boost::system::error_code ec;
@@ -453,14 +473,22 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     const unsigned version = msg.version();
     bool keep_alive = msg.keep_alive();
     bool path_ok = true;
-    Request req = ConvertRequest(msg, &path_ok);
+    ConvertRequest(msg, req, &path_ok);
 
-    RequestContext ctx;
     const std::string* incoming_id = req.Header("X-Request-Id");
-    ctx.request_id = incoming_id != nullptr && SaneRequestId(*incoming_id) ? *incoming_id
-                                                                           : NextRequestId();
-    if (const std::string* tenant = req.Header("NGSILD-Tenant")) ctx.tenant = *tenant;
+    if (incoming_id != nullptr && SaneRequestId(*incoming_id)) {
+      ctx.request_id = *incoming_id;
+    } else {
+      ctx.request_id = NextRequestId();
+    }
+    const std::string* tenant = req.Header("NGSILD-Tenant");
+    if (tenant != nullptr) {
+      ctx.tenant = *tenant;
+    } else {
+      ctx.tenant.clear();
+    }
     ctx.received_at = Now();
+    ctx.finish_on = nullptr;
 
     // The header is read on its own: Boost 1.74's eager parsing skips the Content-Length
     // vs body_limit check, which async_read_header performs.
@@ -486,6 +514,11 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       req.body = std::move(msg.body());
       const Router::Execution where = router.ExecutionOf(req);
       if (where == Router::Execution::kAsync) {
+        // The handler's writes finish on this thread (see RequestContext::finish_on). The
+        // capture is one pointer, so the function allocates nothing.
+        ctx.finish_on = [io = conn->home](std::function<void()> fn) {
+          asio::post(*io, std::move(fn));
+        };
         res = co_await DispatchAsync(ctx, req, &route);
       } else if (where == Router::Execution::kInline) {
         res = SafeDispatch(ctx, req, &route);

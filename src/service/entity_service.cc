@@ -669,7 +669,20 @@ struct EntityService::ApplyOp {
   std::vector<std::string> deletes;
   // States before the mutations, kept only when a change listener watches the tenant.
   std::map<std::string, std::optional<Entity>> before;
+  // RequestContext::finish_on of the caller: where the commit's outcome is handled.
+  TaskRunner finish_on;
 };
+
+void EntityService::Commit(const std::shared_ptr<ApplyOp>& op,
+                           std::vector<storage::EntityWrite> writes,
+                           storage::EntityStore::CommitCallback done) {
+  // With finish_on the outcome is handled on the caller's thread, which allocated most of
+  // what it frees; the store hands it there from its writer.
+  if (op->finish_on) {
+    return store_.CommitAsyncFinishingOn(std::move(writes), op->finish_on, std::move(done));
+  }
+  store_.CommitAsync(std::move(writes), std::move(done));
+}
 
 void EntityService::Publish(std::string_view tenant, const Entity* before, const Entity* after) {
   if (before == nullptr && after == nullptr) return;
@@ -709,34 +722,40 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
   if (options_.record_history) store_writes[0].history = std::move((*change)->history);
   std::optional<std::string> before;  // for the change listener
   if (Watched(op->tenant)) before = std::move(current);
-  store_.CommitAsync(std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
-                                               before = std::move(before)](Status s) mutable {
-    if (!s.ok()) return Finish(op, std::move(s));
-    const std::string& id = op->writes.front().id;
-    // Decoded for the listener before the bytes move into the index; told after it, so a
-    // notification's receiver reading the entity sees this state.
-    std::optional<Entity> was, now;
-    if (before) {
-      Result<Entity> w = Entity::Decode(*before);
-      Result<Entity> n = Entity::Decode(bytes);
-      if (w.ok() && n.ok()) {
-        was = std::move(*w);
-        now = std::move(*n);
-      }
-    }
-    if (same_shape) {
-      std::unique_lock lock(mu_);
-      IndexReplaceBytes(TenantFor(op->tenant), id, std::move(bytes));
-    } else {
-      Result<Entity> e = Entity::Decode(bytes);
-      if (!e.ok()) return Finish(op, e.status());  // cannot happen: we just encoded it
-      std::unique_lock lock(mu_);
-      IndexPut(TenantFor(op->tenant), *e, std::move(bytes));
-    }
-    if (was && now) Publish(op->tenant, &*was, &*now);
-    Finish(op, std::move(op->statuses));
+  Commit(op, std::move(store_writes), [this, op, bytes = std::move(bytes), same_shape,
+                                       before = std::move(before)](Status s) mutable {
+    PatchCommitted(op, std::move(s), std::move(bytes), same_shape, std::move(before));
   });
   return true;
+}
+
+void EntityService::PatchCommitted(const std::shared_ptr<ApplyOp>& op, Status s,
+                                   std::string bytes, bool same_shape,
+                                   std::optional<std::string> before) {
+  if (!s.ok()) return Finish(op, std::move(s));
+  const std::string& id = op->writes.front().id;
+  // Decoded for the listener before the bytes move into the index; told after it, so a
+  // notification's receiver reading the entity sees this state.
+  std::optional<Entity> was, now;
+  if (before) {
+    Result<Entity> w = Entity::Decode(*before);
+    Result<Entity> n = Entity::Decode(bytes);
+    if (w.ok() && n.ok()) {
+      was = std::move(*w);
+      now = std::move(*n);
+    }
+  }
+  if (same_shape) {
+    std::unique_lock lock(mu_);
+    IndexReplaceBytes(TenantFor(op->tenant), id, std::move(bytes));
+  } else {
+    Result<Entity> e = Entity::Decode(bytes);
+    if (!e.ok()) return Finish(op, e.status());  // cannot happen: we just encoded it
+    std::unique_lock lock(mu_);
+    IndexPut(TenantFor(op->tenant), *e, std::move(bytes));
+  }
+  if (was && now) Publish(op->tenant, &*was, &*now);
+  Finish(op, std::move(op->statuses));
 }
 
 void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWrite> writes,
@@ -745,6 +764,7 @@ void EntityService::ApplyAsync(const RequestContext& ctx, std::vector<PendingWri
   op->tenant = ctx.tenant;
   op->writes = std::move(writes);
   op->done = std::move(done);
+  op->finish_on = ctx.finish_on;
   // Entity locks in ascending order, so two batches never wait on each other in a cycle.
   for (const auto& w : op->writes) op->stripes.push_back(StripeOf(ctx.tenant, w.id, kLockStripes));
   std::sort(op->stripes.begin(), op->stripes.end());
@@ -811,26 +831,28 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
     }
     store_writes.push_back(std::move(w));
   }
-  store_.CommitAsync(std::move(store_writes), [this, op](Status s) {
-    if (!s.ok()) return Finish(op, std::move(s));
-    {
-      std::unique_lock lock(mu_);
-      TenantIndex& t = TenantFor(op->tenant);
-      for (auto& [e, bytes] : op->puts) IndexPut(t, *e, std::move(bytes));
-      for (const auto& id : op->deletes) IndexRemove(t, id);
+  Commit(op, std::move(store_writes), [this, op](Status s) { Committed(op, std::move(s)); });
+}
+
+void EntityService::Committed(const std::shared_ptr<ApplyOp>& op, Status s) {
+  if (!s.ok()) return Finish(op, std::move(s));
+  {
+    std::unique_lock lock(mu_);
+    TenantIndex& t = TenantFor(op->tenant);
+    for (auto& [e, bytes] : op->puts) IndexPut(t, *e, std::move(bytes));
+    for (const auto& id : op->deletes) IndexRemove(t, id);
+  }
+  if (listener_ != nullptr && !op->before.empty() && Watched(op->tenant)) {
+    for (const auto& [e, bytes] : op->puts) {
+      const std::optional<Entity>& was = op->before[e->id];
+      Publish(op->tenant, was ? &*was : nullptr, e);
     }
-    if (listener_ != nullptr && !op->before.empty() && Watched(op->tenant)) {
-      for (const auto& [e, bytes] : op->puts) {
-        const std::optional<Entity>& was = op->before[e->id];
-        Publish(op->tenant, was ? &*was : nullptr, e);
-      }
-      for (const auto& id : op->deletes) {
-        const std::optional<Entity>& was = op->before[id];
-        Publish(op->tenant, was ? &*was : nullptr, nullptr);
-      }
+    for (const auto& id : op->deletes) {
+      const std::optional<Entity>& was = op->before[id];
+      Publish(op->tenant, was ? &*was : nullptr, nullptr);
     }
-    Finish(op, std::move(op->statuses));
-  });
+  }
+  Finish(op, std::move(op->statuses));
 }
 
 void EntityService::Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vector<Status>> result) {

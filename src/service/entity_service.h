@@ -275,6 +275,14 @@ class EntityService {
   void RunLocked(const std::shared_ptr<ApplyOp>& op);
   // The Patch path of RunLocked; false when it does not apply (then the Mutation runs).
   bool RunPatch(const std::shared_ptr<ApplyOp>& op);
+  // store_.CommitAsync, or CommitAsyncFinishingOn with op's finish_on when it has one.
+  void Commit(const std::shared_ptr<ApplyOp>& op, std::vector<storage::EntityWrite> writes,
+              storage::EntityStore::CommitCallback done);
+  // After the commit of RunLocked's writes, and of RunPatch's (on op's finish_on thread):
+  // updates the index, tells the listener and finishes.
+  void Committed(const std::shared_ptr<ApplyOp>& op, Status s);
+  void PatchCommitted(const std::shared_ptr<ApplyOp>& op, Status s, std::string bytes,
+                      bool same_shape, std::optional<std::string> before);
   void Finish(const std::shared_ptr<ApplyOp>& op, Result<std::vector<Status>> result);
   Result<std::vector<Status>> Apply(const RequestContext& ctx, std::vector<PendingWrite> writes) {
     return Wait<Result<std::vector<Status>>>(

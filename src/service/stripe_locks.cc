@@ -21,9 +21,19 @@ bool StripeLocks::Advance(const std::shared_ptr<Acquisition>& a) {
   return true;
 }
 
-void StripeLocks::Acquire(std::vector<std::size_t> stripes, std::function<void()> then) {
+bool StripeLocks::TryAcquireAll(const std::vector<std::size_t>& stripes) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i : stripes) {
+    if (stripes_[i].held) return false;
+  }
+  for (std::size_t i : stripes) stripes_[i].held = true;
+  return true;
+}
+
+void StripeLocks::AcquireQueued(const std::vector<std::size_t>& stripes,
+                                std::function<void()> then) {
   auto a = std::make_shared<Acquisition>();
-  a->stripes = std::move(stripes);
+  a->stripes = stripes;
   a->then = std::move(then);
   bool ready;
   {

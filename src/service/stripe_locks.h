@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 // StripeLocks: a fixed set of exclusive locks ("stripes") that are held across an
@@ -23,8 +24,17 @@ class StripeLocks {
 
   std::size_t size() const { return stripes_.size(); }
 
-  // stripes: ascending, without duplicates, each < size().
-  void Acquire(std::vector<std::size_t> stripes, std::function<void()> then);
+  // stripes: ascending, without duplicates, each < size(). When every stripe is free (the
+  // common case) then runs at once and nothing is allocated; otherwise then is kept in a
+  // std::function until the stripes are handed over.
+  template <typename Then>
+  void Acquire(const std::vector<std::size_t>& stripes, Then&& then) {
+    if (TryAcquireAll(stripes)) {
+      then();
+      return;
+    }
+    AcquireQueued(stripes, std::function<void()>(std::forward<Then>(then)));
+  }
   // Releases stripes acquired by one Acquire (and hands them to the next waiters).
   void Release(const std::vector<std::size_t>& stripes);
 
@@ -38,6 +48,9 @@ class StripeLocks {
     bool held = false;
     std::deque<std::shared_ptr<Acquisition>> waiters;
   };
+  // Takes all the stripes when none is held (a free stripe has no waiters); else takes none.
+  bool TryAcquireAll(const std::vector<std::size_t>& stripes);
+  void AcquireQueued(const std::vector<std::size_t>& stripes, std::function<void()> then);
   // Takes free stripes of a in order; true when all are held, false when a waits in a queue.
   bool Advance(const std::shared_ptr<Acquisition>& a);  // caller holds mu_
 

@@ -183,7 +183,7 @@ std::chrono::steady_clock::time_point SubscriptionService::RunPeriodic(
   }
   for (Due& d : due) {
     // The matching entities, from the service's reads (the subscription's tenant only).
-    const RequestContext ctx{d.tenant, "subscription " + d.sub->id, wall};
+    const RequestContext ctx{d.tenant, "subscription " + d.sub->id, wall, /*finish_on=*/{}};
     Notification n = NewNotification(d.tenant, d.sub, wall);
     std::vector<EntityQuery> queries;
     if (d.sub->entities.empty()) queries.emplace_back();

@@ -64,7 +64,7 @@ void DeviceIngest::OnMessage(std::string_view topic, std::string_view payload) {
   Result<Json> body = ParseJson(payload);
   if (!body.ok() || !body->is_object()) return Count(malformed_, "payload is not a JSON object", topic);
 
-  auto ctx = std::make_shared<RequestContext>(RequestContext{tenant, "mqtt " + device, Now()});
+  auto ctx = std::make_shared<RequestContext>(RequestContext{tenant, "mqtt " + device, Now(), /*finish_on=*/{}});
   const std::string device_id = "urn:ngsi-ld:Device:" + device;
   if (!domain::IsValidUri(device_id)) return Count(malformed_, "bad device name", topic);
   Result<domain::Entity> dev = entities_.Get(*ctx, device_id);

@@ -92,6 +92,9 @@ Result<Json> DecodeInstance(std::string_view name, std::string_view iri, const J
                             const LdContext& context, const DecodeLimits& limits, int depth,
                             bool allow_null) {
   Json out = Json::MakeObject();
+  // The members sent, and the createdAt and modifiedAt the service stamps on: one
+  // allocation instead of one per doubling.
+  out.AsObject().reserve((in.is_object() ? in.AsObject().size() : 2) + 2);
   // Concise forms first: scalars, arrays and plain objects are Property values; GeoJSON
   // geometries are GeoProperty values.
   if (!in.is_object()) {

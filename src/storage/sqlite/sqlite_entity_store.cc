@@ -281,6 +281,12 @@ void SqliteEntityStore::Submit(std::unique_ptr<Request> request) {
     Status refused = Status::Unavailable(
         state_ == State::kNew ? "store is not open" : "store is closed", options_.path);
     lock.unlock();
+    if (request->finish_on) {
+      request->finish_on([done = std::move(request->done), refused]() mutable {
+        done(std::move(refused));
+      });
+      return;
+    }
     request->done(std::move(refused));
     return;
   }
@@ -317,6 +323,20 @@ void SqliteEntityStore::CommitAsync(std::vector<EntityWrite> writes, CommitCallb
   request->writes = std::move(writes);
   request->is_commit = true;
   request->done = std::move(done);
+  Submit(std::move(request));
+}
+
+void SqliteEntityStore::CommitAsyncFinishingOn(std::vector<EntityWrite> writes,
+                                               TaskRunner finish_on, CommitCallback done) {
+  if (writes.empty() || !finish_on) {
+    return EntityStore::CommitAsyncFinishingOn(std::move(writes), std::move(finish_on),
+                                               std::move(done));
+  }
+  auto request = std::make_unique<Request>();
+  request->writes = std::move(writes);
+  request->is_commit = true;
+  request->done = std::move(done);
+  request->finish_on = std::move(finish_on);
   Submit(std::move(request));
 }
 
@@ -405,6 +425,21 @@ void SqliteEntityStore::WriterLoop() {
 }
 
 void SqliteEntityStore::PostReport(std::vector<std::unique_ptr<Request>> batch, Status status) {
+  std::size_t to_reporter = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i]->finish_on) {
+      // The request goes along, so that its writes are freed on the runner's thread, which
+      // allocated them, and not here between two transactions.
+      std::shared_ptr<Request> r = std::move(batch[i]);
+      const TaskRunner& finish_on = r->finish_on;
+      finish_on([r, status]() { r->done(status); });
+      continue;
+    }
+    if (i != to_reporter) batch[to_reporter] = std::move(batch[i]);
+    ++to_reporter;
+  }
+  if (to_reporter == 0) return;
+  batch.resize(to_reporter);
   {
     std::lock_guard report_lock(report_mu_);
     reports_.push_back({std::move(batch), std::move(status)});

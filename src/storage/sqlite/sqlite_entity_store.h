@@ -26,7 +26,8 @@
 // document writes queue their work for one writer thread, which commits everything queued
 // (up to max_batch_writes) in a single transaction (group commit) and hands the batch to a
 // reporter thread, which calls each request's callback in queue order while the writer
-// runs the next transaction; a caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
+// runs the next transaction (a CommitAsyncFinishingOn callback is handed to its TaskRunner
+// by the writer instead); a caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
 // use a pool of read-only connections and never wait for the writer.
 // ScanAll/ScanDocuments callbacks may call back into the store (a fresh read connection is
 // opened when the pool is empty) but must not call Close().
@@ -69,6 +70,10 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // database or a schema newer than this build.
   Status Open() override;
   void CommitAsync(std::vector<EntityWrite> writes, CommitCallback done) override;
+  // The writer hands done to finish_on right after the commit; the reporter thread is not
+  // woken for it.
+  void CommitAsyncFinishingOn(std::vector<EntityWrite> writes, TaskRunner finish_on,
+                              CommitCallback done) override;
   Result<std::optional<std::string>> Get(std::string_view tenant, std::string_view id) override;
   Status ScanAll(const ScanFn& fn) override;
   Status PutDocument(std::string_view kind, std::string_view key, std::string_view bytes) override;
@@ -148,6 +153,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
     // fails only for store errors.
     std::function<Status()> custom;
     CommitCallback done;
+    TaskRunner finish_on;  // set: the writer hands done to it instead of the reporter
   };
   class ReadLease;  // RAII borrow of a read connection
 
@@ -159,7 +165,8 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // then tells the history state how the transaction ended.
   Status InWriteTransaction(const std::function<Status()>& body);
   Status ApplyBatch(const std::vector<std::unique_ptr<Request>>& batch, bool inject_failure);
-  // Hands a finished batch (or merge step) and its outcome to the reporter thread.
+  // Hands a finished batch (or merge step) and its outcome on: each request with finish_on
+  // to it, the rest to the reporter thread (woken only when there is any).
   void PostReport(std::vector<std::unique_ptr<Request>> batch, Status status);
   // Runs the callbacks of committed batches, in commit order, so the writer can start the
   // next transaction at once.

@@ -8,7 +8,7 @@
 #include <new>
 #include <string>
 
-#include "storage/sqlite/sqlite_page_cache.h"
+#include "storage/sqlite/sqlite_internal.h"
 
 namespace dothi::storage::sqlite {
 namespace {
@@ -194,7 +194,7 @@ int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
 
 bool Register() {
   // sqlite3_vfs_find initializes SQLite, after which the page cache can no longer be set.
-  (void)InstallPageCacheWrapper();
+  ConfigureSqliteOnce();
   base_vfs = sqlite3_vfs_find(nullptr);
   if (base_vfs == nullptr || base_vfs->iVersion < 2 || base_vfs->xCurrentTimeInt64 == nullptr) {
     return false;

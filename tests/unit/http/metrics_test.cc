@@ -21,6 +21,24 @@ TEST(MetricsTest, CountsRequestsAcrossThreads) {
   EXPECT_EQ(m.RequestCount("ngsi_ld.get_entity", Method::kGet, 404), 0u);
 }
 
+TEST(MetricsTest, KeepsLabelSetsApartWhenTheyAlternate) {
+  // RecordRequest builds each key in one buffer per shard; a shorter key after a longer one
+  // must not keep the longer one's tail.
+  Metrics m;
+  const std::string long_route = "ngsi_ld.partial_attr_update_with_a_long_name";
+  m.RecordRequest(long_route, Method::kPatch, 204, 0.001);
+  m.RecordRequest("h", Method::kGet, 200, 0.001);
+  m.RecordRequest(long_route, Method::kPatch, 204, 0.001);
+  m.RecordRequest(long_route, Method::kPatch, 4040, 0.001);
+  EXPECT_EQ(m.RequestCount(long_route, Method::kPatch, 204), 2u);
+  EXPECT_EQ(m.RequestCount(long_route, Method::kPatch, 4040), 1u);
+  EXPECT_EQ(m.RequestCount("h", Method::kGet, 200), 1u);
+  EXPECT_EQ(m.RequestCount("h", Method::kPatch, 204), 0u);
+  EXPECT_NE(m.RenderPrometheus().find("dothi_http_request_duration_seconds_count{route=\"" +
+                                      long_route + "\"} 3\n"),
+            std::string::npos);
+}
+
 TEST(MetricsTest, RendersCounterAndHistogram) {
   Metrics m;
   m.RecordRequest("health", Method::kGet, 200, 0.0001);

@@ -71,6 +71,36 @@ TEST(RequestTest, PercentEncodeRoundTrips) {
   EXPECT_EQ(back, raw);
 }
 
+TEST(RequestTest, ResetClearsEveryFieldAndKeepsTheBuffers) {
+  Request req;
+  req.method = Method::kPatch;
+  req.target = "/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:1/attrs?x=1";
+  req.path = "/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:1/attrs";
+  req.query = {{"x", "1"}};
+  req.path_params = {{"id", "urn:ngsi-ld:AirQualityObserved:1"}};
+  req.path_segments = {"ngsi-ld", "v1"};
+  req.path_split = true;
+  req.route_lookup = Request::RouteLookup{&req, 3};
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = std::string(300, 'x');
+  const std::size_t body_capacity = req.body.capacity();
+  const std::size_t header_capacity = req.headers.capacity();
+
+  req.Reset();
+  EXPECT_EQ(req.method, Method::kGet);
+  EXPECT_TRUE(req.target.empty());
+  EXPECT_TRUE(req.path.empty());
+  EXPECT_TRUE(req.query.empty());
+  EXPECT_TRUE(req.path_params.empty());
+  EXPECT_FALSE(req.path_split);  // the old segments are not used again
+  EXPECT_FALSE(req.route_lookup.has_value());
+  EXPECT_TRUE(req.headers.empty());
+  EXPECT_EQ(req.Header("Content-Type"), nullptr);
+  EXPECT_TRUE(req.body.empty());
+  EXPECT_EQ(req.body.capacity(), body_capacity);
+  EXPECT_EQ(req.headers.capacity(), header_capacity);
+}
+
 }  // namespace
 }  // namespace dothi::http
 

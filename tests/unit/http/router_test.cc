@@ -116,6 +116,30 @@ TEST_F(RouterTest, AsyncRouteAnswersThroughItsCall) {
   EXPECT_EQ(got->body, "get|id=urn:x:2");
 }
 
+TEST_F(RouterTest, ReusedRequestIsRoutedByItsNewPath) {
+  // The server resets one Request per connection; the second request must not see the
+  // first one's segments, route or parameters.
+  Request req = Make(Method::kPatch, "/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:1/attrs/speed");
+  std::string name;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "patch_attr|id=urn:ngsi-ld:Bus:1|attr=speed");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/ngsi-ld/v1/entities/b2";
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "get|id=b2");
+  EXPECT_EQ(name, "get");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/health";
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "health");
+  req.Reset();
+  req.method = Method::kGet;
+  req.target = "/ngsi-ld/v1/entities/a/";  // trailing slash, longer than the last path
+  req.path = req.target;
+  EXPECT_EQ(router_.Dispatch(ctx_, req, &name).body, "get|id=a");
+}
+
 TEST_F(RouterTest, PrefersExactMatchOverParameter) {
   EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/special").body, "special");
   EXPECT_EQ(Run(Method::kGet, "/ngsi-ld/v1/entities/other").body, "get|id=other");
@@ -194,6 +218,27 @@ TEST_F(RouterTest, WorksFromPathWhenTargetIsEmpty) {
   req.path = "/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:7";
   EXPECT_EQ(router_.Dispatch(ctx_, req, nullptr).body, "get|id=urn:ngsi-ld:Bus:7");
   EXPECT_EQ(req.PathParam("id"), "urn:ngsi-ld:Bus:7");
+}
+
+TEST(RouterLengthTest, MatchesOnlyPatternsOfThePathsLength) {
+  Router router;
+  router.Add(Method::kGet, "/", "root", Named("root"));
+  router.Add(Method::kGet, "/a/{x}", "a", Named("a"));
+  router.Add(Method::kPost, "/a/b/c", "abc", Named("abc"));
+  router.Add(Method::kGet, "/{x}/b", "xb", Named("xb"));
+  RequestContext ctx;
+  std::string name;
+  Request root = Make(Method::kGet, "/");
+  EXPECT_EQ(router.Dispatch(ctx, root, &name).body, "root");
+  Request a = Make(Method::kGet, "/a/b");
+  EXPECT_EQ(router.Dispatch(ctx, a, &name).body, "a|x=b") << "both two-segment patterns fit; literal first wins";
+  Request abc = Make(Method::kGet, "/a/b/c");
+  Response wrong_method = router.Dispatch(ctx, abc, &name);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(*wrong_method.Header("Allow"), "POST, OPTIONS");
+  Request longer = Make(Method::kGet, "/a/b/c/d/e/f/g/h");
+  EXPECT_EQ(router.Dispatch(ctx, longer, &name).status, 404);
+  EXPECT_EQ(name, "unmatched");
 }
 
 TEST(AllowHeaderTest, ListsMethodsInFixedOrder) {

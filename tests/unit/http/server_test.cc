@@ -124,6 +124,33 @@ class ServerTest : public ::testing::Test {
     });
   }
 
+  // An asynchronous route that finishes from another thread through ctx.finish_on and says
+  // whether that ran on the thread that started the handler.
+  void AddFinishOnRoutes() {
+    router_.AddAsync(Method::kGet, "/finish-on", "finish_on",
+                     [this](const RequestContext& ctx, Request&, AsyncCall call) {
+                       if (!ctx.finish_on) return call.respond(PlainBody("no finish_on"));
+                       const std::thread::id handler_thread = std::this_thread::get_id();
+                       if (helper_.joinable()) helper_.join();  // the last one has answered
+                       helper_ = std::thread([finish_on = ctx.finish_on, call, handler_thread] {
+                         finish_on([call, handler_thread] {
+                           const bool same = std::this_thread::get_id() == handler_thread;
+                           call.respond(PlainBody(same ? "same thread" : "other thread"));
+                         });
+                       });
+                     });
+    router_.Add(Method::kGet, "/pool-finish-on", "pool_finish_on",
+                [](const RequestContext& ctx, Request&) {
+                  return PlainBody(ctx.finish_on ? "set" : "empty");
+                });
+  }
+
+  static Response PlainBody(std::string body) {
+    Response res;
+    res.body = std::move(body);
+    return res;
+  }
+
   void StartServer(ServerOptions opts = {}) {
     opts.address = "127.0.0.1";
     opts.port = 0;
@@ -136,6 +163,7 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (helper_.joinable()) helper_.join();
     if (server_) server_->Stop();
   }
 
@@ -144,6 +172,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::promise<void> entered_;
   std::promise<void> release_;
+  std::thread helper_;  // started by /finish-on
 };
 
 TEST_F(ServerTest, ServesTwoRequestsOnOneKeepAliveConnection) {
@@ -181,6 +210,37 @@ TEST_F(ServerTest, PostBodyReachesHandler) {
   RawResponse r = c.Read();
   EXPECT_EQ(r.result_int(), 201u);
   EXPECT_EQ(r.body(), "{\"a\":1}");
+}
+
+TEST_F(ServerTest, KeptAliveRequestsSeeOnlyTheirOwnBodyAndHeaders) {
+  // The session reuses one Request and RequestContext per connection.
+  StartServer();
+  TestConnection c(server_->port());
+  const std::string long_body(3000, 'x');
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3000\r\n\r\n" + long_body);
+  EXPECT_EQ(c.Read().body(), long_body);
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_EQ(c.Read().body(), "abc");
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.Read().body(), "");
+  EXPECT_EQ(c.Get("/ctx", "X-Request-Id: first-id\r\nNGSILD-Tenant: t1\r\n").body(),
+            "first-id|t1");
+  RawResponse plain = c.Get("/ctx");
+  EXPECT_NE(plain.body().substr(0, 9), "first-id|");
+  EXPECT_EQ(plain.body().back(), '|');  // no tenant: the last request's is gone
+  EXPECT_EQ(c.Get("/items/abc?q=1").body(), "abc|1");
+  EXPECT_EQ(c.Get("/items/d").body(), "d|");
+}
+
+TEST_F(ServerTest, AsynchronousRouteFinishesOnTheConnectionsThread) {
+  AddFinishOnRoutes();
+  StartServer();
+  TestConnection c(server_->port());
+  EXPECT_EQ(c.Get("/finish-on").body(), "same thread");
+  // Only asynchronous routes get it: a pool handler that waited on its own I/O thread
+  // would deadlock.
+  EXPECT_EQ(c.Get("/pool-finish-on").body(), "empty");
+  EXPECT_EQ(c.Get("/finish-on").body(), "same thread");
 }
 
 TEST_F(ServerTest, ConnectionCloseIsHonoured) {

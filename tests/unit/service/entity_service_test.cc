@@ -42,7 +42,7 @@ Entity Make(std::string id, std::string type, double temperature, double lon = 1
   return e;
 }
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 auto Expand = [](std::string_view term) { return Iri(term); };
 
@@ -309,6 +309,41 @@ TEST_F(EntityServiceTest, AsyncWritesOfOneEntityWaitForTheCommitBeforeThem) {
   ASSERT_NE(last->FindInstance(Iri("humidity")), nullptr);
   EXPECT_EQ(last->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1)
       << "the append built on the created entity";
+}
+
+// With RequestContext::finish_on set (the HTTP server sets it to the connection's I/O
+// thread), a write's outcome is handled through it and not on the store's reporting thread:
+// the index changes, the entity locks are released and done is called only when it runs.
+TEST_F(EntityServiceTest, AsyncWritesFinishThroughTheCallersFinishOn) {
+  ASSERT_TRUE(service_.Create(Ctx("t"), Make("urn:x:1", "Sensor", 1)).ok());
+  std::vector<std::function<void()>> queued;
+  RequestContext ctx = Ctx("t");
+  ctx.finish_on = [&queued](std::function<void()> fn) { queued.push_back(std::move(fn)); };
+
+  std::vector<std::string> reported;
+  Json temperature = Json::MakeObject();
+  temperature.Set(Iri("temperature"), Prop(7));
+  service_.UpdateAttrsAsync(ctx, "urn:x:1", temperature, {}, [&](Result<AttrOutcome> r) {
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    reported.push_back("update");
+  });
+  service_.CreateAsync(ctx, Make("urn:x:2", "Sensor", 2), [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    reported.push_back("create");
+  });
+  ASSERT_EQ(queued.size(), 2u) << "both commits were reported and handed to finish_on";
+  EXPECT_TRUE(reported.empty());
+  EXPECT_EQ(service_.Get(ctx, "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 1);
+  EXPECT_EQ(service_.Get(ctx, "urn:x:2").status().code(), ErrorCode::kNotFound);
+
+  for (auto& fn : queued) fn();
+  EXPECT_EQ(reported, (std::vector<std::string>{"update", "create"}));
+  EXPECT_EQ(service_.Get(ctx, "urn:x:1")->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 7);
+  EXPECT_TRUE(service_.Get(ctx, "urn:x:2").ok());
+  // The entity locks were released: a later write of urn:x:1 goes through at once.
+  ctx.finish_on = nullptr;
+  temperature.Set(Iri("temperature"), Prop(8));
+  EXPECT_TRUE(service_.UpdateAttrs(ctx, "urn:x:1", temperature).ok());
 }
 
 TEST_F(EntityServiceTest, AppendWithNoOverwriteReportsExistingAttributes) {

@@ -42,7 +42,7 @@ Entity Lamp(int i, double lon, double lat, std::string state, int power) {
   return e;
 }
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 class FeatureServiceTest : public ::testing::Test {
  protected:

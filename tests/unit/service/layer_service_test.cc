@@ -12,7 +12,7 @@
 namespace dothi::service {
 namespace {
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 Json Pos(double x, double y) { return Json(Json::Array{Json(x), Json(y)}); }
 

@@ -11,7 +11,7 @@
 namespace dothi::service {
 namespace {
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 // The generated demo district: its zoning cells, parcels and wards, as serve --demo loads them.
 class PlanningServiceTest : public ::testing::Test {

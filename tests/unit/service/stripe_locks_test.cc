@@ -43,6 +43,28 @@ TEST(StripeLocksTest, HeldStripeDefersTheNextUntilReleaseAndRunsItThere) {
   locks.Release({2});
 }
 
+TEST(StripeLocksTest, SetTakenAtOnceHoldsEveryStripeAndPartialHoldsBlockIt) {
+  StripeLocks locks(8);
+  locks.Acquire({1, 3}, [] {});  // free: taken at once, both held
+  bool last = false;
+  locks.Acquire({3}, [&] { last = true; });
+  EXPECT_FALSE(last) << "stripe 3 is held by the set";
+  locks.Release({1, 3});
+  EXPECT_TRUE(last);
+  // A set waiting for one stripe already holds the ones before it: stripe 1 below.
+  bool waiting_set = false, after = false;
+  locks.Acquire({1, 3}, [&] { waiting_set = true; });
+  EXPECT_FALSE(waiting_set);
+  locks.Acquire({1}, [&] { after = true; });
+  EXPECT_FALSE(after) << "stripe 1 is held by the waiting set";
+  locks.Release({3});
+  EXPECT_TRUE(waiting_set);
+  EXPECT_FALSE(after);
+  locks.Release({1, 3});
+  EXPECT_TRUE(after);
+  locks.Release({1});
+}
+
 TEST(StripeLocksTest, WaitersGetTheStripeInArrivalOrder) {
   StripeLocks locks(4);
   std::vector<int> order;

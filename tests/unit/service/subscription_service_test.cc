@@ -46,7 +46,7 @@ Subscription Sub(std::string id) {
   return s;
 }
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 // Stores a subscription as its id and keeps the value aside (the real codec is the API's).
 class FakeCodec : public SubscriptionCodec {

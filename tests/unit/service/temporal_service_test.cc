@@ -27,7 +27,7 @@ Json Reading(double v, std::string_view observed_at) {
   return arr;
 }
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 
 class TemporalServiceTest : public ::testing::Test {
  protected:

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -318,6 +320,61 @@ TEST_P(EntityStoreContractTest, CommitAsyncReportsOnceAfterTheWritesAreVisible) 
   EXPECT_EQ(MustGet("t", "a"), "2");
 }
 
+// A TaskRunner for tests: keeps the tasks it is given until the test runs them.
+class QueueRunner {
+ public:
+  TaskRunner runner() {
+    return [this](std::function<void()> task) {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+      cv_.notify_all();
+    };
+  }
+  // Waits until n tasks are queued, then runs and drops them.
+  void RunWhenQueued(std::size_t n) {
+    std::vector<std::function<void()>> tasks;
+    {
+      std::unique_lock lock(mu_);
+      ASSERT_TRUE(cv_.wait_for(lock, std::chrono::seconds(10), [&] { return tasks_.size() >= n; }));
+      tasks.swap(tasks_);
+    }
+    for (auto& t : tasks) t();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::function<void()>> tasks_;
+};
+
+// CommitAsyncFinishingOn: done runs only when the runner runs the task it was given, and
+// by then the writes are readable.
+TEST_P(EntityStoreContractTest, CommitAsyncFinishingOnReportsThroughTheRunner) {
+  QueueRunner queue;
+  std::atomic<int> calls{0};
+  store_->CommitAsyncFinishingOn({Put("t", "f", "1")}, queue.runner(), [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ++calls;
+  });
+  store_->CommitAsync({Put("t", "g", "1")}, [&](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ++calls;
+  });
+  EXPECT_EQ(store_->Commit({Put("t", "h", "1")}).ToString(), Status::OK().ToString());
+  EXPECT_EQ(MustGet("t", "f"), "1") << "committed before done is handed on";
+  queue.RunWhenQueued(1);
+  EXPECT_EQ(calls.load(), 2);
+
+  store_->Close();
+  std::optional<Status> got;
+  store_->CommitAsyncFinishingOn({Put("t", "f", "2")}, queue.runner(),
+                                 [&](Status s) { got = std::move(s); });
+  EXPECT_FALSE(got.has_value()) << "even a refusal goes through the runner";
+  queue.RunWhenQueued(1);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->code(), ErrorCode::kUnavailable);
+}
+
 TEST_P(EntityStoreContractTest, CommitAsyncAfterCloseReportsUnavailable) {
   store_->Close();
   std::optional<Status> got;
@@ -542,6 +599,44 @@ TEST_F(SqliteEntityStoreTest, AsyncCommitsReportInOrderOffTheCallersThread) {
   Result<std::optional<std::string>> last = store.Get("t", "same");
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(*last, std::to_string(kCommits - 1));
+}
+
+// In one group commit, callbacks with a runner go to it from the writer; the others still
+// report in order on the reporter thread.
+TEST_F(SqliteEntityStoreTest, RunnerCallbacksSkipTheReporterAndPlainOnesKeepTheirOrder) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  QueueRunner queue;
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::promise<void> plain_done;
+  store.PauseWriterForTesting();
+  store.CommitAsync({Put("t", "a", "1")}, [&](Status s) {
+    EXPECT_TRUE(s.ok());
+    std::lock_guard lock(mu);
+    order.push_back("a");
+  });
+  store.CommitAsyncFinishingOn({Put("t", "b", "1")}, queue.runner(), [&](Status s) {
+    EXPECT_TRUE(s.ok());
+    std::lock_guard lock(mu);
+    order.push_back("b");
+  });
+  store.CommitAsync({Put("t", "c", "1")}, [&](Status s) {
+    EXPECT_TRUE(s.ok());
+    std::lock_guard lock(mu);
+    order.push_back("c");
+    plain_done.set_value();
+  });
+  const StoreStats before = store.Stats();
+  store.ResumeWriterForTesting();
+  plain_done.get_future().wait();
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(order, (std::vector<std::string>{"a", "c"}));
+  }
+  queue.RunWhenQueued(1);
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "c", "b"}));
+  EXPECT_EQ(store.Stats().transactions - before.transactions, 1u);
 }
 
 TEST_F(SqliteEntityStoreTest, CloseRemovesTheWalFile) {
