@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       std::mt19937_64 rng(1000 + t);
       const app::DemoCityBounds b = app::kDemoCityBounds;
       std::uniform_real_distribution<double> lon(b.min_lon, b.max_lon), lat(b.min_lat, b.max_lat);
-      RequestContext ctx{"demo", "load", Now()};
+      RequestContext ctx{"demo", "load", Now(), /*finish_on=*/{}};
       for (std::int64_t i; (i = next.fetch_add(1)) < count && !failed;) {
         const Timestamp at{start.micros + (end.micros - start.micros) / count * i};
         const auto& def = services[rng() % services.size()];

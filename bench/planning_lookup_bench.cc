@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
   if (Status s = dothi::app::LoadDemoPlanning(layers); !s.ok()) Die("%s", s.ToString().c_str());
   std::fprintf(stderr, "planning_lookup_bench: demo planning loaded in %.1f s\n",
                std::chrono::duration<double>(Clock::now() - t0).count());
-  const RequestContext ctx{dothi::app::kDemoTenant, "bench", dothi::Now()};
+  const RequestContext ctx{dothi::app::kDemoTenant, "bench", dothi::Now(), /*finish_on=*/{}};
   PlanningService planning(layers);
 
   if (check_points > 0 && Check(planning, ctx, layers.Layers(ctx), check_points) != 0) {

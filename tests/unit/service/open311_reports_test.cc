@@ -16,7 +16,7 @@ namespace {
 
 using domain::open311::RequestStatus;
 
-RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now()}; }
+RequestContext Ctx(std::string tenant) { return RequestContext{std::move(tenant), "t", Now(), /*finish_on=*/{}}; }
 constexpr std::int64_t kDay = 86'400'000'000;
 const Timestamp kNow = *ParseIso8601("2026-11-24T03:00:00Z");
 
