@@ -336,9 +336,8 @@ Result<SubmitResult> Open311Reports::Submit(const RequestContext& ctx, Submissio
   DOTHI_RETURN_IF_ERROR(CheckUrl(s.media_url, options_.max_url_bytes));
   if (s.photo && media_ == nullptr) return Status::BadRequestData("photo uploads are off");
   DOTHI_RETURN_IF_ERROR(CheckReporter(s.reporter, options_.max_field_bytes));
-  if (!service->anonymous_allowed && (s.reporter.Anonymous() || (s.reporter.email.empty() && s.reporter.phone.empty()))) {
-    return Status::BadRequestData("this service needs the reporter's name and an email or phone number",
-                                  s.service_code);
+  if (!service->anonymous_allowed && s.reporter.email.empty() && s.reporter.phone.empty()) {
+    return Status::BadRequestData("this service needs the reporter's email or phone number", s.service_code);
   }
 
   ServiceRequest r;

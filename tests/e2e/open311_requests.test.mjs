@@ -42,6 +42,9 @@ test('a report is taken, answered with its id and token, and read back in JSON, 
   assert.equal(posted.status, 201, posted.text);
   assert.equal(posted.body.length, 1);
   const [ack] = posted.body;
+  // A service that takes no anonymous reports takes one with a phone number.
+  const named = await submit({ service_code: 'xay-dung-trai-phep', ...HO_GUOM, phone: '0912 000 111' });
+  assert.equal(named.status, 201, named.text);
   assert.match(ack.service_request_id, /^\d+$/);
   assert.match(ack.token, /^[0-9a-f]{32}$/);
   assert.match(ack.service_notice, /Hạn xác nhận/);

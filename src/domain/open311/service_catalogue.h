@@ -47,7 +47,7 @@ struct ServiceDefinition {
   std::string department;           // who handles it
   int acknowledge_hours = 8;        // working hours to acknowledge
   int resolve_days = 5;             // working days to resolve
-  bool anonymous_allowed = true;    // a report without name, email or phone is accepted
+  bool anonymous_allowed = true;    // false: a report needs an email or a phone number to answer
 };
 
 // Checks one submission's attribute[code] values against the definition: every required
