@@ -663,7 +663,7 @@ Status Open311Reports::ErasePersonalData(const RequestContext& ctx, std::uint64_
   return Status::OK();
 }
 
-Result<std::size_t> Open311Reports::RecordEscalations(Timestamp now) {
+Result<std::size_t> Open311Reports::RecordEscalations(Timestamp now, std::size_t limit) {
   // Which reports went up: rows only, under the read lock.
   std::vector<std::pair<std::string, std::uint64_t>> due;
   {
@@ -675,7 +675,7 @@ Result<std::size_t> Open311Reports::RecordEscalations(Timestamp now) {
         const std::int64_t deadline = waiting ? row.acknowledge_by : row.expected;
         if (now.micros <= deadline) continue;
         const int level = now.micros - deadline > deadline - row.requested ? 2 : 1;
-        if (level > row.escalation) due.emplace_back(tenant, row.number);
+        if (level > row.escalation && due.size() < limit) due.emplace_back(tenant, row.number);
       }
     }
   }

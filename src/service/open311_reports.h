@@ -177,8 +177,10 @@ class Open311Reports {
   // Records the escalations that `now` brings (domain::open311::EscalationLevel above the
   // level last recorded) in every tenant: the report's escalation_level and an update by
   // "system" saying who now has it, so that subscriptions and the operations centre hear
-  // of it. Returns how many reports went up. Run periodically (ServerApp, every minute).
-  Result<std::size_t> RecordEscalations(Timestamp now);
+  // of it. Returns how many reports went up: at most `limit`, the rest wait for the next
+  // call (so that a backlog never holds a shutdown for long). Run periodically (ServerApp,
+  // every minute).
+  Result<std::size_t> RecordEscalations(Timestamp now, std::size_t limit = 1000);
   // Updates made in [start, end] (default: the last default_days), oldest first, or those of
   // the given reports. Errors: NotFound (jurisdiction), BadRequestData (dates).
   Result<std::vector<ReportUpdateRow>> Updates(const RequestContext& ctx, std::optional<Timestamp> start,
