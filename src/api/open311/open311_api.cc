@@ -195,6 +195,19 @@ std::vector<std::string> SplitList(const std::string& text) {
   return out;
 }
 
+// The comma-separated service_request_id list of a query, appended to out. Errors:
+// BadRequestData naming an id that is not a number.
+Status ReadIds(const http::Request& req, std::vector<std::uint64_t>* out) {
+  if (const std::string* ids = req.Query("service_request_id")) {
+    for (const std::string& id : SplitList(*ids)) {
+      std::optional<std::uint64_t> n = ParseNumber(id);
+      if (!n) return Status::BadRequestData("service_request_id is not a number", id);
+      out->push_back(*n);
+    }
+  }
+  return Status::OK();
+}
+
 std::string Notice(const ServiceRequest& r, bool en, int offset) {
   if (en) {
     return "To be acknowledged by " + LocalTime(r.acknowledge_by, offset) + " and resolved by " +
@@ -542,13 +555,7 @@ http::Response Open311Api::Requests(const RequestContext& ctx, http::Request& re
   if (!f.ok()) return Error(Format::kJson, f.status());
   const RequestContext tctx = TenantContext(ctx, req);
   service::ReportFilter filter;
-  if (const std::string* ids = req.Query("service_request_id")) {
-    for (const std::string& id : SplitList(*ids)) {
-      std::optional<std::uint64_t> n = ParseNumber(id);
-      if (!n) return Error(*f, Status::BadRequestData("service_request_id is not a number", id));
-      filter.numbers.push_back(*n);
-    }
-  }
+  if (Status ids = ReadIds(req, &filter.numbers); !ids.ok()) return Error(*f, ids);
   if (const std::string* codes = req.Query("service_code")) filter.service_codes = SplitList(*codes);
   if (const std::string* st = req.Query("status")) filter.statuses = SplitList(*st);
   if (const std::string* w = req.Query("ward")) filter.ward = *w;
@@ -682,13 +689,7 @@ http::Response Open311Api::UpdatesList(const RequestContext& ctx, http::Request&
   std::optional<Timestamp> start, end;
   if (Status dates = ReadDates(req, &start, &end); !dates.ok()) return Error(*f, dates);
   std::vector<std::uint64_t> numbers;
-  if (const std::string* ids = req.Query("service_request_id")) {
-    for (const std::string& id : SplitList(*ids)) {
-      std::optional<std::uint64_t> n = ParseNumber(id);
-      if (!n) return Error(*f, Status::BadRequestData("service_request_id is not a number", id));
-      numbers.push_back(*n);
-    }
-  }
+  if (Status ids = ReadIds(req, &numbers); !ids.ok()) return Error(*f, ids);
   const RequestContext tctx = TenantContext(ctx, req);
   auto found = reports_.Updates(tctx, start, end, numbers, Now());
   if (!found.ok()) return Error(*f, found.status());
