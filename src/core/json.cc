@@ -559,6 +559,27 @@ Result<Json> Json::DecodeBinaryValue(std::string_view value) {
   return out;
 }
 
+Result<std::string_view> Json::BinaryArrayElement(std::string_view value, std::size_t index) {
+  Reader r{value, 0};
+  std::uint8_t tag;
+  std::uint64_t n;
+  if (!r.Byte(tag) || tag != kTArray || !r.Varint(n) || index >= n) {
+    return Status::Internal("corrupt stored value: no such array element");
+  }
+  for (std::size_t i = 0; i < index; ++i) {
+    if (!r.Skip(1)) return Status::Internal("corrupt stored value");
+  }
+  const std::size_t start = r.pos;
+  if (!r.Skip(1)) return Status::Internal("corrupt stored value");
+  return value.substr(start, r.pos - start);
+}
+
+void Json::EncodeBinaryFromValue(std::string& out, std::string_view value) {
+  out.reserve(out.size() + 1 + value.size());
+  out.push_back(static_cast<char>(kFormatVersion));
+  out.append(value);
+}
+
 void Json::BeginBinaryObject(std::string& out, std::size_t members, bool versioned) {
   if (versioned) out.push_back(static_cast<char>(kFormatVersion));
   out.push_back(kTObject);

@@ -104,6 +104,11 @@ class Json {
                                                                bool versioned,
                                                                bool last_to_end = false);
   static Result<Json> DecodeBinaryValue(std::string_view value);
+  // The value encoding of element `index` of an encoded array (a value encoding), found by
+  // walking the elements before it; an error when that is no array or is too short.
+  static Result<std::string_view> BinaryArrayElement(std::string_view value, std::size_t index);
+  // EncodeBinary's output for the value whose value encoding (EncodeValue output) is given.
+  static void EncodeBinaryFromValue(std::string& out, std::string_view value);
   static void BeginBinaryObject(std::string& out, std::size_t members, bool versioned);
   static void AppendBinaryKey(std::string& out, std::string_view key);
   // Whether a key encoding (BinaryMember::key) stands for key, without decoding it. Compares

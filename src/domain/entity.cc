@@ -159,21 +159,22 @@ Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) const {
   return std::optional<Json>();
 }
 
-void EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
+std::string_view EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
   auto bytes = std::make_unique<std::string>();
   instances.EncodeValue(*bytes);
-  std::string_view view = *bytes;
+  const std::string_view view = *bytes;
   owned_.push_back(std::move(bytes));
   for (auto& m : attrs_) {
     if (Json::BinaryKeyEquals(m.key, iri)) {
       m.value = view;
-      return;
+      return view;
     }
   }
   auto key = std::make_unique<std::string>();
   Json::AppendBinaryKey(*key, iri);
   attrs_.push_back({*key, view});
   owned_.push_back(std::move(key));
+  return view;
 }
 
 void EncodedEntity::SetModifiedAt(Timestamp t) {

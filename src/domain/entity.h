@@ -100,7 +100,8 @@ class EncodedEntity {
   // The instances of an attribute (expanded IRI), decoded; nullopt when absent.
   Result<std::optional<Json>> Attr(std::string_view iri) const;
   // Replaces an attribute's instances, or adds the attribute at the end when absent.
-  void SetAttr(std::string_view iri, const Json& instances);
+  // Returns their value encoding (Json::EncodeValue), valid while this object lives.
+  std::string_view SetAttr(std::string_view iri, const Json& instances);
   void SetModifiedAt(Timestamp t);
   std::string Encode() const;
 

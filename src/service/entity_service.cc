@@ -1079,15 +1079,18 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
         iri == domain::kLocationIri) {
       change.same_shape = false;
     }
-    e->SetAttr(iri, instances);
+    const std::string_view encoded = e->SetAttr(iri, instances);
     outcome->updated.push_back(iri);
     if (!record_history) continue;
+    // History takes each written instance's bytes from the entity's new encoding.
     for (const Json& sent : arr.AsArray()) {
       const int at = FindSameDataset(instances.AsArray(), DatasetOf(sent));
-      if (at >= 0) {
-        change.history.push_back(
-            history::MakeInstance(iri, instances.AsArray()[at], WriteTime(ctx)));
-      }
+      if (at < 0) continue;
+      Result<std::string_view> inst =
+          Json::BinaryArrayElement(encoded, static_cast<std::size_t>(at));
+      if (!inst.ok()) return Result<EncodedChange>(inst.status());  // we just encoded it
+      change.history.push_back(
+          history::MakeInstance(iri, instances.AsArray()[at], *inst, WriteTime(ctx)));
     }
   }
   // DoUpdate leaves an entity where nothing applied alone; DoAppend always stamps it.

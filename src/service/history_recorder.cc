@@ -28,10 +28,9 @@ const Json* SameDataset(const Json& instances, std::string_view dataset) {
   return nullptr;
 }
 
-}  // namespace
-
-storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instance,
-                                      Timestamp fallback) {
+// Every field of the stored instance but its bytes.
+storage::HistoryInstance Describe(std::string_view attr, const Json& instance,
+                                  Timestamp fallback) {
   storage::HistoryInstance h;
   h.attr = std::string(attr);
   h.dataset_id = std::string(DatasetOf(instance));
@@ -43,7 +42,22 @@ storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instanc
     const Json* v = instance.Find(domain::attr::kValue);
     if (v != nullptr && v->is_number()) h.number = v->AsDouble();
   }
+  return h;
+}
+
+}  // namespace
+
+storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instance,
+                                      Timestamp fallback) {
+  storage::HistoryInstance h = Describe(attr, instance, fallback);
   instance.EncodeBinary(h.bytes);
+  return h;
+}
+
+storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instance,
+                                      std::string_view encoded, Timestamp fallback) {
+  storage::HistoryInstance h = Describe(attr, instance, fallback);
+  Json::EncodeBinaryFromValue(h.bytes, encoded);
   return h;
 }
 

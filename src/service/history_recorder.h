@@ -19,6 +19,10 @@ namespace dothi::service::history {
 // fallback), its number (for aggregations) and its binary encoding.
 storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instance,
                                       Timestamp fallback);
+// The same, for a caller that already holds the instance's value encoding
+// (Json::EncodeValue of `instance`): copies those bytes instead of encoding it again.
+storage::HistoryInstance MakeInstance(std::string_view attr, const Json& instance,
+                                      std::string_view encoded, Timestamp fallback);
 // The deletion instance for an instance that went away at `at`.
 storage::HistoryInstance MakeDeletion(std::string_view attr, const Json& instance, Timestamp at);
 

@@ -119,6 +119,34 @@ TEST(JsonTest, BinaryObjectMembersRefuseCorruptInput) {
   EXPECT_FALSE(Json::DecodeBinaryValue(std::string_view(bytes).substr(1, 4)).ok());
 }
 
+// Each element of an encoded array is found as its own value encoding, which made versioned
+// is that element's EncodeBinary.
+TEST(JsonTest, BinaryArrayElementsAreTheElementsEncodings) {
+  Json arr = Json::MakeArray();
+  arr.Push(Json::MakeObject({{"type", "Property"}, {"value", 1.5}}));
+  arr.Push("https://uri.etsi.org/ngsi-ld/x");
+  arr.Push(Json::MakeObject({{"datasetId", "urn:ngsi-ld:d:1"}, {"at", "2025-11-23T10:00:00Z"}}));
+  std::string value;
+  arr.EncodeValue(value);
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    Result<std::string_view> element = Json::BinaryArrayElement(value, i);
+    ASSERT_TRUE(element.ok()) << i;
+    std::string expected;
+    arr.AsArray()[i].EncodeValue(expected);
+    EXPECT_EQ(*element, expected) << i;
+    std::string versioned;
+    Json::EncodeBinaryFromValue(versioned, *element);
+    std::string binary;
+    arr.AsArray()[i].EncodeBinary(binary);
+    EXPECT_EQ(versioned, binary) << i;
+  }
+  EXPECT_FALSE(Json::BinaryArrayElement(value, arr.size()).ok());
+  EXPECT_FALSE(Json::BinaryArrayElement(std::string_view(value).substr(0, 8), 2).ok());
+  std::string object;
+  Json::MakeObject({{"a", 1}}).EncodeValue(object);
+  EXPECT_FALSE(Json::BinaryArrayElement(object, 0).ok());
+}
+
 TEST(JsonTest, NumbersCompareAcrossIntAndDouble) {
   EXPECT_EQ(Json(2), Json(2.0));
   EXPECT_FALSE(Json(2) == Json(2.5));

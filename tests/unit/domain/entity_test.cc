@@ -43,8 +43,13 @@ TEST(EncodedEntityTest, EditsGiveTheSameBytesAsTheDecodedEntity) {
     ASSERT_TRUE(missing.ok());
     EXPECT_FALSE(missing->has_value());
 
-    enc->SetAttr("https://smartdatamodels.org/pm25", Instances(99.25));
-    enc->SetAttr("https://smartdatamodels.org/no2", Instances(7));
+    // SetAttr hands back the instances' value encoding, for a caller that needs it too.
+    std::string pm25_encoding;
+    Instances(99.25).EncodeValue(pm25_encoding);
+    EXPECT_EQ(enc->SetAttr("https://smartdatamodels.org/pm25", Instances(99.25)), pm25_encoding);
+    std::string no2_encoding;
+    Instances(7).EncodeValue(no2_encoding);
+    EXPECT_EQ(enc->SetAttr("https://smartdatamodels.org/no2", Instances(7)), no2_encoding);
     enc->SetModifiedAt(Timestamp{1'800'000'000'000'000});
 
     e.attrs.Set("https://smartdatamodels.org/pm25", Instances(99.25));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/memory_entity_store.h"
+#include "service/history_recorder.h"
 
 namespace dothi::service {
 namespace {
@@ -121,6 +122,17 @@ class GatedStore final : public ForwardingStore {
     CommitCallback done;
   };
   std::vector<Held> held_;
+};
+
+// A store that keeps a copy of the last write it was given.
+class RecordingStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  std::vector<storage::EntityWrite> last;
+  void CommitAsync(std::vector<storage::EntityWrite> writes, CommitCallback done) override {
+    last = writes;
+    inner_.CommitAsync(std::move(writes), std::move(done));
+  }
 };
 
 class EntityServiceTest : public ::testing::Test {
@@ -621,6 +633,68 @@ TEST_F(EntityServiceTest, ReplaceWithoutTypesKeepsTheCurrentTypes) {
   EXPECT_EQ(e->types, std::vector<std::string>{Iri("Sensor")});
   EXPECT_EQ(e->FindAttr(Iri("temperature")), nullptr);  // replaced, not merged
   EXPECT_EQ(e->FindInstance(Iri("humidity"))->Find("value")->AsDouble(), 0.4);
+}
+
+}  // namespace
+}  // namespace dothi::service
+
+namespace dothi::service {
+namespace {
+
+// The encoded attribute update takes each history instance's bytes from the entity it just
+// encoded; they must be what encoding the stored instance on its own gives
+// (history::MakeInstance), for the default instance and for a dataset instance that is not
+// the attribute's first.
+TEST_F(EntityServiceTest, AttributeUpdateHistoryIsTheStoredInstancesEncoding) {
+  RecordingStore recording(store_);
+  EntityService service(recording, EntityServiceOptions{});
+  ASSERT_TRUE(service.Load().ok());
+  ASSERT_TRUE(service.Create(Ctx("t"), Make("urn:x:1", "Sensor", 1)).ok());
+  const auto instance = [](std::string_view dataset, Json value) {
+    Json inst = Json::MakeObject({{"type", "Property"}, {"value", std::move(value)}});
+    inst.Set("unitCode", "CEL");
+    inst.Set("observedAt", "2025-11-23T10:00:00Z");
+    if (!dataset.empty()) inst.Set("datasetId", std::string(dataset));
+    return inst;
+  };
+  Json both = Json::MakeArray();
+  both.Push(instance("urn:ngsi-ld:Dataset:a", 2.5));
+  both.Push(instance("urn:ngsi-ld:Dataset:b", "hai"));
+  Json first = Json::MakeObject();
+  first.Set(Iri("reading"), both);
+  ASSERT_TRUE(service.AppendAttrs(Ctx("t"), "urn:x:1", first, false).ok());
+
+  Json update = Json::MakeObject();
+  Json b = Json::MakeArray();
+  b.Push(instance("urn:ngsi-ld:Dataset:b", 3));
+  update.Set(Iri("reading"), b);
+  update.Set(Iri("temperature"), Prop(7.25));
+  RequestContext later = Ctx("t");
+  later.received_at.micros += 5'000'000;
+  ASSERT_TRUE(service.UpdateAttrs(later, "urn:x:1", update).ok());
+
+  ASSERT_EQ(recording.last.size(), 1u);
+  const storage::EntityWrite& w = recording.last[0];
+  ASSERT_EQ(w.history.size(), 2u);
+  Result<Entity> stored = Entity::Decode(w.bytes);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_EQ(stored->FindAttr(Iri("reading"))->size(), 2u);
+  for (const storage::HistoryInstance& h : w.history) {
+    const Json* inst = stored->FindInstance(h.attr, h.dataset_id);
+    ASSERT_NE(inst, nullptr) << h.attr << " " << h.dataset_id;
+    const storage::HistoryInstance old_path =
+        history::MakeInstance(h.attr, *inst, later.received_at);
+    EXPECT_EQ(h.bytes, old_path.bytes) << h.attr << " " << h.dataset_id;
+    EXPECT_EQ(h.time, old_path.time);
+    EXPECT_EQ(h.number, old_path.number);
+    Result<Json> decoded = Json::DecodeBinary(h.bytes);
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, *inst);
+  }
+  EXPECT_EQ(w.history[0].attr, Iri("reading"));
+  EXPECT_EQ(w.history[0].dataset_id, "urn:ngsi-ld:Dataset:b");
+  EXPECT_EQ(w.history[0].number, 3.0);
+  EXPECT_EQ(w.history[1].attr, Iri("temperature"));
 }
 
 }  // namespace
