@@ -7,11 +7,11 @@
 #include <string_view>
 
 #include "api/common/ogc_base_url.h"
+#include "api/common/ogc_responses.h"
 #include "api/ogc_features/ogc_params.h"
 #include "api/ogc_features/ogc_render.h"
 #include "core/json.h"
 #include "core/time.h"
-#include "http/status_mapping.h"
 
 namespace dothi::api::ogc {
 namespace {
@@ -61,22 +61,6 @@ Result<Format> CheckedFormat(const http::Request& req,
                              const service::FeatureCollectionInfo* properties = nullptr) {
   if (Status s = CheckParams(req, allowed, properties); !s.ok()) return s;
   return FormatOf(req);
-}
-
-// The OGC API exception body {"code", "description"} with the status of s's code.
-http::Response Error(const Status& s) {
-  http::Response r;
-  r.status = http::HttpStatusFor(s.code());
-  r.SetHeader("Content-Type", "application/json");
-  r.body = ExceptionJson(s).Dump();
-  return r;
-}
-
-http::Response JsonResponse(const Json& body, std::string_view content_type) {
-  http::Response r;
-  r.SetHeader("Content-Type", std::string(content_type));
-  r.body = body.Dump();
-  return r;
 }
 
 http::Response HtmlResponse(std::string body) {
@@ -168,7 +152,7 @@ void OgcApi::RegisterRoutes(http::Router& router) {
   router.Add(M::kGet, "/ogc/collections/{collectionId}/items/{featureId}", "ogc.item",
              bind(&OgcApi::GetCollectionItem));
   router.SetErrorRenderer("/ogc", [](const RequestContext&, const http::Request&, const Status& s) {
-    return Error(s);
+    return OgcErrorResponse(s);
   });
 }
 
@@ -184,7 +168,7 @@ std::string OgcApi::BaseUrl(const http::Request& req) const {
 
 http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(LandingHtml(base, options_.extension));
   return JsonResponse(LandingJson(base, options_.extension), "application/json");
@@ -192,14 +176,14 @@ http::Response OgcApi::LandingPage(const RequestContext&, http::Request& req) co
 
 http::Response OgcApi::Conformance(const RequestContext&, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   if (*f == Format::kHtml) return HtmlResponse(ConformanceHtml(BaseUrl(req), options_.extension));
   return JsonResponse(ConformanceJson(options_.extension), "application/json");
 }
 
 http::Response OgcApi::ApiDefinition(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<std::vector<service::FeatureCollectionInfo>> all =
       features_.Collections(TenantContext(ctx, req));
   std::vector<service::FeatureCollectionInfo> collections;
@@ -212,10 +196,10 @@ http::Response OgcApi::ApiDefinition(const RequestContext& ctx, http::Request& r
 
 http::Response OgcApi::GetCollections(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<std::vector<service::FeatureCollectionInfo>> all =
       features_.Collections(TenantContext(ctx, req));
-  if (!all.ok()) return Error(all.status());
+  if (!all.ok()) return OgcErrorResponse(all.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(CollectionsHtml(base, *all));
   return JsonResponse(CollectionsJson(base, *all, options_.extension), "application/json");
@@ -223,10 +207,10 @@ http::Response OgcApi::GetCollections(const RequestContext& ctx, http::Request& 
 
 http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(TenantContext(ctx, req), req.PathParam("collectionId"));
-  if (!c.ok()) return Error(c.status());
+  if (!c.ok()) return OgcErrorResponse(c.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(CollectionHtml(base, *c));
   return JsonResponse(CollectionJson(base, *c, options_.extension), "application/json");
@@ -234,10 +218,10 @@ http::Response OgcApi::GetCollection(const RequestContext& ctx, http::Request& r
 
 http::Response OgcApi::GetQueryables(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(TenantContext(ctx, req), req.PathParam("collectionId"));
-  if (!c.ok()) return Error(c.status());
+  if (!c.ok()) return OgcErrorResponse(c.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(QueryablesHtml(base, *c));
   return JsonResponse(QueryablesJson(base, *c), kSchemaJson);
@@ -247,14 +231,14 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   const RequestContext tctx = TenantContext(ctx, req);
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
-  if (!c.ok()) return Error(c.status());
+  if (!c.ok()) return OgcErrorResponse(c.status());
   Result<Format> f =
       CheckedFormat(req, {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "filter",
                           "filter-lang", "filter-crs"},
                     &*c);
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
-  if (!crs.ok()) return Error(crs.status());
+  if (!crs.ok()) return OgcErrorResponse(crs.status());
 
   service::FeatureQuery q;
   q.limit = kDefaultLimit;
@@ -265,19 +249,19 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
     }
     if (name == "limit") {
       Result<std::size_t> n = ParseCount("limit", value, 1);
-      if (!n.ok()) return Error(n.status());
+      if (!n.ok()) return OgcErrorResponse(n.status());
       q.limit = std::min(*n, features_.MaxLimit());  // a larger limit is not an error
     } else if (name == "offset") {
       Result<std::size_t> n = ParseCount("offset", value, 0);
-      if (!n.ok()) return Error(n.status());
+      if (!n.ok()) return OgcErrorResponse(n.status());
       q.offset = *n;
     } else if (name == "bbox") {
       Result<geo::BBox> b = BBoxIn(req, value);
-      if (!b.ok()) return Error(b.status());
+      if (!b.ok()) return OgcErrorResponse(b.status());
       q.bbox = *b;
     } else if (name == "datetime") {
       Result<Interval> i = ParseDatetime(value);
-      if (!i.ok()) return Error(i.status());
+      if (!i.ok()) return OgcErrorResponse(i.status());
       q.modified_from = i->from;
       q.modified_to = i->to;
     } else {
@@ -285,10 +269,10 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
     }
   }
   Result<std::optional<domain::cql2::Expression>> filter = FilterOf(req, options_.filter_limits);
-  if (!filter.ok()) return Error(filter.status());
+  if (!filter.ok()) return OgcErrorResponse(filter.status());
   q.filter = std::move(*filter);
   Result<service::FeaturePage> page = features_.Items(tctx, *c, q);
-  if (!page.ok()) return Error(page.status());
+  if (!page.ok()) return OgcErrorResponse(page.status());
 
   const std::string base = BaseUrl(req);
   const std::string items = base + "/collections/" + http::PercentEncode(c->id) + "/items";
@@ -315,7 +299,7 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
   if (const std::string* text = req.Query("filter")) links.filter = *text;
   if (*f == Format::kHtml) return HtmlResponse(ItemsHtml(base, *c, *page, links));
   Result<Json> body = ItemsJson(base, *c, *page, links, crs->get());
-  if (!body.ok()) return Error(body.status());
+  if (!body.ok()) return OgcErrorResponse(body.status());
   http::Response r = JsonResponse(*body, kGeoJson);
   r.SetHeader("Content-Crs", "<" + CrsUri(*crs) + ">");
   return r;
@@ -323,19 +307,19 @@ http::Response OgcApi::GetCollectionItems(const RequestContext& ctx, http::Reque
 
 http::Response OgcApi::GetCollectionItem(const RequestContext& ctx, http::Request& req) const {
   Result<Format> f = CheckedFormat(req, {"f", "crs"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<std::unique_ptr<geo::CrsTransform>> crs = OutputCrs(req);
-  if (!crs.ok()) return Error(crs.status());
+  if (!crs.ok()) return OgcErrorResponse(crs.status());
   const RequestContext tctx = TenantContext(ctx, req);
   Result<service::FeatureCollectionInfo> c =
       features_.Collection(tctx, req.PathParam("collectionId"));
-  if (!c.ok()) return Error(c.status());
+  if (!c.ok()) return OgcErrorResponse(c.status());
   Result<service::Feature> e = features_.Item(tctx, *c, req.PathParam("featureId"));
-  if (!e.ok()) return Error(e.status());
+  if (!e.ok()) return OgcErrorResponse(e.status());
   const std::string base = BaseUrl(req);
   if (*f == Format::kHtml) return HtmlResponse(ItemHtml(base, *c, *e));
   Result<Json> body = ItemJson(base, *c, *e, crs->get());
-  if (!body.ok()) return Error(body.status());
+  if (!body.ok()) return OgcErrorResponse(body.status());
   http::Response r = JsonResponse(*body, kGeoJson);
   r.SetHeader("Content-Crs", "<" + CrsUri(*crs) + ">");
   return r;

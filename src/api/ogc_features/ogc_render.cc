@@ -135,24 +135,6 @@ Status InCrs(Json& feature, const geo::CrsTransform& crs, std::string_view id) {
 
 }  // namespace
 
-Json ExceptionJson(const Status& s) {
-  const char* code = ErrorCodeName(s.code());
-  switch (s.code()) {
-    case ErrorCode::kInvalidRequest:
-    case ErrorCode::kBadRequestData:
-    case ErrorCode::kTooManyResults: code = "InvalidParameterValue"; break;
-    case ErrorCode::kNotFound:
-    case ErrorCode::kNonexistentTenant: code = "NotFound"; break;
-    case ErrorCode::kMethodNotAllowed: code = "MethodNotAllowed"; break;
-    case ErrorCode::kNotAcceptable: code = "NotAcceptable"; break;
-    case ErrorCode::kPayloadTooLarge: code = "PayloadTooLarge"; break;
-    case ErrorCode::kUnavailable: code = "ServiceUnavailable"; break;
-    case ErrorCode::kInternal: code = "ServerError"; break;
-    default: break;
-  }
-  return Json::MakeObject({{"code", code}, {"description", s.message()}});
-}
-
 Json LandingJson(const std::string& base, const OgcExtension& extension) {
   Json links = Json::MakeArray();
   links.Push(Link(base, "self", "application/json", "this document"));

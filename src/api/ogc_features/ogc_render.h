@@ -17,9 +17,6 @@ namespace dothi::api::ogc {
 
 inline constexpr const char* kCrs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-// {"code": "InvalidParameterValue" | "NotFound" | ..., "description": message}
-Json ExceptionJson(const Status& s);
-
 // extension: what other APIs under /ogc add (links, conformance classes).
 Json LandingJson(const std::string& base, const OgcExtension& extension = {});
 std::string LandingHtml(const std::string& base, const OgcExtension& extension = {});

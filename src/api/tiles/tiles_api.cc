@@ -9,30 +9,15 @@
 #include <string_view>
 
 #include "api/common/ogc_base_url.h"
+#include "api/common/ogc_responses.h"
 #include "api/tiles/tiles_render.h"
 #include "core/json.h"
-#include "http/status_mapping.h"
 
 namespace dothi::api::tiles {
 namespace {
 
 constexpr std::size_t kMaxIndexDigits = 10;  // tile indexes below 2^32 (at most zoom 24 here)
 constexpr const char* kVary = "Accept-Encoding, NGSILD-Tenant";
-
-http::Response Error(const Status& s) {
-  http::Response r;
-  r.status = http::HttpStatusFor(s.code());
-  r.SetHeader("Content-Type", "application/json");
-  r.body = ExceptionJson(s).Dump();
-  return r;
-}
-
-http::Response JsonResponse(const Json& body, std::string_view content_type) {
-  http::Response r;
-  r.SetHeader("Content-Type", std::string(content_type));
-  r.body = body.Dump();
-  return r;
-}
 
 // Refuses query parameters not in allowed, and any given twice.
 Status CheckParams(const http::Request& req, std::initializer_list<std::string_view> allowed) {
@@ -246,26 +231,26 @@ std::string TilesApi::BaseUrl(const http::Request& req) const {
 }
 
 http::Response TilesApi::GetTileMatrixSets(const RequestContext&, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return Error(f.status());
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return OgcErrorResponse(f.status());
   return JsonResponse(TileMatrixSetsJson(BaseUrl(req)), "application/json");
 }
 
 http::Response TilesApi::GetTileMatrixSet(const RequestContext&, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return Error(f.status());
-  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return OgcErrorResponse(f.status());
+  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return OgcErrorResponse(s);
   return JsonResponse(WebMercatorQuadJson(BaseUrl(req)), "application/json");
 }
 
 http::Response TilesApi::GetCollectionTileSets(const RequestContext& ctx,
                                                http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return Error(f.status());
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return OgcErrorResponse(f.status());
   const std::string id(req.PathParam("collectionId"));
   Result<std::vector<service::TileLayerInfo>> layers =
       tiles_.Layers(TenantContext(ctx, req), {id}, false);
-  if (!layers.ok()) return Error(layers.status());
+  if (!layers.ok()) return OgcErrorResponse(layers.status());
   const std::string base = BaseUrl(req);
   TileSetUrls urls;
   urls.tilesets = base + "/collections/" + http::PercentEncode(id) + "/tiles";
@@ -275,20 +260,20 @@ http::Response TilesApi::GetCollectionTileSets(const RequestContext& ctx,
 }
 
 http::Response TilesApi::GetCollectionTileSet(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return OgcErrorResponse(s);
   return TileSet(ctx, req, {std::string(req.PathParam("collectionId"))}, false);
 }
 
 http::Response TilesApi::GetDatasetTileSets(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return Error(f.status());
+  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return OgcErrorResponse(f.status());
   Result<std::vector<std::string>> collections = CollectionsParam(req);
-  if (!collections.ok()) return Error(collections.status());
+  if (!collections.ok()) return OgcErrorResponse(collections.status());
   // Check the collections (and the tenant) exist.
   Result<std::vector<service::TileLayerInfo>> layers =
       tiles_.Layers(TenantContext(ctx, req), *collections, true);
-  if (!layers.ok()) return Error(layers.status());
+  if (!layers.ok()) return OgcErrorResponse(layers.status());
   const std::string base = BaseUrl(req);
   TileSetUrls urls;
   urls.tilesets = base + "/tiles";
@@ -300,20 +285,20 @@ http::Response TilesApi::GetDatasetTileSets(const RequestContext& ctx, http::Req
 }
 
 http::Response TilesApi::GetDatasetTileSet(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return Error(s);
-  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return OgcErrorResponse(s);
+  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return OgcErrorResponse(s);
   Result<std::vector<std::string>> collections = CollectionsParam(req);
-  if (!collections.ok()) return Error(collections.status());
+  if (!collections.ok()) return OgcErrorResponse(collections.status());
   return TileSet(ctx, req, *collections, true);
 }
 
 http::Response TilesApi::TileSet(const RequestContext& ctx, const http::Request& req,
                                  const std::vector<std::string>& collections, bool dataset) const {
   Result<std::string_view> f = FormatOf(req, {"json", "tilejson"});
-  if (!f.ok()) return Error(f.status());
+  if (!f.ok()) return OgcErrorResponse(f.status());
   Result<std::vector<service::TileLayerInfo>> layers =
       tiles_.Layers(TenantContext(ctx, req), collections, dataset);
-  if (!layers.ok()) return Error(layers.status());
+  if (!layers.ok()) return OgcErrorResponse(layers.status());
   const std::string base = BaseUrl(req);
   TileSetUrls urls;
   std::string title = "dothi";
@@ -334,11 +319,11 @@ http::Response TilesApi::TileSet(const RequestContext& ctx, const http::Request&
 }
 
 http::Response TilesApi::GetCollectionTile(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"mvt"}); !f.ok()) return Error(f.status());
-  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"mvt"}); !f.ok()) return OgcErrorResponse(f.status());
+  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return OgcErrorResponse(s);
   Result<geo::TileId> tile = TileOf(req);
-  if (!tile.ok()) return Error(tile.status());
+  if (!tile.ok()) return OgcErrorResponse(tile.status());
   service::TileQuery q;
   q.tile = *tile;
   q.collections = {std::string(req.PathParam("collectionId"))};
@@ -346,13 +331,13 @@ http::Response TilesApi::GetCollectionTile(const RequestContext& ctx, http::Requ
 }
 
 http::Response TilesApi::GetDatasetTile(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"mvt"}); !f.ok()) return Error(f.status());
-  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f", "collections"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"mvt"}); !f.ok()) return OgcErrorResponse(f.status());
+  if (Status s = CheckTileMatrixSet(req.PathParam("tileMatrixSetId")); !s.ok()) return OgcErrorResponse(s);
   Result<geo::TileId> tile = TileOf(req);
-  if (!tile.ok()) return Error(tile.status());
+  if (!tile.ok()) return OgcErrorResponse(tile.status());
   Result<std::vector<std::string>> collections = CollectionsParam(req);
-  if (!collections.ok()) return Error(collections.status());
+  if (!collections.ok()) return OgcErrorResponse(collections.status());
   service::TileQuery q;
   q.tile = *tile;
   q.collections = std::move(*collections);
@@ -364,7 +349,7 @@ http::Response TilesApi::Tile(const RequestContext& ctx, const http::Request& re
                               service::TileQuery query) const {
   query.gzip = AcceptsGzip(req);
   Result<service::TileResult> t = tiles_.Tile(TenantContext(ctx, req), query);
-  if (!t.ok()) return Error(t.status());
+  if (!t.ok()) return OgcErrorResponse(t.status());
   http::Response r;
   r.SetHeader("ETag", "\"" + t->etag + (t->gzip ? "-gz" : "") + "\"");
   r.SetHeader("Cache-Control", t->cacheable
@@ -387,23 +372,23 @@ http::Response TilesApi::Tile(const RequestContext& ctx, const http::Request& re
 }
 
 http::Response TilesApi::GetStyles(const RequestContext&, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
-  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return Error(f.status());
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
+  if (Result<std::string_view> f = FormatOf(req, {"json"}); !f.ok()) return OgcErrorResponse(f.status());
   return JsonResponse(StylesJson(BaseUrl(req)), "application/json");
 }
 
 http::Response TilesApi::GetStyle(const RequestContext& ctx, http::Request& req) const {
-  if (Status s = CheckParams(req, {"f"}); !s.ok()) return Error(s);
+  if (Status s = CheckParams(req, {"f"}); !s.ok()) return OgcErrorResponse(s);
   if (Result<std::string_view> f = FormatOf(req, {"mapbox", "json"}); !f.ok())
-    return Error(f.status());
+    return OgcErrorResponse(f.status());
   if (req.PathParam("styleId") != "default") {
-    return Error(Status::NotFound("no such style (only default)", req.PathParam("styleId")));
+    return OgcErrorResponse(Status::NotFound("no such style (only default)", req.PathParam("styleId")));
   }
   const RequestContext tctx = TenantContext(ctx, req);
   Result<std::vector<service::TileLayerInfo>> layers = tiles_.Layers(tctx, {}, true);
-  if (!layers.ok()) return Error(layers.status());
+  if (!layers.ok()) return OgcErrorResponse(layers.status());
   Result<std::vector<service::FeatureCollectionInfo>> all = features_.Collections(tctx);
-  if (!all.ok()) return Error(all.status());
+  if (!all.ok()) return OgcErrorResponse(all.status());
   std::vector<std::string> types;
   for (const service::FeatureCollectionInfo& c : *all) {
     if (!c.layer) types.push_back(c.id);
@@ -411,7 +396,7 @@ http::Response TilesApi::GetStyle(const RequestContext& ctx, http::Request& req)
   std::vector<service::TileLayerInfo> entity_types;
   if (!types.empty()) {
     Result<std::vector<service::TileLayerInfo>> t = tiles_.Layers(tctx, types, true);
-    if (!t.ok()) return Error(t.status());
+    if (!t.ok()) return OgcErrorResponse(t.status());
     entity_types = std::move(*t);
   }
   return JsonResponse(StyleJson(BaseUrl(req), *layers, entity_types), kStyleType);

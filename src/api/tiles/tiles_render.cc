@@ -87,36 +87,6 @@ constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", 
 
 }  // namespace
 
-Json ExceptionJson(const Status& s) {
-  const char* code = ErrorCodeName(s.code());
-  switch (s.code()) {
-    case ErrorCode::kInvalidRequest:
-    case ErrorCode::kBadRequestData:
-    case ErrorCode::kTooManyResults:
-      code = "InvalidParameterValue";
-      break;
-    case ErrorCode::kNotFound:
-    case ErrorCode::kNonexistentTenant:
-      code = "NotFound";
-      break;
-    case ErrorCode::kMethodNotAllowed:
-      code = "MethodNotAllowed";
-      break;
-    case ErrorCode::kNotAcceptable:
-      code = "NotAcceptable";
-      break;
-    case ErrorCode::kUnavailable:
-      code = "ServiceUnavailable";
-      break;
-    case ErrorCode::kInternal:
-      code = "ServerError";
-      break;
-    default:
-      break;
-  }
-  return Json::MakeObject({{"code", code}, {"description", s.message()}});
-}
-
 Json TileMatrixSetsJson(const std::string& base) {
   const std::string href = base + "/tileMatrixSets/" + kWebMercatorQuad;
   Json links = Json::MakeArray();

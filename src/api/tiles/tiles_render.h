@@ -20,10 +20,6 @@ inline constexpr const char* kTileJsonType = "application/vnd.mapbox.tile+json";
 // Zoom levels WebMercatorQuad defines (0 to 24).
 inline constexpr int kTileMatrixCount = 25;
 
-// {"code": "InvalidParameterValue" | "NotFound" | ..., "description": message}: the body
-// OGC API Features answers errors with (api/ogc_features keeps its own copy).
-Json ExceptionJson(const Status& s);
-
 Json TileMatrixSetsJson(const std::string& base);
 // The standard definition of WebMercatorQuad (zoom 0 to 24, 256-pixel tiles).
 Json WebMercatorQuadJson(const std::string& base);
