@@ -552,6 +552,38 @@ Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_vi
   return members;
 }
 
+Result<Json::BinaryObjectCursor> Json::OpenBinaryObject(std::string_view value) {
+  Reader r{value, 0};
+  std::uint8_t tag;
+  std::uint64_t n;
+  if (!r.Byte(tag) || tag != kTObject || !r.Varint(n) || n > value.size() - r.pos) {
+    return Status::Internal("corrupt stored value: not an object");
+  }
+  BinaryObjectCursor c;
+  c.bytes = value;
+  c.pos = r.pos;
+  c.count = static_cast<std::size_t>(n);
+  if (c.count == 0 && c.pos != value.size()) {
+    return Status::Internal("corrupt stored value: trailing bytes");
+  }
+  return c;
+}
+
+Result<Json::BinaryMember> Json::NextBinaryMember(BinaryObjectCursor& c) {
+  if (c.walked >= c.count) return Status::Internal("corrupt stored value: no more members");
+  Reader r{c.bytes, c.pos};
+  if (!r.SkipKey()) return Status::Internal("corrupt stored value");
+  const std::size_t value_start = r.pos;
+  if (!r.Skip(1)) return Status::Internal("corrupt stored value");
+  BinaryMember m{c.bytes.substr(c.pos, value_start - c.pos),
+                 c.bytes.substr(value_start, r.pos - value_start)};
+  c.pos = r.pos;
+  if (++c.walked == c.count && c.pos != c.bytes.size()) {
+    return Status::Internal("corrupt stored value: trailing bytes");
+  }
+  return m;
+}
+
 Result<Json> Json::DecodeBinaryValue(std::string_view value) {
   Reader r{value, 0};
   Json out;

@@ -103,6 +103,19 @@ class Json {
   static Result<std::vector<BinaryMember>> BinaryObjectMembers(std::string_view bytes,
                                                                bool versioned,
                                                                bool last_to_end = false);
+  // An encoded object walked one member at a time, for a caller that stops at the member
+  // it wants and copies the rest (bytes.substr(pos)) as it is.
+  struct BinaryObjectCursor {
+    std::string_view bytes;  // the object's value encoding
+    std::size_t pos = 0;     // where the next member starts
+    std::size_t count = 0;   // members in all
+    std::size_t walked = 0;  // members read so far
+  };
+  // The cursor before an object's first member (a value encoding); an error when it is no object.
+  static Result<BinaryObjectCursor> OpenBinaryObject(std::string_view value);
+  // The next member, walked and checked (after the last one, also that nothing trails); an
+  // error past the last member or on corrupt bytes.
+  static Result<BinaryMember> NextBinaryMember(BinaryObjectCursor& cursor);
   static Result<Json> DecodeBinaryValue(std::string_view value);
   // The value encoding of element `index` of an encoded array (a value encoding), found by
   // walking the elements before it; an error when that is no array or is too short.

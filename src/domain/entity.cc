@@ -141,35 +141,47 @@ Result<EncodedEntity> EncodedEntity::Open(std::string_view bytes) {
     }
   }
   if (!found) return Status::Internal("corrupt stored entity: no attributes");
-  Result<std::vector<Json::BinaryMember>> attrs =
-      Json::BinaryObjectMembers(e.top_[e.attrs_at_].value, false);
+  Result<Json::BinaryObjectCursor> attrs = Json::OpenBinaryObject(e.top_[e.attrs_at_].value);
   if (!attrs.ok()) return attrs.status();
-  e.attrs_ = std::move(*attrs);
+  e.rest_ = *attrs;
   return e;
 }
 
-Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) const {
-  for (const auto& m : attrs_) {
-    if (!Json::BinaryKeyEquals(m.key, iri)) continue;
-    Result<Json> v = Json::DecodeBinaryValue(m.value);
-    if (!v.ok()) return v.status();
-    if (!v->is_array()) return Status::Internal("corrupt stored attribute", std::string(iri));
-    return std::optional<Json>(std::move(*v));
+Result<int> EncodedEntity::Find(std::string_view iri) {
+  for (std::size_t i = 0; i < attrs_.size(); ++i) {
+    if (Json::BinaryKeyEquals(attrs_[i].key, iri)) return static_cast<int>(i);
   }
-  return std::optional<Json>();
+  while (rest_.walked < rest_.count) {
+    Result<Json::BinaryMember> m = Json::NextBinaryMember(rest_);
+    if (!m.ok()) return m.status();
+    attrs_.push_back(*m);
+    if (Json::BinaryKeyEquals(m->key, iri)) return static_cast<int>(attrs_.size() - 1);
+  }
+  return -1;
 }
 
-std::string_view EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
+Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) {
+  Result<int> at = Find(iri);
+  if (!at.ok()) return at.status();
+  if (*at < 0) return std::optional<Json>();
+  Result<Json> v = Json::DecodeBinaryValue(attrs_[static_cast<std::size_t>(*at)].value);
+  if (!v.ok()) return v.status();
+  if (!v->is_array()) return Status::Internal("corrupt stored attribute", std::string(iri));
+  return std::optional<Json>(std::move(*v));
+}
+
+Result<std::string_view> EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
+  Result<int> at = Find(iri);
+  if (!at.ok()) return at.status();
   auto bytes = std::make_unique<std::string>();
   instances.EncodeValue(*bytes);
   const std::string_view view = *bytes;
   owned_.push_back(std::move(bytes));
-  for (auto& m : attrs_) {
-    if (Json::BinaryKeyEquals(m.key, iri)) {
-      m.value = view;
-      return view;
-    }
+  if (*at >= 0) {
+    attrs_[static_cast<std::size_t>(*at)].value = view;
+    return view;
   }
+  // Absent: every stored attribute has been walked, so the new one goes last.
   auto key = std::make_unique<std::string>();
   Json::AppendBinaryKey(*key, iri);
   attrs_.push_back({*key, view});
@@ -191,6 +203,8 @@ std::string EncodedEntity::Encode() const {
   std::size_t size = 16;
   for (const auto& m : top_) size += m.key.size() + m.value.size();
   for (const auto& m : attrs_) size += m.key.size() + m.value.size();
+  const std::string_view unwalked = rest_.bytes.substr(rest_.pos);
+  size += unwalked.size();
   out.reserve(size);
   Json::BeginBinaryObject(out, top_.size(), true);
   for (std::size_t i = 0; i < top_.size(); ++i) {
@@ -199,11 +213,12 @@ std::string EncodedEntity::Encode() const {
       out.append(top_[i].value);
       continue;
     }
-    Json::BeginBinaryObject(out, attrs_.size(), false);
+    Json::BeginBinaryObject(out, attrs_.size() + (rest_.count - rest_.walked), false);
     for (const auto& m : attrs_) {
       out.append(m.key);
       out.append(m.value);
     }
+    out.append(unwalked);
   }
   return out;
 }

@@ -90,24 +90,29 @@ struct Entity {
 };
 
 // An encoded entity (Entity::Encode bytes) opened to change a few attributes: only those
-// are decoded and re-encoded, the other members are copied as they are. Encode() gives the
-// same bytes as decoding, changing and Entity::Encode would. The input bytes must outlive
-// this object.
+// are decoded and re-encoded, the other members are copied as they are. The attributes are
+// walked only as far as the ones asked for: those after them are copied unread (damaged
+// bytes there are found by whoever reads them next, not here). Encode() gives the same bytes
+// as decoding, changing and Entity::Encode would. The input bytes must outlive this object.
 class EncodedEntity {
  public:
   static Result<EncodedEntity> Open(std::string_view bytes);
 
   // The instances of an attribute (expanded IRI), decoded; nullopt when absent.
-  Result<std::optional<Json>> Attr(std::string_view iri) const;
+  Result<std::optional<Json>> Attr(std::string_view iri);
   // Replaces an attribute's instances, or adds the attribute at the end when absent.
   // Returns their value encoding (Json::EncodeValue), valid while this object lives.
-  std::string_view SetAttr(std::string_view iri, const Json& instances);
+  Result<std::string_view> SetAttr(std::string_view iri, const Json& instances);
   void SetModifiedAt(Timestamp t);
   std::string Encode() const;
 
  private:
+  // Index in attrs_ of the attribute, walking on as far as needed; -1 when absent.
+  Result<int> Find(std::string_view iri);
+
   std::vector<Json::BinaryMember> top_;    // id, type, [scope], createdAt, modifiedAt, attrs
-  std::vector<Json::BinaryMember> attrs_;  // views into the input or into owned_
+  std::vector<Json::BinaryMember> attrs_;  // walked so far: views into the input or owned_
+  Json::BinaryObjectCursor rest_;          // the stored attributes not walked yet
   std::vector<std::unique_ptr<std::string>> owned_;  // encodings of changed members
   std::size_t attrs_at_ = 0;  // index of "attrs" in top_
 };

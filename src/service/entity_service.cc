@@ -1079,7 +1079,9 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
         iri == domain::kLocationIri) {
       change.same_shape = false;
     }
-    const std::string_view encoded = e->SetAttr(iri, instances);
+    Result<std::string_view> set = e->SetAttr(iri, instances);
+    if (!set.ok()) return Result<EncodedChange>(set.status());
+    const std::string_view encoded = *set;
     outcome->updated.push_back(iri);
     if (!record_history) continue;
     // History takes each written instance's bytes from the entity's new encoding.

@@ -45,13 +45,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& [iri, arr] : back->attrs.AsObject()) {
       Result<std::optional<Json>> got = enc->Attr(iri);
       if (!got.ok() || !got->has_value() || !(**got == arr)) __builtin_trap();
-      enc->SetAttr(iri, arr);
+      if (!enc->SetAttr(iri, arr).ok()) __builtin_trap();
     }
-    enc->SetAttr("https://example.org/fuzz", *json);
+    if (!enc->SetAttr("https://example.org/fuzz", *json).ok()) __builtin_trap();
     edited.attrs.Set("https://example.org/fuzz", *json);
     enc->SetModifiedAt(Timestamp{123456789});
     edited.modified_at = Timestamp{123456789};
     if (enc->Encode() != edited.Encode()) __builtin_trap();
+    // Only the first attribute changed: the ones after it are copied without being walked.
+    if (!back->attrs.AsObject().empty()) {
+      Result<domain::EncodedEntity> first = domain::EncodedEntity::Open(bytes);
+      if (!first.ok()) __builtin_trap();
+      const auto& [iri, arr] = back->attrs.AsObject().front();
+      if (!first->SetAttr(iri, *json).ok()) __builtin_trap();
+      domain::Entity one = *back;
+      one.attrs.Set(iri, *json);
+      if (first->Encode() != one.Encode()) __builtin_trap();
+    }
   }
   (void)DecodeAttribute("attr", *json, context, limits, true);
   return 0;

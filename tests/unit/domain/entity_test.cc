@@ -46,10 +46,10 @@ TEST(EncodedEntityTest, EditsGiveTheSameBytesAsTheDecodedEntity) {
     // SetAttr hands back the instances' value encoding, for a caller that needs it too.
     std::string pm25_encoding;
     Instances(99.25).EncodeValue(pm25_encoding);
-    EXPECT_EQ(enc->SetAttr("https://smartdatamodels.org/pm25", Instances(99.25)), pm25_encoding);
+    EXPECT_EQ(*enc->SetAttr("https://smartdatamodels.org/pm25", Instances(99.25)), pm25_encoding);
     std::string no2_encoding;
     Instances(7).EncodeValue(no2_encoding);
-    EXPECT_EQ(enc->SetAttr("https://smartdatamodels.org/no2", Instances(7)), no2_encoding);
+    EXPECT_EQ(*enc->SetAttr("https://smartdatamodels.org/no2", Instances(7)), no2_encoding);
     enc->SetModifiedAt(Timestamp{1'800'000'000'000'000});
 
     e.attrs.Set("https://smartdatamodels.org/pm25", Instances(99.25));
@@ -83,7 +83,7 @@ TEST(EncodedEntityTest, OpensBytesWithAttributesNotLast) {
   Result<std::optional<Json>> pm25 = enc->Attr("https://smartdatamodels.org/pm25");
   ASSERT_TRUE(pm25.ok() && pm25->has_value());
   EXPECT_EQ(**pm25, Instances(12.5));
-  enc->SetAttr("https://smartdatamodels.org/pm25", Instances(3));
+  ASSERT_TRUE(enc->SetAttr("https://smartdatamodels.org/pm25", Instances(3)).ok());
   Result<Entity> back = Entity::Decode(enc->Encode());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   Entity expected = Sample();
@@ -99,8 +99,41 @@ TEST(EncodedEntityTest, RefusesBytesThatAreNotAnEntity) {
   Json::MakeObject({{"id", "urn:x:1"}}).EncodeBinary(bytes);
   EXPECT_FALSE(EncodedEntity::Open(bytes).ok());
   EXPECT_FALSE(EncodedEntity::Open("").ok());
+  // Damage at the end of the attributes is found by the walk that reaches it.
   const std::string good = Sample().Encode();
-  EXPECT_FALSE(EncodedEntity::Open(std::string_view(good).substr(0, good.size() - 1)).ok());
+  Result<EncodedEntity> cut = EncodedEntity::Open(std::string_view(good).substr(0, good.size() - 1));
+  if (cut.ok()) {
+    EXPECT_FALSE(cut->Attr("https://example.org/absent").ok());
+    EXPECT_FALSE(cut->SetAttr("https://example.org/absent", Instances(1)).ok());
+  }
+  // Trailing bytes after the last attribute too.
+  std::string longer = good + '\x00';
+  Result<EncodedEntity> trailing = EncodedEntity::Open(longer);
+  if (trailing.ok()) {
+    EXPECT_FALSE(trailing->Attr("https://example.org/absent").ok());
+  }
+}
+
+// An edit of the first attribute copies the ones after it without reading them, and gives
+// the same bytes as the decoded path.
+TEST(EncodedEntityTest, AnEarlyAttributeLeavesTheRestUnread) {
+  Entity e = Sample();
+  const std::string bytes = e.Encode();
+  const std::string_view first = e.attrs.AsObject().front().first;
+  Result<EncodedEntity> enc = EncodedEntity::Open(bytes);
+  ASSERT_TRUE(enc.ok());
+  ASSERT_TRUE(enc->SetAttr(first, Instances(41)).ok());
+  enc->SetModifiedAt(Timestamp{1'800'000'000'000'000});
+  e.attrs.Set(first, Instances(41));
+  e.modified_at = Timestamp{1'800'000'000'000'000};
+  EXPECT_EQ(enc->Encode(), e.Encode());
+  // Asking again finds the changed value, and a later attribute is still there to read.
+  Result<std::optional<Json>> again = enc->Attr(first);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ(**again, Instances(41));
+  Result<std::optional<Json>> last = enc->Attr(std::string(kLocationIri));
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ(enc->Encode(), e.Encode());
 }
 
 }  // namespace
