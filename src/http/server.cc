@@ -190,7 +190,8 @@ struct Server::Impl {
   // Runs an asynchronous route on this I/O thread and resumes when it responds.
   asio::awaitable<Response> DispatchAsync(const RequestContext& ctx, Request& req,
                                           std::string* route);
-  std::string NextRequestId();
+  // A fresh request id into out (the connection's string, reused: no allocation).
+  void NextRequestId(std::string& out);
   void CloseConnections(bool force);
   void Release(const std::shared_ptr<Connection>& conn);
 
@@ -219,13 +220,16 @@ struct Server::Impl {
   std::atomic<std::uint64_t> next_id{1};
 };
 
-std::string Server::Impl::NextRequestId() {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "%llx",
-                static_cast<unsigned long long>(next_id.fetch_add(1, std::memory_order_relaxed)));
-  std::string id = id_prefix;
-  id += buf;
-  return id;
+void Server::Impl::NextRequestId(std::string& out) {
+  std::uint64_t n = next_id.fetch_add(1, std::memory_order_relaxed);
+  char buf[16];
+  std::size_t len = 0;
+  do {
+    buf[sizeof buf - 1 - len++] = "0123456789abcdef"[n & 0xf];
+    n >>= 4;
+  } while (n != 0);
+  out.assign(id_prefix);
+  out.append(buf + sizeof buf - len, len);
 }
 
 Response Server::Impl::SafeDispatch(const RequestContext& ctx, Request& req,
@@ -479,7 +483,7 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     if (incoming_id != nullptr && SaneRequestId(*incoming_id)) {
       ctx.request_id = *incoming_id;
     } else {
-      ctx.request_id = NextRequestId();
+      NextRequestId(ctx.request_id);
     }
     const std::string* tenant = req.Header("NGSILD-Tenant");
     if (tenant != nullptr) {

@@ -232,6 +232,25 @@ TEST_F(ServerTest, KeptAliveRequestsSeeOnlyTheirOwnBodyAndHeaders) {
   EXPECT_EQ(c.Get("/items/d").body(), "d|");
 }
 
+// A request without a usable X-Request-Id gets "<8 hex digits of this server>-<hex counter>",
+// a new one each time, also when the connection's previous id was longer.
+TEST_F(ServerTest, GeneratedRequestIdsAreDistinctAndHex) {
+  StartServer();
+  TestConnection c(server_->port());
+  auto id_of = [](const RawResponse& r) { return r.body().substr(0, r.body().find('|')); };
+  const std::string a = id_of(c.Get("/ctx"));
+  ASSERT_EQ(c.Get("/ctx", "X-Request-Id: a-rather-long-incoming-request-id\r\n").body(),
+            "a-rather-long-incoming-request-id|");
+  const std::string b = id_of(c.Get("/ctx"));
+  for (const std::string& id : {a, b}) {
+    ASSERT_GT(id.size(), 9u) << id;
+    EXPECT_EQ(id[8], '-') << id;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 9), std::string::npos) << id;
+  }
+  EXPECT_EQ(a.substr(0, 9), b.substr(0, 9));
+  EXPECT_LT(std::stoull(a.substr(9), nullptr, 16), std::stoull(b.substr(9), nullptr, 16));
+}
+
 TEST_F(ServerTest, AsynchronousRouteFinishesOnTheConnectionsThread) {
   AddFinishOnRoutes();
   StartServer();
