@@ -591,6 +591,16 @@ Result<Json> Json::DecodeBinaryValue(std::string_view value) {
   return out;
 }
 
+Result<std::size_t> Json::BinaryArraySize(std::string_view value) {
+  Reader r{value, 0};
+  std::uint8_t tag;
+  std::uint64_t n;
+  if (!r.Byte(tag) || tag != kTArray || !r.Varint(n) || n > value.size() - r.pos) {
+    return Status::Internal("corrupt stored value: not an array");
+  }
+  return static_cast<std::size_t>(n);
+}
+
 Result<std::string_view> Json::BinaryArrayElement(std::string_view value, std::size_t index) {
   Reader r{value, 0};
   std::uint8_t tag;

@@ -120,6 +120,8 @@ class Json {
   // The value encoding of element `index` of an encoded array (a value encoding), found by
   // walking the elements before it; an error when that is no array or is too short.
   static Result<std::string_view> BinaryArrayElement(std::string_view value, std::size_t index);
+  // The number of elements of an encoded array (a value encoding), read from its header.
+  static Result<std::size_t> BinaryArraySize(std::string_view value);
   // EncodeBinary's output for the value whose value encoding (EncodeValue output) is given.
   static void EncodeBinaryFromValue(std::string& out, std::string_view value);
   static void BeginBinaryObject(std::string& out, std::size_t members, bool versioned);

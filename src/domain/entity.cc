@@ -170,6 +170,13 @@ Result<std::optional<Json>> EncodedEntity::Attr(std::string_view iri) {
   return std::optional<Json>(std::move(*v));
 }
 
+Result<std::optional<std::string_view>> EncodedEntity::AttrEncoding(std::string_view iri) {
+  Result<int> at = Find(iri);
+  if (!at.ok()) return at.status();
+  if (*at < 0) return std::optional<std::string_view>();
+  return std::optional<std::string_view>(attrs_[static_cast<std::size_t>(*at)].value);
+}
+
 Result<std::string_view> EncodedEntity::SetAttr(std::string_view iri, const Json& instances) {
   Result<int> at = Find(iri);
   if (!at.ok()) return at.status();

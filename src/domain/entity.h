@@ -100,6 +100,8 @@ class EncodedEntity {
 
   // The instances of an attribute (expanded IRI), decoded; nullopt when absent.
   Result<std::optional<Json>> Attr(std::string_view iri);
+  // The value encoding of an attribute's instances, undecoded; nullopt when absent.
+  Result<std::optional<std::string_view>> AttrEncoding(std::string_view iri);
   // Replaces an attribute's instances, or adds the attribute at the end when absent.
   // Returns their value encoding (Json::EncodeValue), valid while this object lives.
   Result<std::string_view> SetAttr(std::string_view iri, const Json& instances);

@@ -1044,6 +1044,57 @@ EntityService::StatusCallback ReportOutcome(std::shared_ptr<AttrOutcome> outcome
 
 namespace {
 
+// What replacing a stored attribute's instances needs from them when they are one default
+// instance (no datasetId) and so is the update, without sub-attributes: the stored
+// instance's createdAt (StampInstance keeps it) and its kind (the entity's shape). Read from
+// the encoding without decoding the instance. nullopt when the case is not that one (or the
+// bytes are odd): the caller then decodes the attribute.
+struct SoleInstance {
+  Json stamp = Json::MakeObject();  // {"createdAt": ...} when the stored instance has one
+  std::string kind;                 // its "type", "" when absent
+};
+
+bool IsSoleDefaultWithoutSubAttributes(const Json& instances) {
+  if (!instances.is_array() || instances.size() != 1) return false;
+  const Json& inst = instances.AsArray().front();
+  if (!inst.is_object()) return false;
+  for (const auto& [k, v] : inst.AsObject()) {
+    if (k == attr::kDatasetId) return false;
+    if (!attr::IsReservedMember(k) && v.is_object()) return false;
+  }
+  return true;
+}
+
+std::optional<SoleInstance> ReadSoleDefaultInstance(std::string_view encoding) {
+  Result<std::size_t> n = Json::BinaryArraySize(encoding);
+  if (!n.ok() || *n != 1) return std::nullopt;
+  Result<std::string_view> element = Json::BinaryArrayElement(encoding, 0);
+  if (!element.ok()) return std::nullopt;
+  Result<Json::BinaryObjectCursor> members = Json::OpenBinaryObject(*element);
+  if (!members.ok()) return std::nullopt;
+  SoleInstance sole;
+  while (members->walked < members->count) {
+    Result<Json::BinaryMember> m = Json::NextBinaryMember(*members);
+    if (!m.ok()) return std::nullopt;
+    if (Json::BinaryKeyEquals(m->key, attr::kDatasetId)) return std::nullopt;
+    const bool created = Json::BinaryKeyEquals(m->key, attr::kCreatedAt);
+    if (!created && !Json::BinaryKeyEquals(m->key, attr::kType)) continue;
+    Result<Json> v = Json::DecodeBinaryValue(m->value);
+    if (!v.ok()) return std::nullopt;
+    if (created) {
+      sole.stamp.Set(attr::kCreatedAt, std::move(*v));
+    } else if (v->is_string()) {
+      sole.kind = v->AsString();
+    }
+  }
+  return sole;
+}
+
+std::string_view KindOf(const Json& inst) {
+  const Json* k = inst.Find(attr::kType);
+  return k != nullptr && k->is_string() ? std::string_view(k->AsString()) : std::string_view();
+}
+
 // DoAppend and DoUpdate on the encoded entity, decoding only the named attributes, for
 // the common case: attributes only (no types, no scope) and no NGSI-LD Null. Both then
 // replace or append every attribute (DoAppend skips existing ones under noOverwrite).
@@ -1064,20 +1115,37 @@ std::optional<Result<EncodedChange>> PatchAttrs(const RequestContext& ctx,
   EncodedChange change;
   change.same_shape = true;
   for (const auto& [iri, arr] : attrs.AsObject()) {
-    Result<std::optional<Json>> existing = e->Attr(iri);
-    if (!existing.ok()) return Result<EncodedChange>(existing.status());
-    if (no_overwrite && existing->has_value()) {
-      if (AllInstancesExist((*existing)->AsArray(), arr)) {
-        outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
-        continue;
-      }
+    Json instances;
+    std::optional<SoleInstance> sole;
+    if (!no_overwrite && IsSoleDefaultWithoutSubAttributes(arr)) {
+      Result<std::optional<std::string_view>> stored = e->AttrEncoding(iri);
+      if (!stored.ok()) return Result<EncodedChange>(stored.status());
+      if (stored->has_value()) sole = ReadSoleDefaultInstance(**stored);
     }
-    Json instances = existing->has_value() ? std::move(**existing) : Json::MakeArray();
-    const std::vector<std::string> kinds_before = KindsOf(instances);
-    PutInstancesInto(instances, arr, now);
-    if (!existing->has_value() || KindsOf(instances) != kinds_before ||
-        iri == domain::kLocationIri) {
-      change.same_shape = false;
+    if (sole) {
+      // The new instance replaces the stored one: what PutInstancesInto does, without
+      // decoding the stored instance.
+      instances = Json::MakeArray();
+      Json copy = arr.AsArray().front();
+      StampInstance(copy, now, &sole->stamp);
+      if (KindOf(copy) != sole->kind || iri == domain::kLocationIri) change.same_shape = false;
+      instances.Push(std::move(copy));
+    } else {
+      Result<std::optional<Json>> existing = e->Attr(iri);
+      if (!existing.ok()) return Result<EncodedChange>(existing.status());
+      if (no_overwrite && existing->has_value()) {
+        if (AllInstancesExist((*existing)->AsArray(), arr)) {
+          outcome->not_updated.emplace_back(iri, "attribute exists (noOverwrite)");
+          continue;
+        }
+      }
+      instances = existing->has_value() ? std::move(**existing) : Json::MakeArray();
+      const std::vector<std::string> kinds_before = KindsOf(instances);
+      PutInstancesInto(instances, arr, now);
+      if (!existing->has_value() || KindsOf(instances) != kinds_before ||
+          iri == domain::kLocationIri) {
+        change.same_shape = false;
+      }
     }
     Result<std::string_view> set = e->SetAttr(iri, instances);
     if (!set.ok()) return Result<EncodedChange>(set.status());

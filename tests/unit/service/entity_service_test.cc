@@ -408,6 +408,67 @@ TEST_F(EntityServiceTest, UpdateReplacesAppendsAndDeletesWithNull) {
   EXPECT_EQ(service_.Get(Ctx(""), "urn:x:1")->FindAttr(Iri("never")), nullptr);
 }
 
+// An update of one default instance by one default instance (read from the stored encoding,
+// not decoded) keeps the stored createdAt, drops the old instance's sub-attributes, follows a
+// change of kind in the indexes, and gives the bytes a full decode-and-encode gives.
+TEST_F(EntityServiceTest, OneInstanceUpdatesMatchTheDecodedEntity) {
+  Entity e = Make("urn:x:1", "Sensor", 1);
+  Json with_sub = Prop(1);
+  with_sub.AsArray()[0].Set(Iri("accuracy"), Json::MakeObject({{"type", "Property"}, {"value", 0.5}}));
+  e.attrs.Set(Iri("temperature"), with_sub);
+  ASSERT_TRUE(service_.Create(Ctx("t"), e).ok());
+  Result<Entity> before = service_.Get(Ctx("t"), "urn:x:1");
+  ASSERT_TRUE(before.ok());
+  const Json created = *before->FindInstance(Iri("temperature"))->Find("createdAt");
+
+  Json rel = Json::MakeArray();
+  rel.Push(Json::MakeObject({{"type", "Relationship"}, {"object", "urn:x:2"}}));
+  Json update = Json::MakeObject();
+  update.Set(Iri("temperature"), rel);
+  RequestContext later = Ctx("t");
+  later.received_at.micros += 7'000'000;
+  Result<AttrOutcome> r = service_.UpdateAttrs(later, "urn:x:1", update);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+
+  Entity expected = *before;
+  Json inst = rel.AsArray()[0];
+  inst.Set("createdAt", created);
+  inst.Set("modifiedAt", FormatIso8601(later.received_at));
+  Json arr = Json::MakeArray();
+  arr.Push(inst);
+  expected.attrs.Set(Iri("temperature"), arr);
+  expected.modified_at = later.received_at;
+  Result<Entity> after = service_.Get(Ctx("t"), "urn:x:1");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->Encode(), expected.Encode());
+  EXPECT_EQ(after->FindInstance(Iri("temperature"))->Find(Iri("accuracy")), nullptr);
+
+  Result<std::vector<AttributeInfo>> infos = service_.Attributes(Ctx("t"));
+  ASSERT_TRUE(infos.ok());
+  bool found = false;
+  for (const AttributeInfo& a : *infos) {
+    if (a.attribute != Iri("temperature")) continue;
+    found = true;
+    EXPECT_EQ(a.attribute_types, std::vector<std::string>{"Relationship"});
+  }
+  EXPECT_TRUE(found);
+
+  // Stored with two datasets: the decoded path, which replaces only the default instance.
+  Json two = Prop(3);
+  two.Push(Json::MakeObject({{"type", "Property"}, {"value", 4}, {"datasetId", "urn:ngsi-ld:Dataset:a"}}));
+  Json set_two = Json::MakeObject();
+  set_two.Set(Iri("temperature"), two);
+  ASSERT_TRUE(service_.UpdateAttrs(Ctx("t"), "urn:x:1", set_two).ok());
+  Json only_default = Json::MakeObject();
+  only_default.Set(Iri("temperature"), Prop(5));
+  ASSERT_TRUE(service_.UpdateAttrs(Ctx("t"), "urn:x:1", only_default).ok());
+  Result<Entity> last = service_.Get(Ctx("t"), "urn:x:1");
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->FindAttr(Iri("temperature"))->size(), 2u);
+  EXPECT_EQ(last->FindInstance(Iri("temperature"))->Find("value")->AsDouble(), 5);
+  EXPECT_EQ(last->FindInstance(Iri("temperature"), "urn:ngsi-ld:Dataset:a")->Find("value")->AsDouble(), 4);
+}
+
 // Types are added and a scope replaced by update; a scope cannot be updated on an entity
 // without one. Append with noOverwrite joins scopes.
 TEST_F(EntityServiceTest, AttributeWritesCarryTypesAndScope) {
