@@ -144,6 +144,8 @@ Result<EncodedEntity> EncodedEntity::Open(std::string_view bytes) {
   Result<Json::BinaryObjectCursor> attrs = Json::OpenBinaryObject(e.top_[e.attrs_at_].value);
   if (!attrs.ok()) return attrs.status();
   e.rest_ = *attrs;
+  e.attrs_.reserve(e.rest_.count + 1);  // every stored attribute and one new one
+  e.owned_.reserve(4);
   return e;
 }
 
