@@ -360,6 +360,12 @@ struct Reader {
       default: return false;
     }
   }
+  // A container's tag (kTArray or kTObject) and its element count, which cannot exceed the
+  // bytes left (each element takes at least one).
+  bool Header(std::uint8_t want, std::uint64_t& n) {
+    std::uint8_t tag;
+    return Byte(tag) && tag == want && Varint(n) && n <= in.size() - pos;
+  }
   bool Fixed(void* dst) {
     if (in.size() - pos < 8) return false;
     std::memcpy(dst, in.data() + pos, 8);
@@ -529,9 +535,8 @@ Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_vi
     start = 1;
   }
   Reader r{bytes, start};
-  std::uint8_t tag;
   std::uint64_t n;
-  if (!r.Byte(tag) || tag != kTObject || !r.Varint(n) || n > bytes.size() - r.pos) {
+  if (!r.Header(kTObject, n)) {
     return Status::Internal("corrupt stored value: not an object");
   }
   std::vector<BinaryMember> members(n);
@@ -554,9 +559,8 @@ Result<std::vector<Json::BinaryMember>> Json::BinaryObjectMembers(std::string_vi
 
 Result<Json::BinaryObjectCursor> Json::OpenBinaryObject(std::string_view value) {
   Reader r{value, 0};
-  std::uint8_t tag;
   std::uint64_t n;
-  if (!r.Byte(tag) || tag != kTObject || !r.Varint(n) || n > value.size() - r.pos) {
+  if (!r.Header(kTObject, n)) {
     return Status::Internal("corrupt stored value: not an object");
   }
   BinaryObjectCursor c;
@@ -593,9 +597,8 @@ Result<Json> Json::DecodeBinaryValue(std::string_view value) {
 
 Result<std::size_t> Json::BinaryArraySize(std::string_view value) {
   Reader r{value, 0};
-  std::uint8_t tag;
   std::uint64_t n;
-  if (!r.Byte(tag) || tag != kTArray || !r.Varint(n) || n > value.size() - r.pos) {
+  if (!r.Header(kTArray, n)) {
     return Status::Internal("corrupt stored value: not an array");
   }
   return static_cast<std::size_t>(n);
@@ -603,9 +606,8 @@ Result<std::size_t> Json::BinaryArraySize(std::string_view value) {
 
 Result<std::string_view> Json::BinaryArrayElement(std::string_view value, std::size_t index) {
   Reader r{value, 0};
-  std::uint8_t tag;
   std::uint64_t n;
-  if (!r.Byte(tag) || tag != kTArray || !r.Varint(n) || index >= n) {
+  if (!r.Header(kTArray, n) || index >= n) {
     return Status::Internal("corrupt stored value: no such array element");
   }
   for (std::size_t i = 0; i < index; ++i) {
