@@ -52,6 +52,9 @@ struct Config {
   std::size_t max_attributes = 1000;
   // fsync every commit (durable on power loss); off still survives a process crash.
   bool sync_full = true;
+  // After this many bytes of request bodies, free heap memory goes back to the system at
+  // the next moment no request is in flight (glibc malloc_trim); 0: never.
+  std::size_t trim_after_bytes = std::size_t{64} << 20;
   // Log one line per request.
   bool access_log = true;
   // Log level: trace, debug, info, warn, error.

@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
   Bind(*serve, "max-geometry-vertices", config.max_geometry_vertices, "Most vertices in one geometry");
   Bind(*serve, "max-attributes", config.max_attributes, "Most attributes in one entity");
   Bind(*serve, "sync-full", config.sync_full, "fsync every commit (durable on power loss)");
+  Bind(*serve, "trim-after-bytes", config.trim_after_bytes,
+       "After this many bytes of request bodies, give free heap memory back to the system once no request is in flight (0: never)");
   Bind(*serve, "access-log", config.access_log, "Log one line per request");
   Bind(*serve, "log-level", config.log_level, "Log level: trace, debug, info, warn, error");
   Bind(*serve, "allow-remote-contexts", config.allow_remote_contexts, "Fetch remote JSON-LD @context URLs");

@@ -192,6 +192,9 @@ struct Server::Impl {
                                           std::string* route);
   // A fresh request id into out (the connection's string, reused: no allocation).
   void NextRequestId(std::string& out);
+  // Requests in flight and the body bytes since on_idle last ran (ServerOptions).
+  void RequestStarted();
+  void RequestFinished();
   void CloseConnections(bool force);
   void Release(const std::shared_ptr<Connection>& conn);
 
@@ -205,6 +208,8 @@ struct Server::Impl {
   std::condition_variable cv;
   std::list<std::shared_ptr<Connection>> connections;  // guarded by mu
   std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> body_bytes_since_idle{0};
 
   std::vector<std::unique_ptr<asio::io_context>> iocs;  // [0] also runs the acceptor
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -230,6 +235,28 @@ void Server::Impl::NextRequestId(std::string& out) {
   } while (n != 0);
   out.assign(id_prefix);
   out.append(buf + sizeof buf - len, len);
+}
+
+void Server::Impl::RequestStarted() { in_flight.fetch_add(1, std::memory_order_acq_rel); }
+
+void Server::Impl::RequestFinished() {
+  if (in_flight.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  const std::size_t threshold = opts.idle_after_body_bytes;
+  if (threshold == 0 || !opts.on_idle) return;
+  if (body_bytes_since_idle.load(std::memory_order_relaxed) < threshold) return;
+  // Whoever takes the count runs the hook; a session that finds it taken gives back what it took.
+  const std::size_t taken = body_bytes_since_idle.exchange(0, std::memory_order_relaxed);
+  if (taken < threshold) {
+    body_bytes_since_idle.fetch_add(taken, std::memory_order_relaxed);
+    return;
+  }
+  asio::post(*pool, [this] {
+    try {
+      opts.on_idle();
+    } catch (const std::exception& e) {
+      spdlog::error("idle hook failed: {}", e.what());
+    }
+  });
 }
 
 Response Server::Impl::SafeDispatch(const RequestContext& ctx, Request& req,
@@ -474,6 +501,11 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
     conn->busy = true;
     const Clock::time_point start = Clock::now();
     auto& msg = parser.get();
+    RequestStarted();
+    struct Finished {
+      Impl* server;
+      ~Finished() { server->RequestFinished(); }
+    } finished{this};
     const unsigned version = msg.version();
     bool keep_alive = msg.keep_alive();
     bool path_ok = true;
@@ -500,6 +532,9 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> conn) {
       SetDeadline(conn, opts.request_timeout, tick);
       co_await bhttp::async_read(socket, buffer, parser,
                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (opts.idle_after_body_bytes > 0) {
+      body_bytes_since_idle.fetch_add(msg.body().size(), std::memory_order_relaxed);
     }
     ClearDeadline(*conn);  // a handler's time is not limited here
     std::string route = "unmatched";

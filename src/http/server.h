@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,12 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};
   // Log one key=value line per request at info level (never headers or bodies).
   bool access_log = true;
+  // Once this many bytes of request bodies have come in, the next moment no request is in
+  // flight runs on_idle once, on a worker thread: the app gives freed heap memory back to
+  // the system then (a burst of batch writes leaves a lot of it behind). 0 or no on_idle:
+  // never.
+  std::size_t idle_after_body_bytes = 0;
+  std::function<void()> on_idle;
 };
 
 class Server {

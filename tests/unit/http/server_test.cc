@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <future>
@@ -249,6 +250,32 @@ TEST_F(ServerTest, GeneratedRequestIdsAreDistinctAndHex) {
   }
   EXPECT_EQ(a.substr(0, 9), b.substr(0, 9));
   EXPECT_LT(std::stoull(a.substr(9), nullptr, 16), std::stoull(b.substr(9), nullptr, 16));
+}
+
+// The idle hook runs once request bodies reach the threshold and no request is in flight,
+// on a worker thread, and the count starts over after it.
+TEST_F(ServerTest, IdleHookRunsOnceAfterEnoughBodyBytes) {
+  std::atomic<int> runs{0};
+  std::promise<void> ran;
+  std::future<void> ran_future = ran.get_future();
+  ServerOptions opts;
+  opts.idle_after_body_bytes = 1000;
+  opts.on_idle = [&] {
+    if (runs.fetch_add(1) == 0) ran.set_value();
+  };
+  StartServer(opts);
+  TestConnection c(server_->port());
+  const std::string body(600, 'b');
+  const std::string post = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 600\r\n\r\n" + body;
+  c.Send(post);
+  ASSERT_EQ(c.Read().body(), body);
+  EXPECT_EQ(runs.load(), 0) << "600 of 1000 bytes";
+  c.Send(post);
+  ASSERT_EQ(c.Read().body(), body);
+  ASSERT_EQ(ran_future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  // A request without a body after it: far from the threshold again.
+  EXPECT_EQ(c.Get("/ctx").result_int(), 200u);
+  EXPECT_EQ(runs.load(), 1);
 }
 
 TEST_F(ServerTest, AsynchronousRouteFinishesOnTheConnectionsThread) {
