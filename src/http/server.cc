@@ -285,6 +285,9 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
           : resume(std::move(h)), executor(std::move(e)), id(std::move(i)), name(n) {}
       Handler resume;
       std::atomic<bool> responded{false};
+      // Set once the router has returned: from then on a response given on this session's
+      // own thread resumes the coroutine right there (dispatch) instead of queueing it.
+      std::atomic<bool> initiated{false};
       asio::any_io_executor executor;
       std::string id;
       const std::string* name;
@@ -293,9 +296,15 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
     // From any thread: hands the response to this session's coroutine on its executor.
     const auto deliver = [](const std::shared_ptr<State>& st, Response res) {
       if (st->responded.exchange(true)) return;  // a second answer would be a handler bug
-      asio::post(st->executor, [st, res = std::move(res)]() mutable {
-        std::move(st->resume)(std::move(res));
-      });
+      auto resume = [st, res = std::move(res)]() mutable { std::move(st->resume)(std::move(res)); };
+      // During the router's call the coroutine is still being suspended: queue the resume.
+      // After it, on the session's thread (a write finished through finish_on), resume in
+      // place: the coroutine runs until its response write suspends it, then this returns.
+      if (st->initiated.load(std::memory_order_acquire)) {
+        asio::dispatch(st->executor, std::move(resume));
+      } else {
+        asio::post(st->executor, std::move(resume));
+      }
     };
     AsyncCall call;
     call.respond = [state, deliver](Response res) { deliver(state, std::move(res)); };
@@ -326,6 +335,7 @@ asio::awaitable<Response> Server::Impl::DispatchAsync(const RequestContext& ctx,
                     *route);
       call.respond(InternalErrorResponse(ctx.request_id));
     }
+    state->initiated.store(true, std::memory_order_release);
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
       std::move(initiate), asio::use_awaitable);
