@@ -59,6 +59,12 @@ std::string NowIso(const RequestContext& ctx) {
   return FormatIso8601(ctx.received_at.micros != 0 ? ctx.received_at : Now());
 }
 
+// A member of an instance that is a sub-attribute (an object under a name that is not one
+// of the instance's own members).
+bool IsSubAttribute(std::string_view key, const Json& value) {
+  return !attr::IsReservedMember(key) && value.is_object();
+}
+
 // Stamps createdAt/modifiedAt on an instance and its sub-attributes; keeps createdAt from
 // the previous version of the instance when there is one.
 void StampInstance(Json& inst, const std::string& now, const Json* previous) {
@@ -67,7 +73,7 @@ void StampInstance(Json& inst, const std::string& now, const Json* previous) {
   inst.Set(attr::kModifiedAt, now);
   if (!inst.is_object()) return;
   for (auto& [k, v] : inst.AsObject()) {
-    if (attr::IsReservedMember(k) || !v.is_object()) continue;
+    if (!IsSubAttribute(k, v)) continue;
     const Json* prev_sub = previous ? previous->Find(k) : nullptr;
     StampInstance(v, now, prev_sub);
   }
@@ -146,13 +152,16 @@ bool AllInstancesExist(const Json::Array& existing, const Json& instances) {
   return true;
 }
 
-// The kinds ("Property", ...) of an attribute's instances, in order: part of an entity's shape.
+// An instance's kind ("Property", ...): its "type", "" when absent.
+std::string_view KindOf(const Json& inst) {
+  const Json* k = inst.Find(attr::kType);
+  return k != nullptr && k->is_string() ? std::string_view(k->AsString()) : std::string_view();
+}
+
+// The kinds of an attribute's instances, in order: part of an entity's shape.
 std::vector<std::string> KindsOf(const Json& instances) {
   std::vector<std::string> kinds;
-  for (const Json& inst : instances.AsArray()) {
-    const Json* k = inst.Find(attr::kType);
-    kinds.push_back(k != nullptr && k->is_string() ? k->AsString() : std::string());
-  }
+  for (const Json& inst : instances.AsArray()) kinds.emplace_back(KindOf(inst));
   return kinds;
 }
 
@@ -161,7 +170,7 @@ std::vector<std::string> KindsOf(const Json& instances) {
 void MergeInstance(Json& dst, const Json& src, const std::string& now) {
   for (const auto& [k, v] : src.AsObject()) {
     if (k == attr::kCreatedAt || k == attr::kModifiedAt) continue;
-    if (!attr::IsReservedMember(k) && v.is_object()) {
+    if (IsSubAttribute(k, v)) {
       if (IsNullValue(v)) {
         dst.Erase(k);
         continue;
@@ -1060,7 +1069,7 @@ bool IsSoleDefaultWithoutSubAttributes(const Json& instances) {
   if (!inst.is_object()) return false;
   for (const auto& [k, v] : inst.AsObject()) {
     if (k == attr::kDatasetId) return false;
-    if (!attr::IsReservedMember(k) && v.is_object()) return false;
+    if (IsSubAttribute(k, v)) return false;
   }
   return true;
 }
@@ -1088,11 +1097,6 @@ std::optional<SoleInstance> ReadSoleDefaultInstance(std::string_view encoding) {
     }
   }
   return sole;
-}
-
-std::string_view KindOf(const Json& inst) {
-  const Json* k = inst.Find(attr::kType);
-  return k != nullptr && k->is_string() ? std::string_view(k->AsString()) : std::string_view();
 }
 
 // DoAppend and DoUpdate on the encoded entity, decoding only the named attributes, for
