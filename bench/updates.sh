@@ -25,6 +25,19 @@ if [[ "$BENCH_QUICK" == 1 ]]; then DURATION=3s; fi
 ensure_dothi
 command -v wrk >/dev/null || { log "wrk missing: apt-get install wrk"; exit 1; }
 
+# The entities the PATCH load writes to, on the dothi at $DOTHI_URL; the loader's summary to $1.
+create_entities() {
+  node "$BENCH_DIR/ngsi_load.js" upsert --url "$DOTHI_URL" --count "$ENTITIES" --batch 1000 \
+    --conns 2 --types aq >"$1"
+}
+# The PATCH load on $DOTHI_URL; wrk's report to $1, further wrk flags after it.
+patch_load() {
+  local out="$1"
+  shift
+  BENCH_N="$ENTITIES" BENCH_MIN_VALUE="$MIN_VALUE" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" \
+    -s "$BENCH_DIR/wrk/patch_attrs.lua" "$DOTHI_URL" >"$out"
+}
+
 # --- baseline: the bare server, same wrk load --------------------------------------------
 start_bare "$(free_port)"
 log "bare server: wrk -t$THREADS -c$CONNS -d$DURATION"
@@ -37,16 +50,14 @@ DATA="$BENCH_TMP/updates-data"
 rm -rf "$DATA"
 start_dothi updates "$DATA"
 log "dothi on $DOTHI_URL: creating $ENTITIES entities"
-node "$BENCH_DIR/ngsi_load.js" upsert --url "$DOTHI_URL" --count "$ENTITIES" --batch 1000 \
-  --conns 2 --types aq >"$BENCH_TMP/create.json"
+create_entities "$BENCH_TMP/create.json"
 
 commits0=$(metric dothi_store_commits_total)
 tx0=$(metric dothi_store_transactions_total)
 txs0=$(metric dothi_store_commit_seconds_total)
 cpu0=$(cpu_seconds "$DOTHI_PID")
 log "dothi: wrk -t$THREADS -c$CONNS -d$DURATION PATCH /entities/{id}/attrs"
-BENCH_N="$ENTITIES" BENCH_MIN_VALUE="$MIN_VALUE" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-  -s "$BENCH_DIR/wrk/patch_attrs.lua" "$DOTHI_URL" >"$BENCH_TMP/wrk_patch.txt"
+patch_load "$BENCH_TMP/wrk_patch.txt" --latency
 cpu1=$(cpu_seconds "$DOTHI_PID")
 commits1=$(metric dothi_store_commits_total)
 tx1=$(metric dothi_store_transactions_total)
@@ -90,12 +101,10 @@ stop_pid "$DOTHI_PID"
 DATA_NH="$BENCH_TMP/updates-nohistory"
 rm -rf "$DATA_NH"
 start_dothi updates-nohistory "$DATA_NH" --history=false
-node "$BENCH_DIR/ngsi_load.js" upsert --url "$DOTHI_URL" --count "$ENTITIES" --batch 1000 \
-  --conns 2 --types aq >/dev/null
+create_entities /dev/null
 cpu0=$(cpu_seconds "$DOTHI_PID")
 log "dothi --history=false: wrk -t$THREADS -c$CONNS -d$DURATION PATCH /entities/{id}/attrs"
-BENCH_N="$ENTITIES" BENCH_MIN_VALUE="$MIN_VALUE" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" \
-  -s "$BENCH_DIR/wrk/patch_attrs.lua" "$DOTHI_URL" >"$BENCH_TMP/wrk_patch_nh.txt"
+patch_load "$BENCH_TMP/wrk_patch_nh.txt"
 cpu1=$(cpu_seconds "$DOTHI_PID")
 stop_pid "$DOTHI_PID"
 NH_RPS=$(wrk_rps "$BENCH_TMP/wrk_patch_nh.txt")
