@@ -160,10 +160,10 @@ int main(int argc, char** argv) {
   Bind(*serve, "history", config.history,
        "Keep the temporal history of every attribute change (/ngsi-ld/v1/temporal)");
   Bind(*serve, "history-merge-rows", config.history_merge_rows,
-       "History instances waiting unindexed before they are merged into their months")
+       "History instances waiting for their index entries before a merge adds them")
       ->check(CLI::PositiveNumber);
   Bind(*serve, "history-merge-chunk", config.history_merge_chunk,
-       "Most history instances one merge transaction moves")
+       "Most history instances one merge transaction indexes")
       ->check(CLI::PositiveNumber);
   Bind(*serve, "max-temporal-instances", config.max_temporal_instances,
        "Most instances per attribute in one temporal answer (more: 206 partial)");

@@ -331,7 +331,7 @@ Status ServerApp::Start() {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commit_micros_sum) / 1e6}};
   });
   p.metrics.AddGauge("dothi_history_waiting_instances",
-                     "History instances waiting unindexed in history_recent", [sqlite] {
+                     "History instances waiting for their month index entries", [sqlite] {
                        return std::vector<http::Metrics::Sample>{{{}, double(sqlite->MergeStats().waiting)}};
                      });
   p.metrics.AddCounter("dothi_history_merged_instances_total",

@@ -74,8 +74,8 @@ test('/metrics counts requests by route and status, with a latency histogram', a
   assert.ok(sample(after, 'dothi_store_commits_total').value > commits);
   assert.equal(sample(after, 'dothi_entities', { tenant: 'default' }).value, 2);
 
-  // History merge figures (docs/decisions/0005): a later write of an attribute waits in
-  // history_recent until a merge (--history-merge-rows, 65,536 here: not reached).
+  // History merge figures (docs/decisions/0005, 0006): a later write of an attribute waits
+  // for its index entry until a merge (--history-merge-rows, 65,536 here: not reached).
   const waiting = sample(after, 'dothi_history_waiting_instances').value;
   const id = 'urn:ngsi-ld:M:h';
   assert.equal((await c.post(`${LD}/entities`, { id, type: 'M', p: { type: 'Property', value: 1 } })).status, 201);

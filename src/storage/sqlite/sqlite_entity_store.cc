@@ -85,6 +85,14 @@ constexpr const char* kMigrations[] = {
     "  num REAL,"
     "  body BLOB NOT NULL"
     ");",
+    // 4 -> 5: each month's index becomes a table of its own, hx_YYYYMM, and a new instance
+    // waits in its month's rows for its entry (docs/decisions/0006). MigrateHistoryToV5 runs
+    // first: it rebuilds the months and indexes every row of history_recent; then nothing
+    // waits and no merge is under way.
+    "DROP TABLE history_recent;"
+    "DELETE FROM history_meta WHERE key IN ('merge_bound', 'merge_through');"
+    "INSERT OR REPLACE INTO history_meta (key, value)"
+    "  SELECT 'indexed_through', value - 1 FROM history_meta WHERE key = 'next_instance';",
 };
 static_assert(std::size(kMigrations) == SqliteEntityStore::kSchemaVersion,
               "one migration step per schema version");
@@ -171,6 +179,7 @@ Status SqliteEntityStore::Open() {
                                      ", known " + std::to_string(kSchemaVersion));
     }
     for (int v = version; v < kSchemaVersion; ++v) {
+      if (v == 4) DOTHI_RETURN_IF_ERROR(MigrateHistoryToV5(*conn));
       DOTHI_RETURN_IF_ERROR(Exec(db, kMigrations[v],
                                  "schema migration to version " + std::to_string(v + 1) +
                                      " failed"));

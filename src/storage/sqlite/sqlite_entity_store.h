@@ -46,10 +46,10 @@ struct SqliteOptions {
   std::size_t read_connections = 4;
   // Memory-mapped I/O for read connections, in bytes; 0 (off) scanned ~15% faster on ext4.
   std::int64_t read_mmap_bytes = 0;
-  // History instances of existing series are first appended to history_recent (no index,
-  // so an update writes no random page); once this many wait there, the writer merges them
-  // into their month tables series by series, in transactions of history_merge_chunk rows
-  // between the group commits (docs/decisions/0005).
+  // History instances of existing series are appended to their month's rows without an
+  // index entry (so an update writes no random page); once this many wait, the writer adds
+  // their entries series by series, in transactions of history_merge_chunk rows between the
+  // group commits (docs/decisions/0005, 0006).
   std::size_t history_merge_rows = 65536;
   std::size_t history_merge_chunk = 4096;
   // Close() finishes any merge and merges whatever waits, so a clean restart finds the
@@ -86,10 +86,10 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // HistoryStore (sqlite_history.cc). History lives in the same file: a series table
   // (tenant, entity, attribute, datasetId -> id), an entity table (types, deletedAt) and one
   // table per calendar month of instance time, h_YYYYMM(instance, series, t, num, body),
-  // appended in instance order, with a covering index on (series, t, instance, num) so a
+  // appended in instance order, with an index table hx_YYYYMM(series, t, instance, num) so a
   // series' window is one index range (docs/decisions/0003). New instances of existing
-  // series wait in history_recent until the writer merges them (docs/decisions/0005); reads
-  // see both.
+  // series wait for their index entries until the writer merges them (docs/decisions/0005,
+  // 0006); reads see both.
   Result<std::vector<std::size_t>> EditHistory(std::vector<HistoryEdit> edits) override;
   Result<std::optional<HistoryEntity>> GetHistoryEntity(std::string_view tenant,
                                                         std::string_view id) override;
@@ -106,9 +106,9 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Status MarkNeedsBackfill() override;
   // The time partitions (yyyymm) that exist, oldest first.
   std::vector<int> HistoryPartitionsForTesting() const;
-  // Instances waiting in history_recent (committed, or written by the open transaction).
+  // Instances waiting for the index (committed, or written by the open transaction).
   std::size_t HistoryRecentRowsForTesting() const;
-  // For /metrics: instances waiting in history_recent, instances merged into their months
+  // For /metrics: instances waiting for the index, instances merged into it
   // and time spent in merge transactions since open.
   struct HistoryMergeStats {
     std::size_t waiting = 0;
@@ -125,7 +125,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   void Close() override;
 
   // The schema version this build creates and reads (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Test hooks: while paused the writer starts no new transaction, so commits queue up.
   void PauseWriterForTesting();
@@ -184,25 +184,36 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   Result<std::int64_t> SeriesId(std::string_view tenant, std::string_view entity,
                                 std::string_view attr, std::string_view dataset, bool create);
   Status EnsurePartition(int partition);
+  // Schema 4 -> 5 (sqlite_history.cc), inside the migration's transaction: each month
+  // h_YYYYMM (with its index inside) becomes rows h_YYYYMM and index hx_YYYYMM, and the
+  // rows of history_recent join their months, indexed.
+  static Status MigrateHistoryToV5(Connection& conn);
   Status ApplyEdit(const HistoryEdit& edit, std::size_t* affected);
   Status DeleteSeries(std::int64_t series);
-  Status FinishHistoryTransaction();  // before COMMIT: persists the instance counter
+  // Before COMMIT: persists the instance counter (and indexed_through when nothing waits).
+  Status FinishHistoryTransaction();
   void HistoryTransactionEnded(bool committed);
-  // Whether history_recent holds enough to merge, or a merge is under way.
+  // Whether enough instances wait to merge, or a merge is under way.
   bool HistoryMergeDue() const;
-  // One merge transaction: the next history_merge_chunk rows, series by series, copied into
-  // their month tables; the last one also empties history_recent up to the merge's bound.
-  // Starts a merge when none is under way and history_recent holds anything; the writer
-  // carries an automatic one on by itself (one MergeHistoryStepForTesting started waits for
-  // the next call).
+  // One merge transaction: the next history_merge_chunk waiting rows, series by series,
+  // entered into their months' indexes; the last one ends the merge. Starts a merge when
+  // none is under way and anything waits; the writer carries an automatic one on by itself
+  // (one MergeHistoryStepForTesting started waits for the next call).
   Status RunHistoryMergeStep(bool automatic);
-  Status MergeChunk(bool* last, std::size_t* merged);  // merged: rows copied
+  Status MergeChunk(bool* last, std::size_t* merged);  // merged: rows indexed
   // Series with waiting instances and ids above `after`, in id order (a merge's to-do list).
   std::vector<std::int64_t> WaitingSeriesAfter(std::int64_t after) const;
-  // Deletes the recent copies of the given instances of a series (in the open transaction;
-  // the in-memory index forgets them when it commits).
-  Status DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
-                      std::size_t* deleted);
+  // Deletes the rows of the given waiting instances of a series (in the open transaction;
+  // the in-memory list forgets them when it commits).
+  struct RecentEntry;
+  Status DeleteWaiting(std::int64_t series, const std::vector<RecentEntry>& entries,
+                       std::size_t* deleted);
+  // The index entry of an instance whose row is written.
+  Status IndexInstance(int partition, std::int64_t series, std::int64_t instance,
+                       const HistoryInstance& inst);
+  // Records (in the open transaction) that every instance up to `instance` is indexed or
+  // gone, so that a restart looks for waiting rows only above it.
+  Status SetIndexedThrough(std::int64_t instance);
   std::vector<int> PartitionsSnapshot(std::uint64_t* generation) const;
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
@@ -267,7 +278,7 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   std::int64_t next_instance_ = 1;
   int last_partition_ = 0;  // a committed partition the last insert found (0: none)
   std::int64_t txn_first_instance_ = 1;
-  // history_recent by series: each waiting instance id and its time, in instance order.
+  // The waiting instances by series: each one's id and time, in instance order.
   // Only the writer changes it (adding an instance before its transaction commits, removing
   // one after); readers copy a series' entries under recent_mu_ and look each up in their
   // own snapshot, so an entry whose row is not (or no longer) there is skipped.
@@ -275,6 +286,10 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
     std::int64_t instance;
     std::int64_t time;
   };
+  // Every instance up to it is indexed or gone (history_meta 'indexed_through'); the value
+  // the open transaction writes, applied when it commits (0: none).
+  std::int64_t indexed_through_ = 0;
+  std::int64_t txn_indexed_through_ = 0;
   mutable std::mutex recent_mu_;
   std::unordered_map<std::int64_t, std::vector<RecentEntry>> recent_;
   std::size_t recent_rows_ = 0;

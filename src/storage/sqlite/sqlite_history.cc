@@ -1,7 +1,8 @@
-// Temporal history of the SQLite store: series and entity records, and one table of
-// instances per calendar month (h_YYYYMM) so that retention drops whole months and a window
-// query touches only the months it overlaps. New instances of existing series go to
-// history_recent first and are merged into the months in large batches (docs/decisions/0005).
+// Temporal history of the SQLite store: series and entity records, and per calendar month a
+// table of instances (h_YYYYMM) and its index (hx_YYYYMM), so that retention drops whole
+// months and a window query touches only the months it overlaps. A new instance of an
+// existing series waits for its index entry, which merges add in large batches
+// (docs/decisions/0005, 0006).
 // See sqlite_entity_store.h.
 
 #include <algorithm>
@@ -48,58 +49,92 @@ std::int64_t PartitionEnd(int partition) {
   return y > 9999 ? std::numeric_limits<std::int64_t>::max() : PartitionStart(y * 100 + m);
 }
 
+// A month's rows, h_YYYYMM(instance INTEGER PRIMARY KEY, series, t, num, body), in instance
+// order, and its index, hx_YYYYMM(series, t, instance, num) WITHOUT ROWID (docs/decisions/0006).
 std::string TableName(int partition) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "h_%06d", partition);
   return buf;
 }
+std::string IndexName(int partition) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "hx_%06d", partition);
+  return buf;
+}
+
+std::string PartitionDdl(int partition) {
+  return "CREATE TABLE IF NOT EXISTS " + TableName(partition) +
+         " (instance INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
+         " t INTEGER NOT NULL, num REAL, body BLOB NOT NULL);"
+         "CREATE TABLE IF NOT EXISTS " + IndexName(partition) +
+         " (series INTEGER NOT NULL, t INTEGER NOT NULL, instance INTEGER NOT NULL,"
+         " num REAL, PRIMARY KEY (series, t, instance)) WITHOUT ROWID";
+}
 
 // Statement kinds cached per partition.
 enum StmtKind : int {
-  kInsert,
+  kInsertRow,       // a row, waiting for the index until a merge
+  kInsertIndex,     // its index entry (new series, replaced instances)
+  kGetRow,          // a waiting row by instance
   kRangeRows,       // with bodies
   kRangeNumbers,    // time and number only
   kLastRows,        // newest first, limited
   kLastNumbers,
-  kDeleteInstance,
-  kDeleteSeries,
-  kPruneSeries,
-  kFindInstance,
+  kDeleteRow,       // one instance's row
+  kDeleteIndexed,   // one instance's index entry
+  kDeleteSeriesRows,
+  kDeleteSeriesIndex,
+  kPruneSeriesRows,
+  kPruneSeriesIndex,
   kAny,
-  kMerge,  // copy one history_recent row into the month
+  kMerge,  // index waiting rows
 };
 
 std::string PartitionSql(int partition, int kind) {
-  const std::string t = TableName(partition);
+  const std::string t = TableName(partition), x = IndexName(partition);
   switch (kind) {
-    case kInsert:
-      return "INSERT INTO " + t + " (series, t, instance, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+    case kInsertRow:
+      return "INSERT INTO " + t + " (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+    case kInsertIndex:
+      return "INSERT OR IGNORE INTO " + x + " (series, t, instance, num) VALUES (?1, ?2, ?3, ?4)";
+    case kGetRow:
+      return "SELECT t, instance, num, body FROM " + t + " WHERE instance = ?1";
+    // The index range drives, each body is one rowid lookup (CROSS JOIN keeps that order).
     case kRangeRows:
-      return "SELECT t, instance, num, body FROM " + t +
-             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
+      return "SELECT x.t, x.instance, x.num, r.body FROM " + x + " AS x CROSS JOIN " + t +
+             " AS r ON r.instance = x.instance"
+             " WHERE x.series = ?1 AND x.t >= ?2 AND x.t < ?3 ORDER BY x.t, x.instance";
     case kRangeNumbers:
-      return "SELECT t, instance, num FROM " + t +
+      return "SELECT t, instance, num FROM " + x +
              " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
     case kLastRows:
-      return "SELECT t, instance, num, body FROM " + t +
-             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t DESC, instance DESC LIMIT ?4";
+      return "SELECT x.t, x.instance, x.num, r.body FROM " + x + " AS x CROSS JOIN " + t +
+             " AS r ON r.instance = x.instance WHERE x.series = ?1 AND x.t >= ?2 AND x.t < ?3"
+             " ORDER BY x.t DESC, x.instance DESC LIMIT ?4";
     case kLastNumbers:
-      return "SELECT t, instance, num FROM " + t +
+      return "SELECT t, instance, num FROM " + x +
              " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t DESC, instance DESC LIMIT ?4";
-    case kDeleteInstance:
-      return "DELETE FROM " + t + " WHERE series = ?1 AND instance = ?2";
-    case kDeleteSeries:
-      return "DELETE FROM " + t + " WHERE series = ?1";
-    case kPruneSeries:
-      return "DELETE FROM " + t + " WHERE series = ?1 AND t < ?2";
-    case kFindInstance:
-      return "SELECT t FROM " + t + " WHERE series = ?1 AND instance = ?2";
+    case kDeleteRow:
+      return "DELETE FROM " + t + " WHERE instance = ?2 AND series = ?1";
+    case kDeleteIndexed:
+      return "DELETE FROM " + x + " WHERE series = ?1 AND instance = ?2";
+    case kDeleteSeriesRows:
+      return "DELETE FROM " + t + " WHERE instance IN (SELECT instance FROM " + x +
+             " WHERE series = ?1)";
+    case kDeleteSeriesIndex:
+      return "DELETE FROM " + x + " WHERE series = ?1";
+    case kPruneSeriesRows:
+      return "DELETE FROM " + t + " WHERE instance IN (SELECT instance FROM " + x +
+             " WHERE series = ?1 AND t < ?2)";
+    case kPruneSeriesIndex:
+      return "DELETE FROM " + x + " WHERE series = ?1 AND t < ?2";
     case kMerge:
-      // ?1: a JSON array of instance ids, copied in its order (CROSS JOIN keeps json_each
-      // the outer loop).
-      return "INSERT INTO " + t + " (instance, series, t, num, body) "
-             "SELECT r.instance, r.series, r.t, r.num, r.body FROM json_each(?1) AS j "
-             "CROSS JOIN history_recent AS r ON r.instance = j.value";
+      // ?1: a JSON array of waiting instance ids, indexed in its order (CROSS JOIN keeps
+      // json_each the outer loop). OR IGNORE: a merge step redone after a crash, or a row
+      // indexed already, adds nothing.
+      return "INSERT OR IGNORE INTO " + x + " (series, t, instance, num) "
+             "SELECT r.series, r.t, r.instance, r.num FROM json_each(?1) AS j "
+             "CROSS JOIN " + t + " AS r ON r.instance = j.value";
     default:
       return "SELECT 1 FROM " + t + " LIMIT 1";
   }
@@ -135,6 +170,66 @@ constexpr std::size_t kSeriesCacheMax = 200'000;
 
 }  // namespace
 
+Status SqliteEntityStore::MigrateHistoryToV5(Connection& conn) {
+  sqlite3* db = conn.db;
+  std::vector<int> months;
+  {
+    StmtPtr list;
+    DOTHI_RETURN_IF_ERROR(Prepare(
+        db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9][0-9][0-9][0-9][0-9][0-9]'",
+        &list));
+    int rc;
+    while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
+      months.push_back(std::stoi(std::string(ColumnView(list.get(), 0).substr(2))));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
+  }
+  // Both older layouts (the instance as rowid, or a rid beside it) name the same columns.
+  for (int p : months) {
+    const std::string t = TableName(p), x = IndexName(p), old = t + "_v4";
+    const std::string sql =
+        "ALTER TABLE " + t + " RENAME TO " + old + ";" + PartitionDdl(p) + ";" +
+        "INSERT OR IGNORE INTO " + t + " (instance, series, t, num, body)"
+        " SELECT instance, series, t, num, body FROM " + old + " ORDER BY instance;" +
+        "INSERT OR IGNORE INTO " + x + " (series, t, instance, num)"
+        " SELECT series, t, instance, num FROM " + old + " ORDER BY series, t, instance;" +
+        "DROP TABLE " + old + ";";
+    DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot convert history month " + t));
+  }
+  // Waiting rows join their months, indexed (a half-done merge had copied some already).
+  StmtPtr recent;
+  DOTHI_RETURN_IF_ERROR(
+      Prepare(db, "SELECT instance, series, t, num, body FROM history_recent ORDER BY instance", &recent));
+  std::map<int, std::pair<StmtPtr, StmtPtr>> puts;
+  int rc;
+  while ((rc = sqlite3_step(recent.get())) == SQLITE_ROW) {
+    const int p = PartitionOf(sqlite3_column_int64(recent.get(), 2));
+    auto [it, created] = puts.try_emplace(p);
+    if (created) {
+      DOTHI_RETURN_IF_ERROR(Exec(db, PartitionDdl(p).c_str(), "cannot create history partition"));
+      DOTHI_RETURN_IF_ERROR(Prepare(
+          db, ("INSERT OR IGNORE INTO " + TableName(p) +
+               " (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)").c_str(),
+          &it->second.first));
+      DOTHI_RETURN_IF_ERROR(Prepare(
+          db, ("INSERT OR IGNORE INTO " + IndexName(p) +
+               " (series, t, instance, num) VALUES (?2, ?3, ?1, ?4)").c_str(),
+          &it->second.second));
+    }
+    for (sqlite3_stmt* put : {it->second.first.get(), it->second.second.get()}) {
+      const int columns = put == it->second.first.get() ? 5 : 4;
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_bind_value(put, c + 1, sqlite3_column_value(recent.get(), c)) != SQLITE_OK) {
+          return SqliteError(db, "cannot bind history row");
+        }
+      }
+      DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot move a waiting history row"));
+    }
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot read recent history");
+  return Status::OK();
+}
+
 Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
   sqlite3* db = conn.db;
   DOTHI_RETURN_IF_ERROR(Prepare(
@@ -156,12 +251,8 @@ Status SqliteEntityStore::PrepareHistoryWriter(Connection& conn) {
       db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('next_instance', ?1)",
       &conn.meta_put));
   DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "INSERT INTO history_recent (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-      &conn.recent_put));
-  DOTHI_RETURN_IF_ERROR(
-      Prepare(db, "DELETE FROM history_recent WHERE instance = ?1", &conn.recent_delete));
-  DOTHI_RETURN_IF_ERROR(
-      Prepare(db, "DELETE FROM history_recent WHERE instance <= ?1", &conn.recent_trim));
+      db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('indexed_through', ?1)",
+      &conn.indexed_put));
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "INSERT OR REPLACE INTO history_meta (key, value) VALUES ('merge_bound', ?1), "
           "('merge_through', ?2)",
@@ -184,8 +275,6 @@ Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT id, types, deleted_at FROM history_entities WHERE tenant = ?1 ORDER BY id",
       &conn.history_entities_scan));
-  DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "SELECT t, instance, num, body FROM history_recent WHERE instance = ?1", &conn.recent_get));
   DOTHI_RETURN_IF_ERROR(Prepare(db, "BEGIN", &conn.read_begin));
   DOTHI_RETURN_IF_ERROR(Prepare(db, "COMMIT", &conn.read_end));
   return Status::OK();
@@ -213,21 +302,42 @@ Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
   }
   if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
 
-  StmtPtr recent;
-  DOTHI_RETURN_IF_ERROR(
-      Prepare(db, "SELECT instance, series, t FROM history_recent ORDER BY instance", &recent));
+  // The rows waiting for the index: after indexed_through, those without an index entry
+  // (a new series' rows and replaced instances were indexed as they were written).
+  {
+    StmtPtr indexed;
+    DOTHI_RETURN_IF_ERROR(
+        Prepare(db, "SELECT value FROM history_meta WHERE key = 'indexed_through'", &indexed));
+    rc = sqlite3_step(indexed.get());
+    if (rc == SQLITE_ROW) indexed_through_ = sqlite3_column_int64(indexed.get(), 0);
+    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
+  }
   std::lock_guard recent_lock(recent_mu_);
   recent_.clear();
   recent_rows_ = 0;
-  while ((rc = sqlite3_step(recent.get())) == SQLITE_ROW) {
-    recent_[sqlite3_column_int64(recent.get(), 1)].push_back(
-        {sqlite3_column_int64(recent.get(), 0), sqlite3_column_int64(recent.get(), 2)});
-    ++recent_rows_;
+  for (int p : partitions_) {
+    StmtPtr waiting;
+    const std::string sql = "SELECT instance, series, t FROM " + TableName(p) +
+                            " AS r WHERE instance > ?1 AND NOT EXISTS (SELECT 1 FROM " +
+                            IndexName(p) +
+                            " AS x WHERE x.series = r.series AND x.t = r.t AND x.instance = r.instance)";
+    DOTHI_RETURN_IF_ERROR(Prepare(db, sql.c_str(), &waiting));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, waiting.get(), 1, indexed_through_));
+    while ((rc = sqlite3_step(waiting.get())) == SQLITE_ROW) {
+      recent_[sqlite3_column_int64(waiting.get(), 1)].push_back(
+          {sqlite3_column_int64(waiting.get(), 0), sqlite3_column_int64(waiting.get(), 2)});
+      ++recent_rows_;
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "cannot read waiting history");
   }
-  if (rc != SQLITE_DONE) return SqliteError(db, "cannot read recent history");
+  // One series' rows may sit in several months: instance order, as appends keep it.
+  for (auto& [series, entries] : recent_) {
+    std::sort(entries.begin(), entries.end(),
+              [](const RecentEntry& a, const RecentEntry& b) { return a.instance < b.instance; });
+  }
 
   // A merge cut short (by a crash, or a close told not to finish it) goes on after the last
-  // series it had copied: those rows are in their months and still in history_recent.
+  // series it had indexed.
   StmtPtr state;
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "SELECT key, value FROM history_meta WHERE key IN ('merge_bound', 'merge_through')", &state));
@@ -285,20 +395,13 @@ Status SqliteEntityStore::EnsurePartition(int partition) {
       txn_new_partitions_.end()) {
     return Status::OK();
   }
-  // Rows in the order they are written (the rowid only grows, so an insert appends at the
-  // table's end and shares its page with the inserts before it, even when a merge writes
-  // instances out of id order); the index clusters each series by time (in the order reads
-  // want) and carries the number, so a numeric aggregation reads the index alone.
-  // Clustering the rows themselves by series made every update split a leaf in the middle
-  // of the tree: 89 instead of 57 us of CPU per durable update. (Months created before
-  // schema version 4 have the instance as their rowid; every statement here works on both.)
-  const std::string table = TableName(partition);
-  const std::string sql = "CREATE TABLE IF NOT EXISTS " + table +
-                          " (rid INTEGER PRIMARY KEY, instance INTEGER NOT NULL,"
-                          " series INTEGER NOT NULL, t INTEGER NOT NULL, num REAL,"
-                          " body BLOB NOT NULL);"
-                          "CREATE INDEX IF NOT EXISTS " + table + "_by_series ON " + table +
-                          " (series, t, instance, num)";
+  // Rows in instance order (an insert appends at the table's end and shares its page with
+  // the inserts before it); the index clusters each series by time (in the order reads want)
+  // and carries the number, so a numeric aggregation reads the index alone. Clustering the
+  // rows themselves by series made every update split a leaf in the middle of the tree: 89
+  // instead of 57 us of CPU per durable update (docs/decisions/0003). The index is a table of
+  // its own so that a row can wait for its entry (docs/decisions/0006).
+  const std::string sql = PartitionDdl(partition);
   DOTHI_RETURN_IF_ERROR(Exec(write_conn_->db, sql.c_str(), "cannot create history partition"));
   txn_new_partitions_.push_back(partition);
   return Status::OK();
@@ -377,18 +480,23 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
   if (!series.ok()) return series.status();
   sqlite3* db = write_conn_->db;
   const std::int64_t instance = next_instance_++;
+  const int partition = PartitionOf(inst.time);
+  DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
+  // The row appends to its month's table (instances only grow).
+  Status s;
+  sqlite3_stmt* put = write_conn_->PartitionStmt(partition, kInsertRow, PartitionSql, &s);
+  if (put == nullptr) return s;
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, instance));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, *series));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, inst.time));
+  if (inst.number && sqlite3_bind_double(put, 4, *inst.number) != SQLITE_OK) {
+    return SqliteError(db, "cannot bind number");
+  }
+  DOTHI_RETURN_IF_ERROR(BindBlob(db, put, 5, inst.bytes));
+  DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history instance"));
   if (txn_first_new_series_ == 0 || *series < txn_first_new_series_) {
-    // An existing series: its index entries would land in the middle of the month's index
-    // (one random page written per update), so the row waits in history_recent.
-    sqlite3_stmt* put = write_conn_->recent_put.get();
-    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, instance));
-    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, *series));
-    DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, inst.time));
-    if (inst.number && sqlite3_bind_double(put, 4, *inst.number) != SQLITE_OK) {
-      return SqliteError(db, "cannot bind number");
-    }
-    DOTHI_RETURN_IF_ERROR(BindBlob(db, put, 5, inst.bytes));
-    DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history instance"));
+    // An existing series: its index entry would land in the middle of the month's index
+    // (one random page written per update), so the row waits for a merge.
     std::lock_guard lock(recent_mu_);
     recent_[*series].push_back({instance, inst.time});
     ++recent_rows_;
@@ -397,19 +505,22 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
   }
   // A series new in this transaction sorts after every older one: its entries append to
   // the index's end.
-  const int partition = PartitionOf(inst.time);
-  DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
+  return IndexInstance(partition, *series, instance, inst);
+}
+
+Status SqliteEntityStore::IndexInstance(int partition, std::int64_t series, std::int64_t instance,
+                                        const HistoryInstance& inst) {
+  sqlite3* db = write_conn_->db;
   Status s;
-  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsert, PartitionSql, &s);
+  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsertIndex, PartitionSql, &s);
   if (stmt == nullptr) return s;
-  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, *series));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, inst.time));
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, instance));
-  if (inst.number) {
-    if (sqlite3_bind_double(stmt, 4, *inst.number) != SQLITE_OK) return SqliteError(db, "cannot bind number");
+  if (inst.number && sqlite3_bind_double(stmt, 4, *inst.number) != SQLITE_OK) {
+    return SqliteError(db, "cannot bind number");
   }
-  DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 5, inst.bytes));
-  return StepDone(db, stmt, "cannot write history instance");
+  return StepDone(db, stmt, "cannot index history instance");
 }
 
 Status SqliteEntityStore::WriteHistory(const EntityWrite& w) {
@@ -439,10 +550,26 @@ Status SqliteEntityStore::FinishHistoryTransaction() {
   sqlite3* db = write_conn_->db;
   sqlite3_stmt* stmt = write_conn_->meta_put.get();
   DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, next_instance_));
-  return StepDone(db, stmt, "cannot write history state");
+  DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write history state"));
+  if (recent_rows_ != 0 || merge_bound_ != 0) return Status::OK();
+  // Nothing waits: every instance so far is indexed (or gone), and a restart need not look
+  // at them (a load of new entities keeps this moving; the row shares the page above).
+  return SetIndexedThrough(next_instance_ - 1);
+}
+
+Status SqliteEntityStore::SetIndexedThrough(std::int64_t instance) {
+  if (instance <= indexed_through_) return Status::OK();
+  sqlite3* db = write_conn_->db;
+  sqlite3_stmt* stmt = write_conn_->indexed_put.get();
+  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, instance));
+  DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write history state"));
+  txn_indexed_through_ = instance;
+  return Status::OK();
 }
 
 void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
+  if (committed && txn_indexed_through_ != 0) indexed_through_ = txn_indexed_through_;
+  txn_indexed_through_ = 0;
   if (committed) {
     if (!txn_new_partitions_.empty()) {
       std::lock_guard lock(partitions_mu_);
@@ -506,17 +633,20 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
   txn_first_instance_ = next_instance_;
 }
 
-Status SqliteEntityStore::DeleteRecent(std::int64_t series, const std::vector<std::int64_t>& instances,
-                                       std::size_t* deleted) {
+Status SqliteEntityStore::DeleteWaiting(std::int64_t series, const std::vector<RecentEntry>& entries,
+                                        std::size_t* deleted) {
   *deleted = 0;
   sqlite3* db = write_conn_->db;
-  sqlite3_stmt* del = write_conn_->recent_delete.get();
-  for (std::int64_t instance : instances) {
-    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, instance));
+  for (const RecentEntry& e : entries) {
+    Status s;
+    sqlite3_stmt* del = write_conn_->PartitionStmt(PartitionOf(e.time), kDeleteRow, PartitionSql, &s);
+    if (del == nullptr) return s;
+    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, series));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, e.instance));
     DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
     if (sqlite3_changes(db) == 0) continue;
     ++*deleted;
-    txn_recent_deleted_.emplace_back(series, instance);
+    txn_recent_deleted_.emplace_back(series, e.instance);
   }
   return Status::OK();
 }
@@ -556,7 +686,7 @@ Status SqliteEntityStore::RunHistoryMergeStep(bool automatic) {
     return s;
   }
   if (!last) return Status::OK();
-  // history_recent no longer holds anything up to the bound.
+  // Nothing up to the bound waits any more.
   {
     std::lock_guard lock(recent_mu_);
     for (auto it = recent_.begin(); it != recent_.end();) {
@@ -631,33 +761,29 @@ Status SqliteEntityStore::MergeChunk(bool* last, std::size_t* merged) {
     DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, merge_series_[merge_next_ - 1]));
     return StepDone(db, put, "cannot write history state");
   }
-  sqlite3_stmt* trim = write_conn_->recent_trim.get();
-  DOTHI_RETURN_IF_ERROR(BindInt(db, trim, 1, merge_bound_));
-  DOTHI_RETURN_IF_ERROR(StepDone(db, trim, "cannot trim recent history"));
-  return StepDone(db, write_conn_->merge_state_clear.get(), "cannot write history state");
+  DOTHI_RETURN_IF_ERROR(
+      StepDone(db, write_conn_->merge_state_clear.get(), "cannot write history state"));
+  // Every row up to the bound is indexed now, except rows appended during the merge (above
+  // the bound) and ones that were waiting when it started and still do: none can.
+  return SetIndexedThrough(merge_bound_);
 }
 
 Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
   sqlite3* db = write_conn_->db;
-  for (int p : PartitionsSnapshot(nullptr)) {
-    Status s;
-    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql, &s);
-    if (stmt == nullptr) return s;
-    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
-    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
-  }
-  for (int p : txn_new_partitions_) {
-    Status s;
-    sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kDeleteSeries, PartitionSql, &s);
-    if (stmt == nullptr) return s;
-    DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
-    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
-  }
   if (auto it = recent_.find(series); it != recent_.end()) {
-    std::vector<std::int64_t> instances;
-    for (const RecentEntry& e : it->second) instances.push_back(e.instance);
     std::size_t deleted = 0;
-    DOTHI_RETURN_IF_ERROR(DeleteRecent(series, instances, &deleted));
+    DOTHI_RETURN_IF_ERROR(DeleteWaiting(series, it->second, &deleted));
+  }
+  std::vector<int> parts = PartitionsSnapshot(nullptr);
+  parts.insert(parts.end(), txn_new_partitions_.begin(), txn_new_partitions_.end());
+  for (int p : parts) {
+    for (int kind : {kDeleteSeriesRows, kDeleteSeriesIndex}) {  // rows first: they need the index
+      Status s;
+      sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kind, PartitionSql, &s);
+      if (stmt == nullptr) return s;
+      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
+      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
+    }
   }
   StmtPtr del;
   DOTHI_RETURN_IF_ERROR(Prepare(db, "DELETE FROM history_series WHERE id = ?1", &del));
@@ -709,41 +835,53 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
       std::vector<int> parts = PartitionsSnapshot(nullptr);
       parts.insert(parts.end(), txn_new_partitions_.begin(), txn_new_partitions_.end());
       for (const auto& [id, dataset] : series) {
-        // The instance is in history_recent, in its month, or in both while a merge has
-        // copied it and not yet emptied history_recent: delete every copy.
+        // The instance waits for the index, is indexed, or both while a merge that has
+        // indexed it has not yet ended: delete the row and any index entry.
         std::size_t found = 0;
-        DOTHI_RETURN_IF_ERROR(DeleteRecent(id, {edit.instance}, &found));
+        if (auto it = recent_.find(id); it != recent_.end()) {
+          for (const RecentEntry& e : it->second) {
+            if (e.instance != edit.instance) continue;
+            DOTHI_RETURN_IF_ERROR(DeleteWaiting(id, {e}, &found));
+            break;
+          }
+        }
         for (int p : parts) {
-          Status s;
-          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kDeleteInstance, PartitionSql, &s);
-          if (del == nullptr) return s;
-          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, edit.instance));
-          DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
-          if (sqlite3_changes(db) == 0) continue;
+          std::size_t changes = 0;
+          for (int kind : {kDeleteRow, kDeleteIndexed}) {
+            Status s;
+            sqlite3_stmt* del = write_conn_->PartitionStmt(p, kind, PartitionSql, &s);
+            if (del == nullptr) return s;
+            DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
+            DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, edit.instance));
+            DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instance"));
+            changes += static_cast<std::size_t>(sqlite3_changes(db));
+          }
+          if (changes == 0) continue;
           found = 1;
           break;
         }
         if (found == 0) continue;
         *affected = 1;
         if (edit.kind == HistoryEdit::Kind::kReplaceInstance && !edit.instances.empty()) {
-          // Same instance id, possibly a new time (and so another partition).
+          // Same instance id, possibly a new time (and so another partition), indexed at
+          // once (an edit is rare), so it never waits.
           HistoryInstance inst = edit.instances.front();
           inst.attr = edit.attr;
           inst.dataset_id = dataset;
           const int target = PartitionOf(inst.time);
           DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
           Status s;
-          sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsert, PartitionSql, &s);
+          sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsertRow, PartitionSql, &s);
           if (ins == nullptr) return s;
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, id));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, inst.time));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, edit.instance));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, edit.instance));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, id));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, inst.time));
           if (inst.number && sqlite3_bind_double(ins, 4, *inst.number) != SQLITE_OK) {
             return SqliteError(db, "cannot bind number");
           }
           DOTHI_RETURN_IF_ERROR(BindBlob(db, ins, 5, inst.bytes));
           DOTHI_RETURN_IF_ERROR(StepDone(db, ins, "cannot write history instance"));
+          DOTHI_RETURN_IF_ERROR(IndexInstance(target, id, edit.instance, inst));
         }
         return Status::OK();
       }
@@ -825,22 +963,24 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
     }
     for (std::int64_t id : ids) {
       if (auto it = recent_.find(id); it != recent_.end()) {
-        std::vector<std::int64_t> old;
+        std::vector<RecentEntry> old;
         for (const RecentEntry& e : it->second) {
-          if (e.time < cutoff) old.push_back(e.instance);
+          if (e.time < cutoff) old.push_back(e);
         }
         std::size_t deleted = 0;
-        DOTHI_RETURN_IF_ERROR(DeleteRecent(id, old, &deleted));
+        DOTHI_RETURN_IF_ERROR(DeleteWaiting(id, old, &deleted));
         step->rows_deleted += deleted;
       }
       for (int p : parts) {
-        Status s;
-        sqlite3_stmt* del = write_conn_->PartitionStmt(p, kPruneSeries, PartitionSql, &s);
-        if (del == nullptr) return s;
-        DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
-        DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, cutoff));
-        DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot prune history"));
-        step->rows_deleted += static_cast<std::size_t>(sqlite3_changes(db));
+        for (int kind : {kPruneSeriesRows, kPruneSeriesIndex}) {  // rows first: they need the index
+          Status s;
+          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kind, PartitionSql, &s);
+          if (del == nullptr) return s;
+          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
+          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, cutoff));
+          DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot prune history"));
+          if (kind == kPruneSeriesRows) step->rows_deleted += static_cast<std::size_t>(sqlite3_changes(db));
+        }
       }
     }
     step->next_series = ids.empty() ? after_series : ids.back();
@@ -863,7 +1003,7 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
       for (auto it = write_conn_->partition_stmts.begin(); it != write_conn_->partition_stmts.end();) {
         it = it->first.first == p ? write_conn_->partition_stmts.erase(it) : std::next(it);
       }
-      const std::string sql = "DROP TABLE " + TableName(p);
+      const std::string sql = "DROP TABLE " + TableName(p) + "; DROP TABLE " + IndexName(p);
       DOTHI_RETURN_IF_ERROR(Exec(db, sql.c_str(), "cannot drop history partition"));
     }
     if (!dropped.empty()) {
@@ -945,7 +1085,7 @@ Result<std::vector<HistorySeries>> SqliteEntityStore::ListSeries(std::string_vie
 Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t series,
                                      const HistoryRange& range, const HistoryRowFn& fn) {
   if (range.from >= range.to) return Status::OK();
-  // The series' instances waiting in history_recent, as the writer knows them now. Taken
+  // The series' instances waiting for the index, as the writer knows them now. Taken
   // before the read snapshot: an entry is added before its row commits and dropped only
   // after its row is gone, so the list names every row the snapshot can hold there.
   std::vector<RecentEntry> waiting;
@@ -972,7 +1112,7 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
                              [&](int p) { return p < first || p > last; }),
               parts.end());
   if (parts.empty() && waiting.empty()) return Status::OK();
-  // One read transaction over every month and history_recent, so the window is one snapshot.
+  // One read transaction over every month, so the window is one snapshot.
   DOTHI_RETURN_IF_ERROR(StepDone(db, conn->read_begin.get(), "cannot begin read"));
   struct EndRead {
     sqlite3* db;
@@ -1004,13 +1144,19 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
   // The waiting rows this snapshot holds, oldest first.
   std::vector<Kept> recent;
   {
-    sqlite3_stmt* get = conn->recent_get.get();
     HistoryRow row;
     for (const RecentEntry& e : waiting) {
+      Status s;
+      sqlite3_stmt* get = conn->PartitionStmt(PartitionOf(e.time), kGetRow, PartitionSql, &s);
+      if (get == nullptr) {
+        // Its month is not in this snapshot yet (created by a transaction still open).
+        if (sqlite3_errcode(db) == SQLITE_ERROR) continue;
+        return s;
+      }
       ResetOnExit reset(get);
       DOTHI_RETURN_IF_ERROR(BindInt(db, get, 1, e.instance));
       int rc = sqlite3_step(get);
-      if (rc == SQLITE_DONE) continue;  // not committed yet, or merged and trimmed
+      if (rc == SQLITE_DONE) continue;  // not committed yet, or deleted
       if (rc != SQLITE_ROW) return SqliteError(db, "cannot read recent history");
       read_row(get, row);
       recent.push_back({row.time, row.instance, row.number, std::string(row.bytes)});
@@ -1019,8 +1165,8 @@ Status SqliteEntityStore::ReadSeries(std::string_view /*tenant*/, std::int64_t s
   }
 
   if (range.last_n == 0) {
-    // Months in order, each oldest first, with the recent rows merged in. A merge that has
-    // copied a row and not yet trimmed history_recent leaves it in both: it goes out once.
+    // Months in order, each oldest first, with the waiting rows merged in. A merge that has
+    // indexed a row and not yet ended leaves it in both lists: it goes out once.
     std::size_t next = 0;
     const int kind = range.need_bytes ? kRangeRows : kRangeNumbers;
     for (int p : parts) {

@@ -158,7 +158,7 @@ struct SqliteEntityStore::Connection {
   StmtPtr series_get, series_put, attr_get, attr_put, history_entity_put, history_entity_deleted,
       meta_put;
   StmtPtr series_list, history_entity_get, history_entities_scan, read_begin, read_end;
-  StmtPtr recent_put, recent_delete, recent_trim, recent_get, merge_state_put, merge_state_clear;
+  StmtPtr indexed_put, merge_state_put, merge_state_clear;
   // Per time partition (yyyymm) and statement kind, prepared on first use; cleared when
   // partitions are dropped (partition_generation differs from the store's).
   std::map<std::pair<int, int>, StmtPtr> partition_stmts;
@@ -196,8 +196,7 @@ struct SqliteEntityStore::Connection {
     scan_documents.reset();
     for (StmtPtr* p : {&series_get, &series_put, &attr_get, &attr_put, &history_entity_put, &history_entity_deleted,
                        &meta_put, &series_list, &history_entity_get, &history_entities_scan,
-                       &read_begin, &read_end, &recent_put, &recent_delete, &recent_trim,
-                       &recent_get, &merge_state_put, &merge_state_clear}) {
+                       &read_begin, &read_end, &indexed_put, &merge_state_put, &merge_state_clear}) {
       p->reset();
     }
     partition_stmts.clear();

@@ -14,11 +14,13 @@
 #include "core/time.h"
 #include "fakes/temp_dir.h"
 #include "storage/sqlite/sqlite_entity_store.h"
+#include "unit/storage/sqlite_sql.h"
 
 // The SQLite store's temporal history: series, month partitions, windows and lastN, the
 // temporal API's edits, retention, and a failed transaction leaving nothing behind. Each
-// test runs twice: with new instances of existing series left in history_recent, and with
-// them merged into their months before every read (docs/decisions/0005).
+// test runs twice: with new instances of existing series left waiting for their index
+// entries, and with them merged into their months' indexes before every read
+// (docs/decisions/0005, 0006).
 namespace dothi::storage {
 namespace {
 
@@ -63,7 +65,7 @@ class HistoryStoreTest : public ::testing::TestWithParam<Layout> {
     ASSERT_TRUE(store_->Open().ok());
   }
   bool merged() const { return GetParam() == Layout::kMerged; }
-  // kMerged: runs merge steps until history_recent is empty.
+  // kMerged: runs merge steps until nothing waits.
   void Settle() {
     if (!merged()) return;
     for (int i = 0; i < 10000 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
@@ -96,15 +98,11 @@ TEST_P(HistoryStoreTest, InstancesAcrossMonthsReadBackInTimeOrderWithinTheWindow
   // Written out of order, in two commits.
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(dec, 3), Inst(oct, 1)})}).ok());
   ASSERT_TRUE(store_->Commit({WriteWith("city", {Inst(nov, 2)})}).ok());
-  // The new series went straight to its months; the later instance waits in history_recent
-  // until a merge takes it to November.
+  // Every instance is in its month; the new series' ones are indexed already, the later one
+  // waits in November's rows for a merge to index it.
   Settle();
-  if (merged()) {
-    EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611, 202612}));
-  } else {
-    EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202612}));
-    EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 1u);
-  }
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611, 202612}));
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), merged() ? 0u : 1u);
   using P = std::vector<std::pair<std::int64_t, double>>;
   EXPECT_EQ(Read("city"), (P{{oct, 1}, {nov, 2}, {dec, 3}}));
   // [from, to): the bound at `to` is out, the one at `from` in.
@@ -281,8 +279,8 @@ class HistoryMergeTest : public ::testing::Test {
     w.history = {Inst(t, v)};
     return w;
   }
-  // Creates A and B (their first instances go to the months), then ten updates of each in
-  // commits of their own (they wait in history_recent).
+  // Creates A and B (their first instances are indexed at once), then ten updates of each in
+  // commits of their own (they wait for their index entries).
   void WriteTwoSeries() {
     ASSERT_TRUE(store_->Commit({Update(kA, T(0), 0), Update(kB, T(0), 100)}).ok());
     for (int i = 1; i <= 10; ++i) {
@@ -325,7 +323,7 @@ class HistoryMergeTest : public ::testing::Test {
 TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndARestart) {
   WriteTwoSeries();
   EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
-  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610}));
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
   const std::vector<double> a = Range(0, 10), b = Range(100, 110);
   EXPECT_EQ(Values(Rows(kA)), a);
   EXPECT_EQ(Values(Rows(kB)), b);
@@ -335,8 +333,8 @@ TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndAR
   HistoryRange november{At("2026-11-01T00:00:00Z"), At("2026-11-03T00:00:00Z")};
   EXPECT_EQ(Values(Rows(kA, november)), (std::vector<double>{4, 5}));
 
-  // First step: A is copied into its months and still in history_recent too; each instance
-  // is read once.
+  // First step: A's rows are indexed and still on the waiting list too; each instance is
+  // read once.
   ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
   EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 20u);
   EXPECT_EQ(store_->MergeStats().waiting, 20u);
@@ -346,9 +344,10 @@ TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndAR
   EXPECT_EQ(Values(Rows(kA, last3)), (std::vector<double>{8, 9, 10}));
   EXPECT_EQ(Values(Rows(kA, november)), (std::vector<double>{4, 5}));
 
-  // A crash in the middle: both copies of A survive; the merge goes on by itself after the
-  // restart with B (copying A again would show A's instances twice).
+  // A crash in the middle: the merge goes on by itself after the restart with B, and only B
+  // waits (a restart that took A for waiting again would count 20).
   Reopen();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 10u);
   EXPECT_EQ(Values(Rows(kA)), a);
   EXPECT_EQ(Values(Rows(kB)), b);
   for (int i = 0; i < 3 && store_->HistoryRecentRowsForTesting() > 0; ++i) {
@@ -362,6 +361,73 @@ TEST_F(HistoryMergeTest, WaitingInstancesReadBackBeforeDuringAndAfterAMergeAndAR
   EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
   EXPECT_EQ(Values(Rows(kA)), a);
   EXPECT_EQ(Values(Rows(kB)), b);
+}
+
+// A schema-4 file, as that version left it in the middle of a merge: October's month with a
+// rid beside the instance, November's with the instance as rowid (the layout before 4), each
+// with its index inside; A's waiting rows already copied into their months but still in
+// history_recent, B's only there. Opening it rebuilds the months as rows and index tables;
+// every instance reads back once, nothing waits, and writes and merges go on.
+TEST_F(HistoryMergeTest, AVersion4FileIsMigratedWithEveryInstanceReadOnce) {
+  WriteTwoSeries();
+  const std::int64_t series_a = store_->ListSeries("city", kA)->front().id;
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() / "m.db").string().c_str(), &db), SQLITE_OK);
+  using storage::sqlite::testing::ExecSql;
+  using storage::sqlite::testing::QueryText;
+  const std::string a = std::to_string(series_a);
+  ExecSql(db, "CREATE TABLE history_recent (instance INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
+              " t INTEGER NOT NULL, num REAL, body BLOB NOT NULL)");
+  for (const char* month : {"202610", "202611"}) {
+    const std::string h = std::string("h_") + month, x = std::string("hx_") + month;
+    const std::string layout = std::string(month) == "202610"
+                                   ? "rid INTEGER PRIMARY KEY, instance INTEGER NOT NULL, "
+                                   : "instance INTEGER PRIMARY KEY, ";
+    ExecSql(db, "CREATE TABLE old (" + layout +
+                    "series INTEGER NOT NULL, t INTEGER NOT NULL, num REAL, body BLOB NOT NULL)");
+    ExecSql(db, "INSERT INTO old (instance, series, t, num, body) SELECT instance, series, t, num,"
+                " body FROM " + h + " WHERE instance IN (SELECT instance FROM " + x +
+                ") OR series = " + a + " ORDER BY instance");
+    ExecSql(db, "INSERT INTO history_recent SELECT instance, series, t, num, body FROM " + h +
+                " WHERE instance NOT IN (SELECT instance FROM " + x + ")");
+    ExecSql(db, "DROP TABLE " + h + "; DROP TABLE " + x + "; ALTER TABLE old RENAME TO " + h +
+                "; CREATE INDEX " + h + "_by_series ON " + h + " (series, t, instance, num)");
+  }
+  ExecSql(db, "DELETE FROM history_meta WHERE key = 'indexed_through';"
+              "INSERT INTO history_meta (key, value) VALUES ('merge_bound', 1000), ('merge_through', " +
+                  a + ");"
+              "PRAGMA user_version = 4");
+  ASSERT_EQ(QueryText(db, "SELECT count(*) FROM history_recent"), "20");
+  sqlite3_close(db);
+
+  Reopen();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
+  EXPECT_EQ(Values(Rows(kA)), Range(0, 10));
+  EXPECT_EQ(Values(Rows(kB)), Range(100, 110));
+  HistoryRange last3;
+  last3.last_n = 3;
+  EXPECT_EQ(Values(Rows(kB, last3)), (std::vector<double>{108, 109, 110}));
+  ASSERT_TRUE(store_->Commit({Update(kA, T(11), 11)}).ok());
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 1u);
+  ASSERT_TRUE(store_->MergeHistoryStepForTesting().ok());
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(Values(Rows(kA)), Range(0, 11));
+  store_.reset();
+  ASSERT_EQ(sqlite3_open((dir_.path() / "m.db").string().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(QueryText(db, "PRAGMA user_version"), std::to_string(SqliteEntityStore::kSchemaVersion));
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM sqlite_master WHERE name = 'history_recent'"), "0");
+  EXPECT_EQ(QueryText(db, "SELECT (SELECT count(*) FROM hx_202610) + (SELECT count(*) FROM hx_202611)"),
+            "23");
+  EXPECT_EQ(QueryText(db, "SELECT count(*) FROM history_meta WHERE key LIKE 'merge_%'"), "0");
+  // The merge recorded that everything up to its bound is indexed: a restart looks above it.
+  EXPECT_EQ(QueryText(db, "SELECT value FROM history_meta WHERE key = 'indexed_through'"),
+            QueryText(db, "SELECT max(instance) FROM h_202611"));
+  sqlite3_close(db);
+  Reopen();
+  EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
+  EXPECT_EQ(Values(Rows(kB)), Range(100, 110));
 }
 
 TEST_F(HistoryMergeTest, ACleanCloseMergesWhatWaits) {
