@@ -75,8 +75,8 @@ else
     --batch "$BATCH" --conns "$LOAD_CONNS" >"$BENCH_TMP/temporal_load.json"
   LOAD_CPU=$(echo "$(cpu_seconds "$DOTHI_PID") - $cpu0" | bc -l)
   LOADED=1
-  # A clean stop merges the instances still waiting in history_recent into their months
-  # (docs/decisions/0005), so dothi and the SQLite floor below read the same tables.
+  # A clean stop indexes the instances still waiting for their entries (docs/decisions/0005,
+  # 0006), so dothi and the SQLite floor below read the same index.
   stop_pid "$DOTHI_PID"
   start_dothi temporal "$DATA"
 fi
