@@ -630,6 +630,12 @@ void Json::BeginBinaryObject(std::string& out, std::size_t members, bool version
   PutVarint(out, members);
 }
 
+std::size_t Json::BinaryObjectHeaderSize(std::size_t members, bool versioned) {
+  std::size_t n = (versioned ? 1 : 0) + 2;  // version, tag, the varint's last byte
+  for (std::uint64_t v = members; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
 void Json::AppendBinaryKey(std::string& out, std::string_view key) { PutString(out, key); }
 
 bool Json::BinaryKeyEquals(std::string_view key_encoding, std::string_view key) {

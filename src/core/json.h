@@ -125,6 +125,8 @@ class Json {
   // EncodeBinary's output for the value whose value encoding (EncodeValue output) is given.
   static void EncodeBinaryFromValue(std::string& out, std::string_view value);
   static void BeginBinaryObject(std::string& out, std::size_t members, bool versioned);
+  // The bytes BeginBinaryObject writes, for sizing a buffer exactly.
+  static std::size_t BinaryObjectHeaderSize(std::size_t members, bool versioned);
   static void AppendBinaryKey(std::string& out, std::string_view key);
   // Whether a key encoding (BinaryMember::key) stands for key, without decoding it. Compares
   // meaning, not bytes: one key may have more than one encoding (the dictionary grows).

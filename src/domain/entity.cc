@@ -209,11 +209,17 @@ void EncodedEntity::SetModifiedAt(Timestamp t) {
 
 std::string EncodedEntity::Encode() const {
   std::string out;
-  std::size_t size = 16;
-  for (const auto& m : top_) size += m.key.size() + m.value.size();
-  for (const auto& m : attrs_) size += m.key.size() + m.value.size();
+  // The exact size: the entity index keeps these bytes, and a buffer with room to spare
+  // would be copied again to give the room back.
   const std::string_view unwalked = rest_.bytes.substr(rest_.pos);
-  size += unwalked.size();
+  std::size_t size = Json::BinaryObjectHeaderSize(top_.size(), true) + unwalked.size();
+  for (std::size_t i = 0; i < top_.size(); ++i) {
+    size += top_[i].key.size() + (i == attrs_at_ ? 0 : top_[i].value.size());
+  }
+  if (attrs_at_ < top_.size()) {
+    size += Json::BinaryObjectHeaderSize(attrs_.size() + (rest_.count - rest_.walked), false);
+  }
+  for (const auto& m : attrs_) size += m.key.size() + m.value.size();
   out.reserve(size);
   Json::BeginBinaryObject(out, top_.size(), true);
   for (std::size_t i = 0; i < top_.size(); ++i) {

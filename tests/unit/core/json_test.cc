@@ -80,6 +80,17 @@ TEST(JsonTest, BinaryObjectMembersRebuildTheSameBytes) {
   EXPECT_EQ(rebuilt, expected);
 }
 
+TEST(JsonTest, BinaryObjectHeaderSizeIsWhatBeginBinaryObjectWrites) {
+  for (std::size_t members : {0ul, 1ul, 127ul, 128ul, 16383ul, 16384ul, 1ul << 40}) {
+    for (bool versioned : {false, true}) {
+      std::string out;
+      Json::BeginBinaryObject(out, members, versioned);
+      EXPECT_EQ(Json::BinaryObjectHeaderSize(members, versioned), out.size())
+          << members << (versioned ? " versioned" : "");
+    }
+  }
+}
+
 // A key compares by meaning in each of its encodings (plain string, dictionary word, IRI
 // prefix + rest, time), including a plain encoding of a word the dictionary now holds.
 TEST(JsonTest, BinaryKeysCompareByMeaningInEveryForm) {

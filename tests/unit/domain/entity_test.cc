@@ -64,6 +64,26 @@ TEST(EncodedEntityTest, EditsGiveTheSameBytesAsTheDecodedEntity) {
   }
 }
 
+// Encode sizes its buffer exactly (the entity index keeps the bytes; room to spare would be
+// copied once more to give it back), also past 127 attributes, where the count takes two
+// bytes.
+TEST(EncodedEntityTest, EncodeFillsItsBufferExactly) {
+  for (int extra : {0, 130}) {
+    Entity e = Sample();
+    for (int i = 0; i < extra; ++i) {
+      e.attrs.Set("https://smartdatamodels.org/a" + std::to_string(i), Instances(i));
+    }
+    const std::string bytes = e.Encode();
+    Result<EncodedEntity> enc = EncodedEntity::Open(bytes);
+    ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+    ASSERT_TRUE(enc->SetAttr("https://smartdatamodels.org/pm25", Instances(3)).ok());
+    enc->SetModifiedAt(Timestamp{1'800'000'000'000'000});
+    const std::string out = enc->Encode();
+    EXPECT_EQ(out.capacity(), out.size()) << extra << " extra attributes";
+    EXPECT_TRUE(Entity::Decode(out).ok());
+  }
+}
+
 // Bytes whose attributes are not the last member (not what Entity::Encode writes) still open,
 // and an edit keeps every other member.
 TEST(EncodedEntityTest, OpensBytesWithAttributesNotLast) {
