@@ -199,7 +199,10 @@ Status SqliteEntityStore::Open() {
   DOTHI_RETURN_IF_ERROR(Prepare(db, "COMMIT", &conn->commit));
   DOTHI_RETURN_IF_ERROR(Prepare(db, "ROLLBACK", &conn->rollback));
   DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "UPDATE entities SET body = ?3 WHERE tenant = ?1 AND id = ?2", &conn->update_entity));
+      db, "SELECT rowid FROM entities WHERE tenant = ?1 AND id = ?2", &conn->entity_rowid));
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "UPDATE entities SET body = ?3 WHERE rowid = ?4 AND tenant = ?1 AND id = ?2",
+      &conn->update_entity_at));
   DOTHI_RETURN_IF_ERROR(Prepare(
       db, "INSERT INTO entities (tenant, id, body) VALUES (?1, ?2, ?3) "
       "ON CONFLICT (tenant, id) DO UPDATE SET body = excluded.body",
@@ -499,16 +502,7 @@ Status SqliteEntityStore::ApplyRequest(const Request& request) {
   sqlite3* db = write_conn_->db;
   for (const EntityWrite& w : request.writes) {
     if (w.kind == EntityWrite::Kind::kPut) {
-      // Most writes change an existing entity: try the plain UPDATE, insert when it found
-      // no row (the upsert also covers a row that appeared in between, which cannot happen
-      // on the one writer connection but costs nothing to allow).
-      for (sqlite3_stmt* stmt : {write_conn_->update_entity.get(), write_conn_->put_entity.get()}) {
-        DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
-        DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
-        DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, w.bytes));
-        DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write entity", w.id));
-        if (sqlite3_changes(db) > 0) break;
-      }
+      DOTHI_RETURN_IF_ERROR(WriteEntity(w));
     } else {
       sqlite3_stmt* stmt = write_conn_->delete_entity.get();
       DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
@@ -530,6 +524,62 @@ Status SqliteEntityStore::ApplyRequest(const Request& request) {
     DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write document", d.kind + "/" + d.key));
   }
   return Status::OK();
+}
+
+namespace {
+
+// Most entities the writer remembers the rowid of (~32 bytes each).
+constexpr std::size_t kEntityRowidsMax = 200'000;
+
+}  // namespace
+
+Status SqliteEntityStore::WriteEntity(const EntityWrite& w) {
+  sqlite3* db = write_conn_->db;
+  const std::uint64_t key = std::hash<std::string_view>{}(w.id) ^
+                            (std::hash<std::string_view>{}(w.tenant) * 0x9e3779b97f4a7c15ull);
+  auto update_at = [&](std::int64_t rowid) -> Result<bool> {
+    sqlite3_stmt* stmt = write_conn_->update_entity_at.get();
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+    DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, w.bytes));
+    if (sqlite3_bind_int64(stmt, 4, rowid) != SQLITE_OK) return SqliteError(db, "cannot bind rowid");
+    DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot write entity", w.id));
+    return sqlite3_changes(db) > 0;
+  };
+  // Most writes change an existing entity. One written before: straight to its row.
+  if (auto it = entity_rowids_.find(key); it != entity_rowids_.end()) {
+    Result<bool> updated = update_at(it->second);
+    if (!updated.ok()) return updated.status();
+    if (*updated) return Status::OK();
+  }
+  // Otherwise its rowid through the (tenant, id) index.
+  std::optional<std::int64_t> rowid;
+  {
+    sqlite3_stmt* stmt = write_conn_->entity_rowid.get();
+    ResetOnExit reset(stmt);
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+    DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) rowid = sqlite3_column_int64(stmt, 0);
+    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot find entity " + w.id);
+  }
+  if (rowid) {
+    if (entity_rowids_.size() >= kEntityRowidsMax) {
+      entity_rowids_.clear();
+      entity_rowids_.rehash(0);
+    }
+    entity_rowids_[key] = *rowid;
+    Result<bool> updated = update_at(*rowid);
+    if (!updated.ok()) return updated.status();
+    if (*updated) return Status::OK();
+  }
+  // A new entity (the upsert also covers a row that appeared in between, which cannot
+  // happen on the one writer connection but costs nothing to allow).
+  sqlite3_stmt* stmt = write_conn_->put_entity.get();
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 1, w.tenant));
+  DOTHI_RETURN_IF_ERROR(BindText(db, stmt, 2, w.id));
+  DOTHI_RETURN_IF_ERROR(BindBlob(db, stmt, 3, w.bytes));
+  return StepDone(db, stmt, "cannot write entity", w.id);
 }
 
 Result<std::optional<std::string>> SqliteEntityStore::Get(std::string_view tenant,

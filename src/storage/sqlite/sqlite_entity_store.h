@@ -270,6 +270,12 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
     std::size_t operator()(const SeriesDigest& d) const { return static_cast<std::size_t>(d.a); }
   };
   std::unordered_map<SeriesDigest, std::int64_t, SeriesDigestHash> series_cache_;
+  // Rowids of entities the writer wrote, by a hash of tenant\0id, so that the next update of
+  // one goes straight to its row instead of through the (tenant, id) index. The UPDATE
+  // also checks tenant and id, so a stale or colliding entry only costs a second try. Only
+  // the writer uses it; beyond its bound it starts over.
+  std::unordered_map<std::uint64_t, std::int64_t> entity_rowids_;
+  Status WriteEntity(const EntityWrite& w);
   std::string series_key_;
   std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> attr_keys_;  // IRI -> key
   std::vector<std::string> txn_new_attrs_;  // attribute keys to forget if the transaction fails

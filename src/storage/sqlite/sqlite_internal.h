@@ -151,7 +151,7 @@ struct SqliteEntityStore::Connection {
   sqlite3* db = nullptr;
   // Writer statements.
   StmtPtr begin, commit, rollback;
-  StmtPtr update_entity, put_entity, delete_entity, put_document, delete_document;
+  StmtPtr entity_rowid, update_entity_at, put_entity, delete_entity, put_document, delete_document;
   // Reader statements.
   StmtPtr get_entity, scan_entities, scan_documents;
   // History (sqlite_history.cc): series and entity records, prepared on open.
@@ -186,7 +186,8 @@ struct SqliteEntityStore::Connection {
     begin.reset();
     commit.reset();
     rollback.reset();
-    update_entity.reset();
+    entity_rowid.reset();
+    update_entity_at.reset();
     put_entity.reset();
     delete_entity.reset();
     put_document.reset();

@@ -455,6 +455,30 @@ class SqliteEntityStoreTest : public ::testing::Test {
   std::vector<Status> results_;
 };
 
+// The writer remembers the rowid of each entity it updated. An entity deleted and written
+// again after another one took its rowid (SQLite gives a new row the largest rowid + 1) must
+// not overwrite that other row, and both keep their own bodies.
+TEST_F(SqliteEntityStoreTest, AnUpdateByARememberedRowidNeverTouchesAnotherEntity) {
+  SqliteEntityStore store(Options());
+  ASSERT_TRUE(store.Open().ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:a", "a1")}).ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:a", "a2")}).ok());  // rowid learned
+  ASSERT_TRUE(store.Commit({EntityWrite::Delete("t", "urn:a")}).ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:b", "b1")}).ok());  // takes a's rowid
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:a", "a3")}).ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:a", "a4")}).ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("t", "urn:b", "b2")}).ok());
+  // The same id in another tenant is another entity.
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("u", "urn:b", "ub")}).ok());
+  ASSERT_TRUE(store.Commit({EntityWrite::Put("u", "urn:b", "ub2")}).ok());
+  EXPECT_EQ(store.Get("t", "urn:a")->value_or(""), "a4");
+  EXPECT_EQ(store.Get("t", "urn:b")->value_or(""), "b2");
+  EXPECT_EQ(store.Get("u", "urn:b")->value_or(""), "ub2");
+  std::size_t rows = 0;
+  ASSERT_TRUE(store.ScanAll([&](std::string_view, std::string_view, std::string_view) { ++rows; }).ok());
+  EXPECT_EQ(rows, 3u);
+}
+
 TEST_F(SqliteEntityStoreTest, QueuedCommitsShareOneTransaction) {
   SqliteEntityStore store(Options());
   ASSERT_TRUE(store.Open().ok());
