@@ -208,6 +208,10 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   struct RecentEntry;
   Status DeleteWaiting(std::int64_t series, const std::vector<RecentEntry>& entries,
                        std::size_t* deleted);
+  // Deletes a series' indexed instances in a month that are older than `before` (rows and
+  // entries); rows: how many rows went.
+  Status DeleteIndexed(int partition, std::int64_t series, std::int64_t before,
+                       std::size_t* rows);
   // The index entry of an instance whose row is written.
   Status IndexInstance(int partition, std::int64_t series, std::int64_t instance,
                        const HistoryInstance& inst);

@@ -82,13 +82,21 @@ enum StmtKind : int {
   kLastNumbers,
   kDeleteRow,       // one instance's row
   kDeleteIndexed,   // one instance's index entry
-  kDeleteSeriesRows,
-  kDeleteSeriesIndex,
-  kPruneSeriesRows,
-  kPruneSeriesIndex,
+  kDeleteSeriesRows,   // a series' indexed rows before a time
+  kDeleteSeriesIndex,  // and their entries
   kAny,
   kMerge,  // index waiting rows
 };
+
+// A series' window [?2, ?3): with bodies, the index range drives and each body is one rowid
+// lookup (CROSS JOIN keeps that order); numbers only, the index alone.
+std::string WindowRows(const std::string& t, const std::string& x) {
+  return "SELECT x.t, x.instance, x.num, r.body FROM " + x + " AS x CROSS JOIN " + t +
+         " AS r ON r.instance = x.instance WHERE x.series = ?1 AND x.t >= ?2 AND x.t < ?3";
+}
+std::string WindowNumbers(const std::string& x) {
+  return "SELECT t, instance, num FROM " + x + " WHERE series = ?1 AND t >= ?2 AND t < ?3";
+}
 
 std::string PartitionSql(int partition, int kind) {
   const std::string t = TableName(partition), x = IndexName(partition);
@@ -99,34 +107,22 @@ std::string PartitionSql(int partition, int kind) {
       return "INSERT OR IGNORE INTO " + x + " (series, t, instance, num) VALUES (?1, ?2, ?3, ?4)";
     case kGetRow:
       return "SELECT t, instance, num, body FROM " + t + " WHERE instance = ?1";
-    // The index range drives, each body is one rowid lookup (CROSS JOIN keeps that order).
     case kRangeRows:
-      return "SELECT x.t, x.instance, x.num, r.body FROM " + x + " AS x CROSS JOIN " + t +
-             " AS r ON r.instance = x.instance"
-             " WHERE x.series = ?1 AND x.t >= ?2 AND x.t < ?3 ORDER BY x.t, x.instance";
+      return WindowRows(t, x) + " ORDER BY x.t, x.instance";
     case kRangeNumbers:
-      return "SELECT t, instance, num FROM " + x +
-             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t, instance";
+      return WindowNumbers(x) + " ORDER BY t, instance";
     case kLastRows:
-      return "SELECT x.t, x.instance, x.num, r.body FROM " + x + " AS x CROSS JOIN " + t +
-             " AS r ON r.instance = x.instance WHERE x.series = ?1 AND x.t >= ?2 AND x.t < ?3"
-             " ORDER BY x.t DESC, x.instance DESC LIMIT ?4";
+      return WindowRows(t, x) + " ORDER BY x.t DESC, x.instance DESC LIMIT ?4";
     case kLastNumbers:
-      return "SELECT t, instance, num FROM " + x +
-             " WHERE series = ?1 AND t >= ?2 AND t < ?3 ORDER BY t DESC, instance DESC LIMIT ?4";
+      return WindowNumbers(x) + " ORDER BY t DESC, instance DESC LIMIT ?4";
     case kDeleteRow:
       return "DELETE FROM " + t + " WHERE instance = ?2 AND series = ?1";
     case kDeleteIndexed:
       return "DELETE FROM " + x + " WHERE series = ?1 AND instance = ?2";
     case kDeleteSeriesRows:
       return "DELETE FROM " + t + " WHERE instance IN (SELECT instance FROM " + x +
-             " WHERE series = ?1)";
-    case kDeleteSeriesIndex:
-      return "DELETE FROM " + x + " WHERE series = ?1";
-    case kPruneSeriesRows:
-      return "DELETE FROM " + t + " WHERE instance IN (SELECT instance FROM " + x +
              " WHERE series = ?1 AND t < ?2)";
-    case kPruneSeriesIndex:
+    case kDeleteSeriesIndex:
       return "DELETE FROM " + x + " WHERE series = ?1 AND t < ?2";
     case kMerge:
       // ?1: a JSON array of waiting instance ids, indexed in its order (CROSS JOIN keeps
@@ -651,6 +647,21 @@ Status SqliteEntityStore::DeleteWaiting(std::int64_t series, const std::vector<R
   return Status::OK();
 }
 
+Status SqliteEntityStore::DeleteIndexed(int partition, std::int64_t series, std::int64_t before,
+                                        std::size_t* rows) {
+  sqlite3* db = write_conn_->db;
+  for (int kind : {kDeleteSeriesRows, kDeleteSeriesIndex}) {  // rows first: they need the index
+    Status s;
+    sqlite3_stmt* del = write_conn_->PartitionStmt(partition, kind, PartitionSql, &s);
+    if (del == nullptr) return s;
+    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, series));
+    DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, before));
+    DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot delete history instances"));
+    if (kind == kDeleteSeriesRows) *rows = static_cast<std::size_t>(sqlite3_changes(db));
+  }
+  return Status::OK();
+}
+
 bool SqliteEntityStore::HistoryMergeDue() const {
   if (merge_paused_) return false;
   if (merge_bound_ != 0) return merge_automatic_;
@@ -777,13 +788,9 @@ Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
   std::vector<int> parts = PartitionsSnapshot(nullptr);
   parts.insert(parts.end(), txn_new_partitions_.begin(), txn_new_partitions_.end());
   for (int p : parts) {
-    for (int kind : {kDeleteSeriesRows, kDeleteSeriesIndex}) {  // rows first: they need the index
-      Status s;
-      sqlite3_stmt* stmt = write_conn_->PartitionStmt(p, kind, PartitionSql, &s);
-      if (stmt == nullptr) return s;
-      DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
-      DOTHI_RETURN_IF_ERROR(StepDone(db, stmt, "cannot delete history series"));
-    }
+    std::size_t rows = 0;
+    DOTHI_RETURN_IF_ERROR(
+        DeleteIndexed(p, series, std::numeric_limits<std::int64_t>::max(), &rows));
   }
   StmtPtr del;
   DOTHI_RETURN_IF_ERROR(Prepare(db, "DELETE FROM history_series WHERE id = ?1", &del));
@@ -972,15 +979,9 @@ Result<PruneStep> SqliteEntityStore::PruneHistory(std::string_view tenant, std::
         step->rows_deleted += deleted;
       }
       for (int p : parts) {
-        for (int kind : {kPruneSeriesRows, kPruneSeriesIndex}) {  // rows first: they need the index
-          Status s;
-          sqlite3_stmt* del = write_conn_->PartitionStmt(p, kind, PartitionSql, &s);
-          if (del == nullptr) return s;
-          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 1, id));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, del, 2, cutoff));
-          DOTHI_RETURN_IF_ERROR(StepDone(db, del, "cannot prune history"));
-          if (kind == kPruneSeriesRows) step->rows_deleted += static_cast<std::size_t>(sqlite3_changes(db));
-        }
+        std::size_t rows = 0;
+        DOTHI_RETURN_IF_ERROR(DeleteIndexed(p, id, cutoff, &rows));
+        step->rows_deleted += rows;
       }
     }
     step->next_series = ids.empty() ? after_series : ids.back();
