@@ -165,6 +165,7 @@ Status SqliteEntityStore::Open() {
 
   // Migrations run in one write transaction, so two processes cannot both apply them.
   DOTHI_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start schema migration"));
+  bool upgraded = false;  // an existing file migrated (not a new one created)
   Status migrated = [&]() -> Status {
     StmtPtr version_stmt;
     DOTHI_RETURN_IF_ERROR(Prepare(db, "PRAGMA user_version", &version_stmt));
@@ -177,6 +178,11 @@ Status SqliteEntityStore::Open() {
       return Status::Unavailable("database schema is newer than this build",
                                  options_.path + ": version " + std::to_string(version) +
                                      ", known " + std::to_string(kSchemaVersion));
+    }
+    if (version != 0 && version != kSchemaVersion) {
+      upgraded = true;
+      spdlog::info("sqlite store: migrating {} from schema version {} to {}", options_.path,
+                   version, kSchemaVersion);
     }
     for (int v = version; v < kSchemaVersion; ++v) {
       if (v == 4) DOTHI_RETURN_IF_ERROR(MigrateHistoryToV5(*conn));
@@ -193,6 +199,13 @@ Status SqliteEntityStore::Open() {
   if (!migrated.ok()) {
     if (sqlite3_get_autocommit(db) == 0) (void)Exec(db, "ROLLBACK", "rollback");
     return migrated;
+  }
+  if (upgraded) {
+    // A migration may rewrite every history month in one transaction: a WAL as large as the
+    // history. Copy it back and give the space back now, before any reader holds it.
+    Status s = Exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", "cannot checkpoint after migration");
+    if (!s.ok()) spdlog::warn("sqlite store: {}", s.message());
+    spdlog::info("sqlite store: {} is at schema version {}", options_.path, kSchemaVersion);
   }
 
   DOTHI_RETURN_IF_ERROR(Prepare(db, "BEGIN IMMEDIATE", &conn->begin));

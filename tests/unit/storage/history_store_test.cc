@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <string>
@@ -402,6 +403,8 @@ TEST_F(HistoryMergeTest, AVersion4FileIsMigratedWithEveryInstanceReadOnce) {
   sqlite3_close(db);
 
   Reopen();
+  // The migration's WAL was copied back and truncated at once.
+  EXPECT_EQ(std::filesystem::file_size(dir_.path() / "m.db-wal"), 0u);
   EXPECT_EQ(store_->HistoryRecentRowsForTesting(), 0u);
   EXPECT_EQ(store_->HistoryPartitionsForTesting(), (std::vector<int>{202610, 202611}));
   EXPECT_EQ(Values(Rows(kA)), Range(0, 10));
