@@ -211,13 +211,13 @@ std::string EncodedEntity::Encode() const {
   std::string out;
   // The exact size: the entity index keeps these bytes, and a buffer with room to spare
   // would be copied again to give the room back.
+  // (Open found the attributes, so top_[attrs_at_] is there.)
   const std::string_view unwalked = rest_.bytes.substr(rest_.pos);
-  std::size_t size = Json::BinaryObjectHeaderSize(top_.size(), true) + unwalked.size();
+  const std::size_t attr_count = attrs_.size() + (rest_.count - rest_.walked);
+  std::size_t size = Json::BinaryObjectHeaderSize(top_.size(), true) +
+                     Json::BinaryObjectHeaderSize(attr_count, false) + unwalked.size();
   for (std::size_t i = 0; i < top_.size(); ++i) {
     size += top_[i].key.size() + (i == attrs_at_ ? 0 : top_[i].value.size());
-  }
-  if (attrs_at_ < top_.size()) {
-    size += Json::BinaryObjectHeaderSize(attrs_.size() + (rest_.count - rest_.walked), false);
   }
   for (const auto& m : attrs_) size += m.key.size() + m.value.size();
   out.reserve(size);
@@ -228,7 +228,7 @@ std::string EncodedEntity::Encode() const {
       out.append(top_[i].value);
       continue;
     }
-    Json::BeginBinaryObject(out, attrs_.size() + (rest_.count - rest_.walked), false);
+    Json::BeginBinaryObject(out, attr_count, false);
     for (const auto& m : attrs_) {
       out.append(m.key);
       out.append(m.value);
