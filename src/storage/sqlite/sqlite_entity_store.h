@@ -212,9 +212,10 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // entries); rows: how many rows went.
   Status DeleteIndexed(int partition, std::int64_t series, std::int64_t before,
                        std::size_t* rows);
-  // The index entry of an instance whose row is written.
-  Status IndexInstance(int partition, std::int64_t series, std::int64_t instance,
-                       const HistoryInstance& inst);
+  // An instance's row (kind kInsertRow) or index entry (kInsertIndex) in its month, which
+  // exists (sqlite_history.cc's statement kinds).
+  Status PutInstance(int partition, int kind, std::int64_t series, std::int64_t instance,
+                     const HistoryInstance& inst);
   // Records (in the open transaction) that every instance up to `instance` is indexed or
   // gone, so that a restart looks for waiting rows only above it.
   Status SetIndexedThrough(std::int64_t instance);

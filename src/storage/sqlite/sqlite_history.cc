@@ -104,7 +104,7 @@ std::string PartitionSql(int partition, int kind) {
     case kInsertRow:
       return "INSERT INTO " + t + " (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)";
     case kInsertIndex:
-      return "INSERT OR IGNORE INTO " + x + " (series, t, instance, num) VALUES (?1, ?2, ?3, ?4)";
+      return "INSERT OR IGNORE INTO " + x + " (series, t, instance, num) VALUES (?2, ?3, ?1, ?4)";
     case kGetRow:
       return "SELECT t, instance, num, body FROM " + t + " WHERE instance = ?1";
     case kRangeRows:
@@ -160,6 +160,33 @@ Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, std::int64_t v) {
   return Status::OK();
 }
 
+// The months (yyyymm) that have a table, in name order.
+Status ListPartitions(sqlite3* db, std::vector<int>* out) {
+  StmtPtr list;
+  DOTHI_RETURN_IF_ERROR(Prepare(
+      db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9][0-9][0-9][0-9][0-9][0-9]' ORDER BY name",
+      &list));
+  int rc;
+  while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
+    out->push_back(std::stoi(std::string(ColumnView(list.get(), 0).substr(2))));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
+  return Status::OK();
+}
+
+// history_meta's value for key into *value; *value stays as it is when there is none.
+Status ReadMeta(sqlite3* db, const char* key, std::int64_t* value) {
+  StmtPtr stmt;
+  DOTHI_RETURN_IF_ERROR(Prepare(db, "SELECT value FROM history_meta WHERE key = ?1", &stmt));
+  if (sqlite3_bind_text(stmt.get(), 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+    return SqliteError(db, "cannot bind history state key");
+  }
+  const int rc = sqlite3_step(stmt.get());
+  if (rc == SQLITE_ROW) *value = sqlite3_column_int64(stmt.get(), 0);
+  else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
+  return Status::OK();
+}
+
 // Most series ids the writer remembers; beyond it the cache starts over (a miss is one
 // index lookup).
 constexpr std::size_t kSeriesCacheMax = 200'000;
@@ -169,17 +196,7 @@ constexpr std::size_t kSeriesCacheMax = 200'000;
 Status SqliteEntityStore::MigrateHistoryToV5(Connection& conn) {
   sqlite3* db = conn.db;
   std::vector<int> months;
-  {
-    StmtPtr list;
-    DOTHI_RETURN_IF_ERROR(Prepare(
-        db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9][0-9][0-9][0-9][0-9][0-9]'",
-        &list));
-    int rc;
-    while ((rc = sqlite3_step(list.get())) == SQLITE_ROW) {
-      months.push_back(std::stoi(std::string(ColumnView(list.get(), 0).substr(2))));
-    }
-    if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
-  }
+  DOTHI_RETURN_IF_ERROR(ListPartitions(db, &months));
   // Both older layouts (the instance as rowid, or a rid beside it) name the same columns.
   for (int p : months) {
     const std::string t = TableName(p), x = IndexName(p), old = t + "_v4";
@@ -207,10 +224,7 @@ Status SqliteEntityStore::MigrateHistoryToV5(Connection& conn) {
           db, ("INSERT OR IGNORE INTO " + TableName(p) +
                " (instance, series, t, num, body) VALUES (?1, ?2, ?3, ?4, ?5)").c_str(),
           &it->second.first));
-      DOTHI_RETURN_IF_ERROR(Prepare(
-          db, ("INSERT OR IGNORE INTO " + IndexName(p) +
-               " (series, t, instance, num) VALUES (?2, ?3, ?1, ?4)").c_str(),
-          &it->second.second));
+      DOTHI_RETURN_IF_ERROR(Prepare(db, PartitionSql(p, kInsertIndex).c_str(), &it->second.second));
     }
     for (sqlite3_stmt* put : {it->second.first.get(), it->second.second.get()}) {
       const int columns = put == it->second.first.get() ? 5 : 4;
@@ -278,36 +292,15 @@ Status SqliteEntityStore::PrepareHistoryReader(Connection& conn) {
 
 Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
   sqlite3* db = conn.db;
-  {
-    StmtPtr stmt;
-    DOTHI_RETURN_IF_ERROR(
-        Prepare(db, "SELECT value FROM history_meta WHERE key = 'next_instance'", &stmt));
-    int rc = sqlite3_step(stmt.get());
-    if (rc == SQLITE_ROW) next_instance_ = sqlite3_column_int64(stmt.get(), 0);
-    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
-  }
-  StmtPtr stmt;
-  DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'h_[0-9][0-9][0-9][0-9][0-9][0-9]'",
-      &stmt));
+  DOTHI_RETURN_IF_ERROR(ReadMeta(db, "next_instance", &next_instance_));
+  std::vector<int> months;
+  DOTHI_RETURN_IF_ERROR(ListPartitions(db, &months));
   std::lock_guard lock(partitions_mu_);
-  int rc;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    std::string_view name = ColumnView(stmt.get(), 0);
-    partitions_.insert(std::stoi(std::string(name.substr(2))));
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db, "cannot list history partitions");
+  partitions_.insert(months.begin(), months.end());
 
   // The rows waiting for the index: after indexed_through, those without an index entry
   // (a new series' rows and replaced instances were indexed as they were written).
-  {
-    StmtPtr indexed;
-    DOTHI_RETURN_IF_ERROR(
-        Prepare(db, "SELECT value FROM history_meta WHERE key = 'indexed_through'", &indexed));
-    rc = sqlite3_step(indexed.get());
-    if (rc == SQLITE_ROW) indexed_through_ = sqlite3_column_int64(indexed.get(), 0);
-    else if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
-  }
+  DOTHI_RETURN_IF_ERROR(ReadMeta(db, "indexed_through", &indexed_through_));
   std::lock_guard recent_lock(recent_mu_);
   recent_.clear();
   recent_rows_ = 0;
@@ -319,6 +312,7 @@ Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
                             " AS x WHERE x.series = r.series AND x.t = r.t AND x.instance = r.instance)";
     DOTHI_RETURN_IF_ERROR(Prepare(db, sql.c_str(), &waiting));
     DOTHI_RETURN_IF_ERROR(BindInt(db, waiting.get(), 1, indexed_through_));
+    int rc;
     while ((rc = sqlite3_step(waiting.get())) == SQLITE_ROW) {
       recent_[sqlite3_column_int64(waiting.get(), 1)].push_back(
           {sqlite3_column_int64(waiting.get(), 0), sqlite3_column_int64(waiting.get(), 2)});
@@ -334,14 +328,9 @@ Status SqliteEntityStore::LoadHistoryState(Connection& conn) {
 
   // A merge cut short (by a crash, or a close told not to finish it) goes on after the last
   // series it had indexed.
-  StmtPtr state;
-  DOTHI_RETURN_IF_ERROR(Prepare(
-      db, "SELECT key, value FROM history_meta WHERE key IN ('merge_bound', 'merge_through')", &state));
   std::int64_t bound = 0, through = 0;
-  while ((rc = sqlite3_step(state.get())) == SQLITE_ROW) {
-    (ColumnView(state.get(), 0) == "merge_bound" ? bound : through) = sqlite3_column_int64(state.get(), 1);
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db, "cannot read history state");
+  DOTHI_RETURN_IF_ERROR(ReadMeta(db, "merge_bound", &bound));
+  DOTHI_RETURN_IF_ERROR(ReadMeta(db, "merge_through", &through));
   merge_bound_ = bound;
   merge_series_.clear();
   merge_next_ = 0;
@@ -474,22 +463,11 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
                                          const HistoryInstance& inst) {
   Result<std::int64_t> series = SeriesId(tenant, entity, inst.attr, inst.dataset_id, true);
   if (!series.ok()) return series.status();
-  sqlite3* db = write_conn_->db;
   const std::int64_t instance = next_instance_++;
   const int partition = PartitionOf(inst.time);
   DOTHI_RETURN_IF_ERROR(EnsurePartition(partition));
   // The row appends to its month's table (instances only grow).
-  Status s;
-  sqlite3_stmt* put = write_conn_->PartitionStmt(partition, kInsertRow, PartitionSql, &s);
-  if (put == nullptr) return s;
-  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, instance));
-  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, *series));
-  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, inst.time));
-  if (inst.number && sqlite3_bind_double(put, 4, *inst.number) != SQLITE_OK) {
-    return SqliteError(db, "cannot bind number");
-  }
-  DOTHI_RETURN_IF_ERROR(BindBlob(db, put, 5, inst.bytes));
-  DOTHI_RETURN_IF_ERROR(StepDone(db, put, "cannot write history instance"));
+  DOTHI_RETURN_IF_ERROR(PutInstance(partition, kInsertRow, *series, instance, inst));
   if (txn_first_new_series_ == 0 || *series < txn_first_new_series_) {
     // An existing series: its index entry would land in the middle of the month's index
     // (one random page written per update), so the row waits for a merge.
@@ -501,22 +479,24 @@ Status SqliteEntityStore::AppendInstance(std::string_view tenant, std::string_vi
   }
   // A series new in this transaction sorts after every older one: its entries append to
   // the index's end.
-  return IndexInstance(partition, *series, instance, inst);
+  return PutInstance(partition, kInsertIndex, *series, instance, inst);
 }
 
-Status SqliteEntityStore::IndexInstance(int partition, std::int64_t series, std::int64_t instance,
-                                        const HistoryInstance& inst) {
+Status SqliteEntityStore::PutInstance(int partition, int kind, std::int64_t series,
+                                      std::int64_t instance, const HistoryInstance& inst) {
   sqlite3* db = write_conn_->db;
   Status s;
-  sqlite3_stmt* stmt = write_conn_->PartitionStmt(partition, kInsertIndex, PartitionSql, &s);
-  if (stmt == nullptr) return s;
-  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 1, series));
-  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 2, inst.time));
-  DOTHI_RETURN_IF_ERROR(BindInt(db, stmt, 3, instance));
-  if (inst.number && sqlite3_bind_double(stmt, 4, *inst.number) != SQLITE_OK) {
+  sqlite3_stmt* put = write_conn_->PartitionStmt(partition, kind, PartitionSql, &s);
+  if (put == nullptr) return s;
+  // kInsertRow and kInsertIndex take the same parameters; only the row has the body.
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 1, instance));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 2, series));
+  DOTHI_RETURN_IF_ERROR(BindInt(db, put, 3, inst.time));
+  if (inst.number && sqlite3_bind_double(put, 4, *inst.number) != SQLITE_OK) {
     return SqliteError(db, "cannot bind number");
   }
-  return StepDone(db, stmt, "cannot index history instance");
+  if (kind == kInsertRow) DOTHI_RETURN_IF_ERROR(BindBlob(db, put, 5, inst.bytes));
+  return StepDone(db, put, "cannot write history instance");
 }
 
 Status SqliteEntityStore::WriteHistory(const EntityWrite& w) {
@@ -877,18 +857,9 @@ Status SqliteEntityStore::ApplyEdit(const HistoryEdit& edit, std::size_t* affect
           inst.dataset_id = dataset;
           const int target = PartitionOf(inst.time);
           DOTHI_RETURN_IF_ERROR(EnsurePartition(target));
-          Status s;
-          sqlite3_stmt* ins = write_conn_->PartitionStmt(target, kInsertRow, PartitionSql, &s);
-          if (ins == nullptr) return s;
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 1, edit.instance));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 2, id));
-          DOTHI_RETURN_IF_ERROR(BindInt(db, ins, 3, inst.time));
-          if (inst.number && sqlite3_bind_double(ins, 4, *inst.number) != SQLITE_OK) {
-            return SqliteError(db, "cannot bind number");
+          for (int kind : {kInsertRow, kInsertIndex}) {
+            DOTHI_RETURN_IF_ERROR(PutInstance(target, kind, id, edit.instance, inst));
           }
-          DOTHI_RETURN_IF_ERROR(BindBlob(db, ins, 5, inst.bytes));
-          DOTHI_RETURN_IF_ERROR(StepDone(db, ins, "cannot write history instance"));
-          DOTHI_RETURN_IF_ERROR(IndexInstance(target, id, edit.instance, inst));
         }
         return Status::OK();
       }
