@@ -161,11 +161,13 @@ total_ir() { callgrind_annotate --auto=no "$1" 2>/dev/null | awk '/PROGRAM TOTAL
 
 # under_callgrind NAME OUT URL_TO_POLL CMD...: starts CMD under callgrind (collecting from the
 # start), waits until URL answers, then zeroes the counters so start-up is not counted. Sets
-# CG_PID. CG_PRELOAD (env) is passed to CMD as LD_PRELOAD.
+# CG_PID. CG_PRELOAD (env) is passed to CMD as LD_PRELOAD. `dothi serve` executes itself
+# again at start (--malloc-tcache); callgrind follows it, and the file OUT holds the last image.
 under_callgrind() {
   local name="$1" out="$2" url="$3"
   shift 3
-  LD_PRELOAD="${CG_PRELOAD:-}" valgrind --tool=callgrind --callgrind-out-file="$out" "$@" \
+  LD_PRELOAD="${CG_PRELOAD:-}" valgrind --tool=callgrind --trace-children=yes \
+    --callgrind-out-file="$out" "$@" \
     >"$BENCH_TMP/$name.out" 2>&1 &
   CG_PID=$!
   _BENCH_PIDS+=("$CG_PID")

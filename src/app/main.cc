@@ -6,7 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <toml++/toml.h>
@@ -82,10 +86,41 @@ bool ApplyConfigFile(CLI::App& serve, const std::string& path) {
   return true;
 }
 
-int Serve(dothi::app::Config config) {
+#if defined(__GLIBC__)
+// glibc takes its tunables only from GLIBC_TUNABLES when a program starts. Unless that
+// already names the thread cache size, adds it and executes this binary again with the same
+// arguments (the process keeps its id, descriptors and the rest of its environment).
+// Returns only when nothing was to be done or the exec failed; then serve goes on as is.
+void ExecWithThreadCache(int tcache, char** argv) {
+  if (tcache <= 0) return;
+  constexpr const char* kTunable = "glibc.malloc.tcache_count";
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  std::string tunables = current != nullptr ? current : "";
+  if (tunables.find(kTunable) != std::string::npos) return;  // set by the user, or by us
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
+  const std::string previous = tunables;
+  if (!tunables.empty()) tunables += ':';
+  tunables += std::string(kTunable) + "=" + std::to_string(tcache);
+  setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+  execv(self, argv);
+  // Still here: go on without it, with the environment as it was.
+  if (current != nullptr) setenv("GLIBC_TUNABLES", previous.c_str(), 1);
+  else unsetenv("GLIBC_TUNABLES");
+  spdlog::warn("malloc-tcache: cannot execute {} again ({}); glibc's default thread cache",
+               self, std::strerror(errno));
+}
+#endif
+
+int Serve(dothi::app::Config config, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 #if defined(__GLIBC__)
+  ExecWithThreadCache(config.malloc_tcache, argv);  // first: nothing is open or running yet
   if (config.malloc_arenas > 0) mallopt(M_ARENA_MAX, config.malloc_arenas);  // before any thread
+#else
+  (void)argv;
 #endif
   // SIGINT/SIGTERM are taken by this thread with sigwait; every other thread blocks them.
   sigset_t signals;
@@ -127,6 +162,9 @@ int main(int argc, char** argv) {
   Bind(*serve, "io-threads", config.io_threads, "Threads running the HTTP event loop");
   Bind(*serve, "worker-threads", config.worker_threads, "Threads running queries and batch operations (single-entity writes need none while they commit)");
   Bind(*serve, "malloc-arenas", config.malloc_arenas, "glibc malloc arenas (0: glibc's default)");
+  Bind(*serve, "malloc-tcache", config.malloc_tcache,
+       "Freed blocks per size glibc caches in each thread, set through GLIBC_TUNABLES by starting the binary again once (0: glibc's default)")
+      ->check(CLI::Range(0, 65535));
   Bind(*serve, "max-body-bytes", config.max_body_bytes, "Largest request body in bytes (413 beyond)");
   Bind(*serve, "max-header-bytes", config.max_header_bytes, "Largest request headers in bytes (431 beyond)");
   Bind(*serve, "request-timeout-ms", config.request_timeout_ms, "Time to read a request or write a response");
@@ -290,7 +328,7 @@ int main(int argc, char** argv) {
   }
   if (!file.empty() && !ApplyConfigFile(*serve, file)) return 2;
   CLI11_PARSE(cli, argc, argv);
-  if (serve->parsed()) return Serve(config);
+  if (serve->parsed()) return Serve(config, argv);
   if (import->parsed()) {
     if (expected_version >= 0) imp.expected_version = expected_version;
     return dothi::app::RunImport(imp, std::cout, std::cerr);

@@ -2,7 +2,7 @@
 // variables as well as flags; flags win over the environment, which wins over the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -39,6 +39,38 @@ test('a TOML config file and DOTHI_* variables set the limits', async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// glibc reads its malloc tunables only at start: `serve` executes its binary again once
+// with the thread cache size added to GLIBC_TUNABLES (--malloc-tcache, main.cc).
+test('serve starts itself again with a larger malloc thread cache, keeping its pid and name', async () => {
+  const environOf = (pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  const server = await startServer({ env: { GLIBC_TUNABLES: undefined } });
+  try {
+    assert.ok(environOf(server.proc.pid).includes('GLIBC_TUNABLES=glibc.malloc.tcache_count=256'),
+      'the running image got the tunable');
+    assert.equal(readFileSync(`/proc/${server.proc.pid}/comm`, 'utf8').trim(), 'dothi');
+    assert.equal((await client(server.url).get('/health')).status, 200);
+  } finally {
+    await server.stop();
+  }
+  // 0 leaves glibc's default: no second start, no tunable.
+  const off = await startServer({ args: ['--malloc-tcache', '0'], env: { GLIBC_TUNABLES: undefined } });
+  try {
+    assert.ok(!environOf(off.proc.pid).some((v) => v.startsWith('GLIBC_TUNABLES=')));
+  } finally {
+    await off.stop();
+  }
+  // A thread cache size the user set is kept as it is.
+  const own = await startServer({ env: { GLIBC_TUNABLES: 'glibc.malloc.tcache_count=9' } });
+  try {
+    assert.ok(environOf(own.proc.pid).includes('GLIBC_TUNABLES=glibc.malloc.tcache_count=9'));
+  } finally {
+    await own.stop();
+  }
+  const bad = spawnSync(DOTHI_BIN, ['serve', '--malloc-tcache', '70000'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr + bad.stdout, /malloc-tcache/);
 });
 
 test('a flag wins over the environment', async () => {

@@ -15,7 +15,7 @@ export function freshDataDir() {
   return mkdtempSync(path.join(tmpdir(), 'dothi-e2e-'));
 }
 
-// options: { dataDir, args: [...extra CLI flags], env: {...}, keepDataDir }
+// options: { dataDir, args: [...extra CLI flags], env: {...} (undefined: unset), keepDataDir }
 // Returns { url, dataDir, proc, stop(), kill9(), exited, output() }.
 export async function startServer(options = {}) {
   const dataDir = options.dataDir ?? freshDataDir();
@@ -24,7 +24,8 @@ export async function startServer(options = {}) {
     '--access-log', options.accessLog ? 'true' : 'false', ...(options.args ?? [])];
   const proc = spawn(DOTHI_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(options.env ?? {}) },
+    env: Object.fromEntries(Object.entries({ ...process.env, ...(options.env ?? {}) })
+      .filter(([, v]) => v !== undefined)),
   });
   let stdout = '';
   let stderr = '';
