@@ -30,10 +30,12 @@ struct Config {
   int malloc_arenas = 0;
   // Freed blocks glibc keeps per size class in each thread's cache (its default is 7).
   // Requests in flight free their blocks together when their group commit reports, which
-  // overflows 7 at once; 256 took 2.2% of the user-space instructions of a durable update
-  // away (bench/instructions.sh). glibc reads it only from GLIBC_TUNABLES at start, so
-  // `serve` executes its own binary again once with it added (main.cc); 0: leave it.
-  int malloc_tcache = 256;
+  // overflows 7 at once. 64 took 2.4% of the user-space instructions of a durable update
+  // away (bench/instructions.sh: 100.2k -> 97.8k) and left RSS after loading 1M entities
+  // within the noise (942 against 933 MiB); 256 saved no more and added 42 MiB there.
+  // glibc reads it only from GLIBC_TUNABLES at start, so `serve` executes its own binary
+  // again once with it added (main.cc); 0: leave glibc's default.
+  int malloc_tcache = 64;
   // Largest request body, in bytes; larger bodies get 413.
   std::size_t max_body_bytes = std::size_t{8} << 20;
   // Largest request line and headers, in bytes; larger get 431.

@@ -47,7 +47,7 @@ test('serve starts itself again with a larger malloc thread cache, keeping its p
   const environOf = (pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   const server = await startServer({ env: { GLIBC_TUNABLES: undefined } });
   try {
-    assert.ok(environOf(server.proc.pid).includes('GLIBC_TUNABLES=glibc.malloc.tcache_count=256'),
+    assert.ok(environOf(server.proc.pid).includes('GLIBC_TUNABLES=glibc.malloc.tcache_count=64'),
       'the running image got the tunable');
     assert.equal(readFileSync(`/proc/${server.proc.pid}/comm`, 'utf8').trim(), 'dothi');
     assert.equal((await client(server.url).get('/health')).status, 200);
