@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev libssl-dev libgtest-dev libbenchmark-dev libmosquitto-dev mosquitto
   clang libclang-rt-14-dev
   curl wrk sqlite3 gdal-bin
+  libcap2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,22 +1,25 @@
 // dothi: the smart-city platform server. Subcommands: serve, version.
 #include <signal.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include <sys/auxv.h>
 #endif
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <toml++/toml.h>
 
 #include "app/config.h"
 #include "app/import_command.h"
+#include "app/malloc_tcache.h"
 #include "app/server_app.h"
 #include "app/simulator.h"
 
@@ -87,30 +90,33 @@ bool ApplyConfigFile(CLI::App& serve, const std::string& path) {
 }
 
 #if defined(__GLIBC__)
-// glibc takes its tunables only from GLIBC_TUNABLES when a program starts. Unless that
-// already names the thread cache size, adds it and executes this binary again with the same
-// arguments (the process keeps its id, descriptors and the rest of its environment).
-// Returns only when nothing was to be done or the exec failed; then serve goes on as is.
+// Executes this binary again with the same arguments and glibc's thread cache size added to
+// GLIBC_TUNABLES, when app::TunablesToExecWith says to (the process keeps its id, its
+// descriptors and the rest of its environment). Returns when there is nothing to do, and
+// when the exec failed; serve then goes on as it is.
 void ExecWithThreadCache(int tcache, char** argv) {
-  if (tcache <= 0) return;
-  constexpr const char* kTunable = "glibc.malloc.tcache_count";
+  const bool executed = std::getenv(dothi::app::kTcacheExecutedVar) != nullptr;
+  unsetenv(dothi::app::kTcacheExecutedVar);  // not for processes this one starts
   const char* current = std::getenv("GLIBC_TUNABLES");
-  std::string tunables = current != nullptr ? current : "";
-  if (tunables.find(kTunable) != std::string::npos) return;  // set by the user, or by us
+  const std::optional<std::string> tunables = dothi::app::TunablesToExecWith(
+      tcache, current, executed, getauxval(AT_SECURE) != 0);
+  if (!tunables) return;
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return;
   self[n] = '\0';
-  const std::string previous = tunables;
-  if (!tunables.empty()) tunables += ':';
-  tunables += std::string(kTunable) + "=" + std::to_string(tcache);
-  setenv("GLIBC_TUNABLES", tunables.c_str(), 1);
+  const std::optional<std::string> previous =
+      current != nullptr ? std::optional<std::string>(current) : std::nullopt;
+  setenv("GLIBC_TUNABLES", tunables->c_str(), 1);
+  setenv(dothi::app::kTcacheExecutedVar, "1", 1);
   execv(self, argv);
   // Still here: go on without it, with the environment as it was.
-  if (current != nullptr) setenv("GLIBC_TUNABLES", previous.c_str(), 1);
+  const int error = errno;
+  unsetenv(dothi::app::kTcacheExecutedVar);
+  if (previous) setenv("GLIBC_TUNABLES", previous->c_str(), 1);
   else unsetenv("GLIBC_TUNABLES");
   spdlog::warn("malloc-tcache: cannot execute {} again ({}); glibc's default thread cache",
-               self, std::strerror(errno));
+               self, std::strerror(error));
 }
 #endif
 

@@ -2,10 +2,10 @@
 // variables as well as flags; flags win over the environment, which wins over the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, copyFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { startServer, DOTHI_BIN } from './lib/server.mjs';
 import { client, assertProblem, LD } from './lib/http.mjs';
 
@@ -71,6 +71,53 @@ test('serve starts itself again with a larger malloc thread cache, keeping its p
   const bad = spawnSync(DOTHI_BIN, ['serve', '--malloc-tcache', '70000'], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr + bad.stdout, /malloc-tcache/);
+});
+
+// A binary with file capabilities (to bind port 80, say) run by an ordinary user puts glibc
+// in secure mode, where it erases malloc tunables: serve must start once and serve, not
+// execute itself again and again. Needs root (setcap) and setcap/setpriv (libcap2-bin,
+// util-linux).
+const canSetcap = process.getuid?.() === 0 &&
+  spawnSync('sh', ['-c', 'command -v setcap && command -v setpriv']).status === 0;
+test('serve with file capabilities, run by an unprivileged user, starts once', { skip: !canSetcap && 'needs root and setcap' }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dothi-caps-'));
+  chmodSync(dir, 0o755);
+  const proc = { current: null };
+  try {
+    const bin = path.join(dir, 'dothi');
+    copyFileSync(DOTHI_BIN, bin);
+    chmodSync(bin, 0o755);
+    const caps = spawnSync('setcap', ['cap_net_bind_service=+ep', bin], { encoding: 'utf8' });
+    assert.equal(caps.status, 0, caps.stderr);
+    const data = path.join(dir, 'data');
+    mkdirSync(data);
+    chmodSync(data, 0o777);
+    const env = { ...process.env };
+    delete env.GLIBC_TUNABLES;
+    proc.current = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, 'serve',
+      '--port', '0', '--address', '127.0.0.1', '--data-dir', data, '--access-log', 'false'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    const url = await new Promise((resolve, reject) => {
+      // Started over and over, it would never get to this line.
+      const timer = setTimeout(() => reject(new Error(`not serving after 20 s:\n${out}`)), 20000);
+      proc.current.stdout.setEncoding('utf8');
+      proc.current.stdout.on('data', (c) => {
+        out += c;
+        const m = /serving on (http:\/\/\S+)/.exec(out);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      });
+      proc.current.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
+    });
+    assert.equal((await client(url).get('/health')).status, 200);
+  } finally {
+    if (proc.current && proc.current.exitCode === null) {
+      const exited = new Promise((r) => proc.current.on('exit', r));
+      proc.current.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a flag wins over the environment', async () => {
