@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, copyFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { startServer, DOTHI_BIN } from './lib/server.mjs';
 import { client, assertProblem, LD } from './lib/http.mjs';
 
@@ -82,7 +82,6 @@ const canSetcap = process.getuid?.() === 0 &&
 test('serve with file capabilities, run by an unprivileged user, starts once', { skip: !canSetcap && 'needs root and setcap' }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dothi-caps-'));
   chmodSync(dir, 0o755);
-  const proc = { current: null };
   try {
     const bin = path.join(dir, 'dothi');
     copyFileSync(DOTHI_BIN, bin);
@@ -92,30 +91,17 @@ test('serve with file capabilities, run by an unprivileged user, starts once', {
     const data = path.join(dir, 'data');
     mkdirSync(data);
     chmodSync(data, 0o777);
-    const env = { ...process.env };
-    delete env.GLIBC_TUNABLES;
-    proc.current = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, 'serve',
-      '--port', '0', '--address', '127.0.0.1', '--data-dir', data, '--access-log', 'false'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    const url = await new Promise((resolve, reject) => {
-      // Started over and over, it would never get to this line.
-      const timer = setTimeout(() => reject(new Error(`not serving after 20 s:\n${out}`)), 20000);
-      proc.current.stdout.setEncoding('utf8');
-      proc.current.stdout.on('data', (c) => {
-        out += c;
-        const m = /serving on (http:\/\/\S+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(m[1]); }
-      });
-      proc.current.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${out}`)); });
+    // Started over and over, it would never get to serving.
+    const server = await startServer({
+      bin, prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      dataDir: data, env: { GLIBC_TUNABLES: undefined }, readyTimeoutMs: 20000,
     });
-    assert.equal((await client(url).get('/health')).status, 200);
-  } finally {
-    if (proc.current && proc.current.exitCode === null) {
-      const exited = new Promise((r) => proc.current.on('exit', r));
-      proc.current.kill('SIGTERM');
-      await exited;
+    try {
+      assert.equal((await client(server.url).get('/health')).status, 200);
+    } finally {
+      await server.stop();
     }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -15,14 +15,18 @@ export function freshDataDir() {
   return mkdtempSync(path.join(tmpdir(), 'dothi-e2e-'));
 }
 
-// options: { dataDir, args: [...extra CLI flags], env: {...} (undefined: unset), keepDataDir }
+// options: { dataDir, args: [...extra CLI flags], env: {...} (undefined: unset), keepDataDir,
+//   bin (the dothi binary; DOTHI_BIN), prefix: [...] (a command that runs the binary, e.g.
+//   setpriv and its flags), readyTimeoutMs (kill the server and fail when it is not serving
+//   by then; no limit by default) }
 // Returns { url, dataDir, proc, stop(), kill9(), exited, output() }.
 export async function startServer(options = {}) {
   const dataDir = options.dataDir ?? freshDataDir();
   const ownsDir = options.dataDir === undefined && !options.keepDataDir;
   const args = ['serve', '--port', '0', '--address', '127.0.0.1', '--data-dir', dataDir,
     '--access-log', options.accessLog ? 'true' : 'false', ...(options.args ?? [])];
-  const proc = spawn(DOTHI_BIN, args, {
+  const [command, ...commandArgs] = [...(options.prefix ?? []), options.bin ?? DOTHI_BIN, ...args];
+  const proc = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: Object.fromEntries(Object.entries({ ...process.env, ...(options.env ?? {}) })
       .filter(([, v]) => v !== undefined)),
@@ -33,10 +37,15 @@ export async function startServer(options = {}) {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
   });
   const url = await new Promise((resolve, reject) => {
+    const timer = options.readyTimeoutMs === undefined ? undefined : setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`dothi not serving after ${options.readyTimeoutMs} ms:\n${stdout}${stderr}`));
+    }, options.readyTimeoutMs);
     const onData = (chunk) => {
       stdout += chunk;
       const m = /serving on (http:\/\/[^\s]+)/.exec(stdout);
       if (m) {
+        clearTimeout(timer);
         proc.stdout.off('data', onData);
         resolve(m[1].replace(/\/$/, ''));
       }
@@ -46,8 +55,10 @@ export async function startServer(options = {}) {
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (c) => { stderr += c; });
     proc.on('error', reject);
-    exited.then(({ code, signal }) =>
-      reject(new Error(`dothi exited before ready (code ${code}, signal ${signal}):\n${stderr}`)));
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`dothi exited before ready (code ${code}, signal ${signal}):\n${stderr}`));
+    });
   });
   // Keep draining stdout so the child never blocks on a full pipe.
   proc.stdout.on('data', (c) => { stdout += c; });
