@@ -330,6 +330,13 @@ Status ServerApp::Start() {
   p.metrics.AddCounter("dothi_store_commit_seconds_total", "Time spent in store transactions", [sqlite] {
     return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().commit_micros_sum) / 1e6}};
   });
+  p.metrics.AddCounter("dothi_store_wal_checkpoints_total",
+                       "Checkpoints that copied the whole write-ahead log into the database file", [sqlite] {
+                         return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().checkpoints)}};
+                       });
+  p.metrics.AddGauge("dothi_store_wal_pages", "Pages in the write-ahead log after the last commit", [sqlite] {
+    return std::vector<http::Metrics::Sample>{{{}, double(sqlite->Stats().wal_pages)}};
+  });
   p.metrics.AddGauge("dothi_history_waiting_instances",
                      "History instances waiting for their month index entries", [sqlite] {
                        return std::vector<http::Metrics::Sample>{{{}, double(sqlite->MergeStats().waiting)}};

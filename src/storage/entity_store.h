@@ -57,6 +57,8 @@ struct StoreStats {
   std::uint64_t commits = 0;           // Commit calls that succeeded
   std::uint64_t transactions = 0;      // database transactions (fewer when batched)
   std::uint64_t commit_micros_sum = 0; // time spent inside transactions
+  std::uint64_t checkpoints = 0;       // write-ahead log copies that let it start over (0 if none)
+  std::size_t wal_pages = 0;           // pages in the write-ahead log after the last commit
 };
 
 class EntityStore {

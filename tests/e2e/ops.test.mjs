@@ -73,6 +73,10 @@ test('/metrics counts requests by route and status, with a latency histogram', a
   const after = parseMetrics((await c.get('/metrics')).text);
   assert.ok(sample(after, 'dothi_store_commits_total').value > commits);
   assert.equal(sample(after, 'dothi_entities', { tenant: 'default' }).value, 2);
+  // The WAL holds the pages written since the last checkpoint (10,000 pages: not reached).
+  const wal = sample(after, 'dothi_store_wal_pages').value;
+  assert.ok(wal > 0, `wal pages ${wal}`);
+  assert.equal(sample(after, 'dothi_store_wal_checkpoints_total').value, 0);
 
   // History merge figures (docs/decisions/0005, 0006): a later write of an attribute waits
   // for its index entry until a merge (--history-merge-rows, 65,536 here: not reached).
@@ -84,6 +88,7 @@ test('/metrics counts requests by route and status, with a latency histogram', a
   assert.equal(sample(later, 'dothi_history_waiting_instances').value, waiting + 1);
   assert.equal(sample(later, 'dothi_history_merged_instances_total').value, 0);
   assert.equal(sample(later, 'dothi_history_merge_seconds_total').value, 0);
+  assert.ok(sample(later, 'dothi_store_wal_pages').value > wal, 'the two writes grew the WAL');
 });
 
 test('X-Request-Id is echoed, or generated when absent', async () => {

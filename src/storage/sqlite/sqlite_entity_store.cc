@@ -110,6 +110,9 @@ Status SqliteEntityStore::Open() {
     if (state_ == State::kOpen) return Status::Internal("store already open", options_.path);
   }
   if (options_.path.empty()) return Status::Unavailable("cannot open database", "empty path");
+  if (options_.checkpoint_pages == 0) {
+    return Status::Unavailable("cannot open database", "checkpoint_pages must be positive");
+  }
   if (options_.max_batch_writes == 0) {
     return Status::Unavailable("cannot open database", "max_batch_writes must be positive");
   }
@@ -160,9 +163,6 @@ Status SqliteEntityStore::Open() {
   // 8-12% of the process in SQLite's page-cache truncation loop; bench/updates.sh's load,
   // 2026-11-24), and 16 MiB did not slow updates without history.
   DOTHI_RETURN_IF_ERROR(Exec(db, "PRAGMA cache_size=-16384", "cannot set cache size"));  // KiB
-  DOTHI_RETURN_IF_ERROR(
-      Exec(db, "PRAGMA wal_autocheckpoint=10000", "cannot set checkpoint interval"));  // pages
-
   // Migrations run in one write transaction, so two processes cannot both apply them.
   DOTHI_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE", "cannot start schema migration"));
   bool upgraded = false;  // an existing file migrated (not a new one created)
@@ -240,12 +240,129 @@ Status SqliteEntityStore::Open() {
     idle_readers_.push_back(std::move(reader).value());
     reads_open_ = true;
   }
+  {
+    // Checkpoints run on their own connection (CheckpointerLoop); the writer's commits only
+    // ask for one (WalHook replaces SQLite's wal_autocheckpoint). A first read opens the WAL,
+    // which a checkpoint needs.
+    sqlite3* ckpt = nullptr;
+    DOTHI_RETURN_IF_ERROR(OpenDatabase(options_.path, SQLITE_OPEN_READWRITE,
+                                       options_.busy_timeout_ms, &ckpt));
+    Status s = Exec(ckpt,
+                    options_.synchronous_full ? "PRAGMA synchronous=FULL; PRAGMA schema_version"
+                                              : "PRAGMA synchronous=NORMAL; PRAGMA schema_version",
+                    "cannot open the checkpoint connection");
+    if (!s.ok()) {
+      sqlite3_close_v2(ckpt);
+      return s;
+    }
+    ckpt_db_ = ckpt;
+    sqlite3_wal_hook(db, &SqliteEntityStore::WalHook, this);
+    checkpointer_ = std::thread([this] { CheckpointerLoop(); });
+  }
   std::lock_guard lock(mu_);
   write_conn_ = std::move(conn);
   state_ = State::kOpen;
   reporter_ = std::thread([this] { ReporterLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
   return Status::OK();
+}
+
+namespace {
+// The checkpointer's passes before it leaves the rest to the writer, and how many WAL pages
+// not yet copied it may leave.
+constexpr int kCheckpointRounds = 8;
+constexpr int kCatchUpPages = 256;
+}  // namespace
+
+// Runs on the writer thread, inside each commit, with the pages the WAL now holds.
+int SqliteEntityStore::WalHook(void* self, sqlite3*, const char*, int pages) {
+  auto* store = static_cast<SqliteEntityStore*>(self);
+  const auto n = static_cast<std::size_t>(pages);
+  store->wal_pages_.store(n, std::memory_order_relaxed);
+  const std::size_t every = store->options_.checkpoint_pages;
+  if (n < every) {
+    store->ckpt_next_pages_ = every;  // the WAL started over
+    return SQLITE_OK;
+  }
+  if (n < store->ckpt_next_pages_) return SQLITE_OK;
+  // When a checkpoint cannot empty the WAL (a reader still needs its pages), the next one
+  // waits for the WAL to grow by a quarter more, instead of running after every commit.
+  store->ckpt_next_pages_ = n + std::max<std::size_t>(every / 4, 1);
+  std::lock_guard lock(store->ckpt_mu_);
+  if (store->ckpt_state_ == Checkpoint::kIdle) {
+    store->ckpt_state_ = Checkpoint::kDue;
+    store->ckpt_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+int SqliteEntityStore::CheckpointRounds(bool* copied_any) {
+  // A checkpoint copies up to the end of the WAL as it was when it started; the next one's
+  // log size tells how much the writer committed meanwhile.
+  int copied_before = -1;
+  for (int round = 0; round < kCheckpointRounds; ++round) {
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(ckpt_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc != SQLITE_OK) return rc;
+    if (copied != ckpt_last_copied_) *copied_any = true;  // or the WAL started over: either way
+    ckpt_last_copied_ = copied;
+    const bool little_left = copied_before >= 0 && log - copied_before <= kCatchUpPages;
+    copied_before = copied;
+    if (little_left || log - copied > kCatchUpPages) break;  // caught up, or a reader holds the rest
+  }
+  return SQLITE_OK;
+}
+
+void SqliteEntityStore::CheckpointerLoop() {
+  std::unique_lock lock(ckpt_mu_);
+  for (;;) {
+    ckpt_cv_.wait(lock, [&] { return ckpt_stopping_ || ckpt_state_ == Checkpoint::kDue; });
+    if (ckpt_stopping_) break;
+    ckpt_state_ = Checkpoint::kRunning;
+    lock.unlock();
+    // PASSIVE copies what no reader still needs, without waiting for (or holding up) the
+    // writer. The writer commits meanwhile, mostly to the same hot pages, so go again until
+    // little is left for the writer's part. SQLite syncs the database file only when a
+    // checkpoint reaches the end of the WAL, which these rarely do; syncing it here makes
+    // the writer's final sync cheap. Then once more for what came in during the sync.
+    bool copied_any = false;
+    int rc = CheckpointRounds(&copied_any);
+    if (rc == SQLITE_OK && copied_any) {
+      sqlite3_file* file = nullptr;
+      if (sqlite3_file_control(ckpt_db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
+          file != nullptr && file->pMethods != nullptr) {
+        rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+      }
+      if (rc == SQLITE_OK) rc = CheckpointRounds(&copied_any);
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("sqlite store: checkpoint failed: {} (code {})", sqlite3_errmsg(ckpt_db_), rc);
+    }
+    lock.lock();
+    ckpt_state_ = Checkpoint::kCatchUp;
+    ckpt_catch_up_.store(true, std::memory_order_release);
+  }
+  lock.unlock();
+  sqlite3_close_v2(ckpt_db_);
+  ckpt_db_ = nullptr;
+}
+
+void SqliteEntityStore::CatchUpCheckpoint() {
+  if (!ckpt_catch_up_.exchange(false, std::memory_order_acquire)) return;
+  // What the writer committed while the checkpointer ran: with it copied too (and the
+  // database file synced), the next transaction finds the whole WAL copied and writes it
+  // from the start again.
+  int log = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(write_conn_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                     &copied);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    spdlog::warn("sqlite store: checkpoint failed: {}", sqlite3_errmsg(write_conn_->db));
+  }
+  if (rc == SQLITE_OK && log > 0 && copied == log) {
+    checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::lock_guard lock(ckpt_mu_);
+  ckpt_state_ = Checkpoint::kIdle;
 }
 
 Result<std::unique_ptr<SqliteEntityStore::Connection>> SqliteEntityStore::OpenReadConnection() {
@@ -443,6 +560,7 @@ void SqliteEntityStore::WriterLoop() {
       commits_.fetch_add(commits, std::memory_order_relaxed);
     }
     PostReport(std::move(batch), std::move(s));
+    CatchUpCheckpoint();
     // Under a steady load a merge step runs between group commits.
     if (HistoryMergeDue()) (void)RunHistoryMergeStep(true);
     lock.lock();
@@ -648,6 +766,8 @@ StoreStats SqliteEntityStore::Stats() const {
   stats.commits = commits_.load(std::memory_order_relaxed);
   stats.transactions = transactions_.load(std::memory_order_relaxed);
   stats.commit_micros_sum = commit_micros_sum_.load(std::memory_order_relaxed);
+  stats.checkpoints = checkpoints_.load(std::memory_order_relaxed);
+  stats.wal_pages = wal_pages_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -661,6 +781,12 @@ void SqliteEntityStore::Close() {
     writer_cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();  // the writer drains the queue before it exits
+  {
+    std::lock_guard lock(ckpt_mu_);
+    ckpt_stopping_ = true;
+  }
+  ckpt_cv_.notify_one();
+  if (checkpointer_.joinable()) checkpointer_.join();  // a checkpoint under way finishes
   {
     std::lock_guard lock(report_mu_);
     reports_closed_ = true;

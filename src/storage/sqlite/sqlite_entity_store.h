@@ -21,6 +21,8 @@
 #include "storage/entity_store.h"
 #include "storage/history_store.h"
 
+struct sqlite3;
+
 // SqliteEntityStore is the EntityStore on one SQLite file in WAL mode.
 // Threading: every public method is safe to call from any thread. CommitAsync() and the
 // document writes queue their work for one writer thread, which commits everything queued
@@ -55,6 +57,10 @@ struct SqliteOptions {
   // Close() finishes any merge and merges whatever waits, so a clean restart finds the
   // whole history indexed. Tests turn it off to leave a store as a crash would.
   bool history_merge_on_close = true;
+  // Once the WAL holds this many pages, a checkpointer thread on its own connection copies
+  // them into the database file while the writer goes on committing; the writer then copies
+  // the few pages committed meanwhile, and its next transaction starts the WAL over.
+  std::size_t checkpoint_pages = 10000;
 };
 
 class SqliteEntityStore final : public EntityStore, public HistoryStore {
@@ -247,6 +253,28 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   bool reports_closed_ = false;
   std::thread reporter_;
   std::unique_ptr<Connection> write_conn_;  // used by the writer thread only once it runs
+
+  // Checkpoints, guarded by ckpt_mu_. The WAL hook (on the writer, in a commit) asks for
+  // one; the checkpointer thread runs it on ckpt_db_; the writer finishes it
+  // (CatchUpCheckpoint) after its next transaction.
+  enum class Checkpoint { kIdle, kDue, kRunning, kCatchUp };
+  static int WalHook(void* self, sqlite3* db, const char* name, int pages);
+  void CheckpointerLoop();
+  // Checkpointer thread: PASSIVE checkpoints until little is left; copied_any is set when
+  // one copied something.
+  int CheckpointRounds(bool* copied_any);
+  void CatchUpCheckpoint();  // writer thread
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  Checkpoint ckpt_state_ = Checkpoint::kIdle;
+  bool ckpt_stopping_ = false;
+  std::atomic<bool> ckpt_catch_up_{false};  // the writer's part is due
+  sqlite3* ckpt_db_ = nullptr;               // the checkpointer thread's own connection
+  int ckpt_last_copied_ = -1;                // checkpointer thread: the last WAL pages copied
+  std::size_t ckpt_next_pages_ = 0;          // writer thread: WAL size that asks for one
+  std::thread checkpointer_;
+  std::atomic<std::uint64_t> checkpoints_{0};  // that copied the whole WAL
+  std::atomic<std::size_t> wal_pages_{0};      // after the last commit
 
   // Read pool, guarded by read_mu_.
   std::mutex read_mu_;

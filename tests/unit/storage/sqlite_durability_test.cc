@@ -30,6 +30,7 @@ constexpr int kWritesPerCommit = 3;
 constexpr std::size_t kAcksBeforeKill = 2000;
 constexpr int kWatchdogMillis = 120'000;  // fail instead of hanging if the child stalls
 constexpr std::size_t kBodyBytes = 400;   // about the size of a small encoded entity
+constexpr std::size_t kCheckpointPages = 64;
 
 // An ack names one commit: the committing thread in the high half, its sequence in the low.
 using Ack = std::uint64_t;
@@ -68,6 +69,9 @@ HistoryInstance HistoryFor(Ack ack) {
   SqliteOptions options;
   options.path = path;
   options.synchronous_full = synchronous_full;
+  // Checkpoints every few commits, so that the kill also lands in one (the checkpointer
+  // copying, the writer finishing the copy, the WAL starting over).
+  options.checkpoint_pages = kCheckpointPages;
   SqliteEntityStore store(options);
   if (!store.Open().ok()) _exit(2);
   std::vector<std::thread> threads;
