@@ -6,6 +6,8 @@
 #include <thread>
 #include <set>
 
+#include "core/flat_hash.h"
+#include "core/hash.h"
 #include "domain/query/safe_regex.h"
 #include "geo/geometry.h"
 #include "geo/spatial_index.h"
@@ -234,8 +236,8 @@ Timestamp WriteTime(const RequestContext& ctx) {
 
 }  // namespace
 
-// One tenant's entities and indexes. Slots live in a deque so that their addresses (and
-// the id strings the by_id keys view) stay put as the tenant grows.
+// One tenant's entities and indexes. Slots live in a deque so that their addresses stay put
+// as the tenant grows.
 //
 // Entities of one kind look alike: the same types and the same attributes of the same
 // kinds. That "shape" is interned once and counted, so discovery (/types, /attributes) and
@@ -256,11 +258,16 @@ struct EntityService::TenantIndex {
 
   std::deque<Slot> slots;
   std::vector<std::uint32_t> free_slots;
-  std::unordered_map<std::string_view, std::uint32_t> by_id;  // keys view Slot::id
+  FlatHash<std::uint32_t> by_id;  // HashBytes(id) -> slot; Slot::id tells equal hashes apart
   std::vector<Shape> shapes;
   std::unordered_map<std::string, std::uint32_t> shape_ids;  // ShapeKey -> index
   geo::SpatialIndex spatial;
   std::size_t live = 0;
+
+  // The slot holding entity id, or nullptr.
+  const std::uint32_t* SlotOf(std::string_view id) const {
+    return by_id.Find(HashBytes(id), [&](std::uint32_t slot) { return slots[slot].id == id; });
+  }
 
   // Types, then each attribute with the kinds of its instances, with separators that
   // cannot occur in IRIs.
@@ -324,10 +331,10 @@ EntityService::TenantIndex& EntityService::TenantFor(std::string_view tenant) {
 }
 
 void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
-  auto it = t.by_id.find(id);
-  if (it == t.by_id.end()) return;
-  const std::uint32_t slot = it->second;
-  t.by_id.erase(it);  // before the slot's id string goes
+  const std::uint32_t* found = t.SlotOf(id);
+  if (found == nullptr) return;
+  const std::uint32_t slot = *found;
+  t.by_id.Erase(HashBytes(id), [&](std::uint32_t s) { return s == slot; });
   TenantIndex::Slot& s = t.slots[slot];
   --t.shapes[s.shape].count;
   t.spatial.Remove(slot);
@@ -337,9 +344,9 @@ void EntityService::IndexRemove(TenantIndex& t, std::string_view id) {
 }
 
 void EntityService::IndexReplaceBytes(TenantIndex& t, std::string_view id, std::string bytes) {
-  auto it = t.by_id.find(id);
-  if (it == t.by_id.end()) return;  // cannot happen: the writer holds the entity's lock
-  std::string& slot_bytes = t.slots[it->second].bytes;
+  const std::uint32_t* slot = t.SlotOf(id);
+  if (slot == nullptr) return;  // cannot happen: the writer holds the entity's lock
+  std::string& slot_bytes = t.slots[*slot].bytes;
   slot_bytes = std::move(bytes);
   slot_bytes.shrink_to_fit();
 }
@@ -347,11 +354,11 @@ void EntityService::IndexReplaceBytes(TenantIndex& t, std::string_view id, std::
 void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes) {
   const std::uint32_t shape = t.InternShape(e);
   std::optional<geo::BBox> box = LocationBox(e);
-  auto it = t.by_id.find(e.id);
+  const std::uint32_t* found = t.SlotOf(e.id);
   std::uint32_t slot;
-  if (it != t.by_id.end()) {
+  if (found != nullptr) {
     // In place: the slot, its id and its by_id entry stay.
-    slot = it->second;
+    slot = *found;
     --t.shapes[t.slots[slot].shape].count;
     if (!box) t.spatial.Remove(slot);
   } else {
@@ -365,7 +372,7 @@ void EntityService::IndexPut(TenantIndex& t, const Entity& e, std::string bytes)
     TenantIndex::Slot& s = t.slots[slot];
     s.id = e.id;
     s.live = true;
-    t.by_id.emplace(std::string_view(s.id), slot);
+    t.by_id.Insert(HashBytes(s.id), slot);
     ++t.live;
   }
   TenantIndex::Slot& s = t.slots[slot];
@@ -494,9 +501,9 @@ Result<Entity> EntityService::Get(const RequestContext& ctx, std::string_view id
     if (ctx.tenant.empty()) return Status::NotFound("entity not found", id);
     return Status::NonexistentTenant("tenant not found", ctx.tenant);
   }
-  auto it = t->by_id.find(id);
-  if (it == t->by_id.end()) return Status::NotFound("entity not found", id);
-  return Entity::Decode(t->slots[it->second].bytes);
+  const std::uint32_t* slot = t->SlotOf(id);
+  if (slot == nullptr) return Status::NotFound("entity not found", id);
+  return Entity::Decode(t->slots[*slot].bytes);
 }
 
 Result<QueryResult> EntityService::Query(const RequestContext& ctx, const EntityQuery& query) const {
@@ -539,8 +546,7 @@ Result<QueryResult> EntityService::Query(const RequestContext& ctx, const Entity
   bool all = false;
   if (!query.ids.empty()) {
     for (const auto& id : query.ids) {
-      auto it = t->by_id.find(id);
-      if (it != t->by_id.end()) candidates.push_back(it->second);
+      if (const std::uint32_t* slot = t->SlotOf(id)) candidates.push_back(*slot);
     }
   } else if (query.geo && query.geo->geoproperty_iri == domain::kLocationIri &&
              query.geo->rel != domain::GeoQuery::Rel::kDisjoint && !query.geo->min_distance) {
@@ -705,9 +711,9 @@ bool EntityService::RunPatch(const std::shared_ptr<ApplyOp>& op) {
     std::shared_lock lock(mu_);
     const TenantIndex* t = FindTenant(op->tenant);
     if (t == nullptr) return false;
-    auto it = t->by_id.find(w.id);
-    if (it == t->by_id.end()) return false;
-    current = t->slots[it->second].bytes;
+    const std::uint32_t* slot = t->SlotOf(w.id);
+    if (slot == nullptr) return false;
+    current = t->slots[*slot].bytes;
   }
   std::optional<Result<EncodedChange>> change = w.patch(current);
   if (!change) return false;
@@ -792,9 +798,8 @@ void EntityService::RunLocked(const std::shared_ptr<ApplyOp>& op) {
       if (working.count(w.id)) continue;
       std::optional<Entity> cur;
       if (t != nullptr) {
-        auto it = t->by_id.find(w.id);
-        if (it != t->by_id.end()) {
-          Result<Entity> e = Entity::Decode(t->slots[it->second].bytes);
+        if (const std::uint32_t* slot = t->SlotOf(w.id)) {
+          Result<Entity> e = Entity::Decode(t->slots[*slot].bytes);
           if (!e.ok()) {
             lock.unlock();
             return Finish(op, e.status());

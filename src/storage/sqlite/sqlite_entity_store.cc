@@ -678,8 +678,9 @@ Status SqliteEntityStore::WriteEntity(const EntityWrite& w) {
     return sqlite3_changes(db) > 0;
   };
   // Most writes change an existing entity. One written before: straight to its row.
-  if (auto it = entity_rowids_.find(key); it != entity_rowids_.end()) {
-    Result<bool> updated = update_at(it->second);
+  auto same_key = [key](const CachedRowid& c) { return c.key == key; };
+  if (const CachedRowid* cached = entity_rowids_.Find(key, same_key)) {
+    Result<bool> updated = update_at(cached->rowid);
     if (!updated.ok()) return updated.status();
     if (*updated) return Status::OK();
   }
@@ -695,11 +696,12 @@ Status SqliteEntityStore::WriteEntity(const EntityWrite& w) {
     else if (rc != SQLITE_DONE) return SqliteError(db, "cannot find entity " + w.id);
   }
   if (rowid) {
-    if (entity_rowids_.size() >= kEntityRowidsMax) {
-      entity_rowids_.clear();
-      entity_rowids_.rehash(0);
+    if (entity_rowids_.size() >= kEntityRowidsMax) entity_rowids_.Clear();
+    if (CachedRowid* cached = entity_rowids_.Find(key, same_key)) {
+      cached->rowid = *rowid;
+    } else {
+      entity_rowids_.Insert(key, CachedRowid{key, *rowid});
     }
-    entity_rowids_[key] = *rowid;
     Result<bool> updated = update_at(*rowid);
     if (!updated.ok()) return updated.status();
     if (*updated) return Status::OK();

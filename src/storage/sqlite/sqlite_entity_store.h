@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/flat_hash.h"
 #include "core/result.h"
 #include "core/status.h"
 #include "storage/entity_store.h"
@@ -294,20 +295,24 @@ class SqliteEntityStore final : public EntityStore, public HistoryStore {
   // Series ids by a 128-bit digest of tenant\0entity\0attr\0dataset (two unrelated 64-bit
   // hashes; built in series_key_, so a hit allocates nothing). A digest instead of the
   // ~90-byte key keeps a full cache at ~10 instead of ~32 MB; two keys sharing a digest is
-  // a ~1e-28 event at the cache's bound.
+  // a ~1e-28 event at the cache's bound. The table is keyed by the first half.
   struct SeriesDigest {
     std::uint64_t a = 0, b = 0;
-    bool operator==(const SeriesDigest&) const = default;
   };
-  struct SeriesDigestHash {
-    std::size_t operator()(const SeriesDigest& d) const { return static_cast<std::size_t>(d.a); }
+  struct CachedSeries {
+    std::uint64_t b = 0;  // the digest's second half
+    std::int64_t id = 0;
   };
-  std::unordered_map<SeriesDigest, std::int64_t, SeriesDigestHash> series_cache_;
+  FlatHash<CachedSeries> series_cache_;
   // Rowids of entities the writer wrote, by a hash of tenant\0id, so that the next update of
   // one goes straight to its row instead of through the (tenant, id) index. The UPDATE
   // also checks tenant and id, so a stale or colliding entry only costs a second try. Only
   // the writer uses it; beyond its bound it starts over.
-  std::unordered_map<std::uint64_t, std::int64_t> entity_rowids_;
+  struct CachedRowid {
+    std::uint64_t key = 0;
+    std::int64_t rowid = 0;
+  };
+  FlatHash<CachedRowid> entity_rowids_;
   Status WriteEntity(const EntityWrite& w);
   std::string series_key_;
   std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> attr_keys_;  // IRI -> key

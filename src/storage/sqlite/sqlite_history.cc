@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "core/hash.h"
 #include "core/time.h"
 #include "storage/sqlite/sqlite_entity_store.h"
 #include "storage/sqlite/sqlite_internal.h"
@@ -143,16 +144,6 @@ void SeriesKey(std::string_view tenant, std::string_view entity, std::string_vie
   key.append(entity).push_back('\0');
   key.append(attr).push_back('\0');
   key.append(dataset);
-}
-
-// FNV-1a: the digest's second half, unrelated to std::hash (the first).
-std::uint64_t Fnv1a(std::string_view s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 Status BindInt(sqlite3* db, sqlite3_stmt* stmt, int index, std::int64_t v) {
@@ -421,9 +412,11 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
                                                  std::string_view attr, std::string_view dataset,
                                                  bool create) {
   SeriesKey(tenant, entity, attr, dataset, series_key_);
-  const SeriesDigest key{std::hash<std::string_view>{}(series_key_), Fnv1a(series_key_)};
-  auto it = series_cache_.find(key);
-  if (it != series_cache_.end()) return it->second;
+  const SeriesDigest key{HashBytes(series_key_), std::hash<std::string_view>{}(series_key_)};
+  if (const CachedSeries* hit = series_cache_.Find(
+          key.a, [&](const CachedSeries& c) { return c.b == key.b; })) {
+    return hit->id;
+  }
   sqlite3* db = write_conn_->db;
   Result<std::int64_t> attr_key = AttrKey(attr, create);
   if (!attr_key.ok()) return attr_key.status();
@@ -455,7 +448,7 @@ Result<std::int64_t> SqliteEntityStore::SeriesId(std::string_view tenant, std::s
   }
   // Past its bound the cache starts over when the transaction ends (the keys of this
   // transaction's new series must stay forgettable until then).
-  series_cache_.emplace(key, id);
+  series_cache_.Insert(key.a, CachedSeries{key.b, id});
   return id;
 }
 
@@ -593,7 +586,9 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
         it = it->first.first == p ? write_conn_->partition_stmts.erase(it) : std::next(it);
       }
     }
-    for (const SeriesDigest& key : txn_new_series_) series_cache_.erase(key);
+    for (const SeriesDigest& key : txn_new_series_) {
+      series_cache_.Erase(key.a, [&](const CachedSeries& c) { return c.b == key.b; });
+    }
     for (const std::string& attr : txn_new_attrs_) attr_keys_.erase(attr);
   }
   txn_new_attrs_.clear();
@@ -603,8 +598,7 @@ void SqliteEntityStore::HistoryTransactionEnded(bool committed) {
   txn_recent_deleted_.clear();
   txn_first_new_series_ = 0;
   if (series_cache_.size() > kSeriesCacheMax) {
-    series_cache_.clear();
-    series_cache_.rehash(0);  // give the bucket array back too
+    series_cache_.Clear();  // gives its memory back too
   }
   txn_first_instance_ = next_instance_;
 }
@@ -777,9 +771,7 @@ Status SqliteEntityStore::DeleteSeries(std::int64_t series) {
   DOTHI_RETURN_IF_ERROR(BindInt(db, del.get(), 1, series));
   DOTHI_RETURN_IF_ERROR(StepDone(db, del.get(), "cannot delete history series"));
   // The cache may still name it; drop every entry with this id.
-  for (auto it = series_cache_.begin(); it != series_cache_.end();) {
-    it = it->second == series ? series_cache_.erase(it) : std::next(it);
-  }
+  series_cache_.EraseIf([&](const CachedSeries& c) { return c.id == series; });
   return Status::OK();
 }
 
