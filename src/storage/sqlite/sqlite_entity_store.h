@@ -31,7 +31,8 @@ struct sqlite3;
 // reporter thread, which calls each request's callback in queue order while the writer
 // runs the next transaction (a CommitAsyncFinishingOn callback is handed to its TaskRunner
 // by the writer instead); a caller's writes are never split across transactions. Reads (Get, ScanAll, ScanDocuments)
-// use a pool of read-only connections and never wait for the writer.
+// use a pool of read-only connections and never wait for the writer. A checkpointer thread
+// with its own connection copies the WAL into the database file (checkpoint_pages).
 // ScanAll/ScanDocuments callbacks may call back into the store (a fresh read connection is
 // opened when the pool is empty) but must not call Close().
 namespace dothi::storage::sqlite {
